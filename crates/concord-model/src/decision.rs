@@ -1,0 +1,66 @@
+//! What a decision recorded: the ranked actions, the strategy version, and why each action fell.
+
+use crate::ids::{ActionId, ChannelId, CustomerId, DecisionId};
+use crate::outcome::Outcome;
+use crate::value::Attributes;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// One decision as the log keeps it: enough to replay it and to match responses to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    pub decision_id: DecisionId,
+    pub customer_id: CustomerId,
+    pub channel: ChannelId,
+    pub time: Timestamp,
+    /// Content hash of the strategy folder that decided.
+    pub strategy_hash: String,
+    #[serde(default)]
+    pub context: Attributes,
+    pub actions: Vec<RankedAction>,
+}
+
+/// An action as it was presented: its rank and the factors that put it there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankedAction {
+    pub rank: u32,
+    pub action_id: ActionId,
+    pub issue: String,
+    pub group: String,
+    pub propensity: f64,
+    pub value: f64,
+    pub priority: f64,
+    /// The channel-specific rendering, when the action has a treatment for this channel.
+    #[serde(default)]
+    pub treatment: Option<String>,
+}
+
+/// A customer's answer to one presented action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseRecord {
+    pub decision_id: DecisionId,
+    pub action_id: ActionId,
+    pub customer_id: CustomerId,
+    pub channel: ChannelId,
+    pub outcome: Outcome,
+    pub time: Timestamp,
+}
+
+/// Funnel stages, in order. A trace entry names the stage an action left the funnel at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceStage {
+    Channel,
+    Eligibility,
+    Arbitration,
+    Placement,
+}
+
+/// Why one action was kept or dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceEntry {
+    pub action_id: ActionId,
+    pub stage: TraceStage,
+    pub passed: bool,
+    pub reason: String,
+}

@@ -1,0 +1,16 @@
+//! Concord's shared vocabulary: the types every stage of the data flow speaks. No IO lives here.
+
+mod clock;
+mod decision;
+mod event;
+mod ids;
+mod outcome;
+mod value;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use decision::{DecisionRecord, RankedAction, ResponseRecord, TraceEntry, TraceStage};
+pub use event::{Event, EventKind, EventType};
+pub use ids::{ActionId, ChannelId, CustomerId, DecisionId, EventId};
+pub use jiff::Timestamp;
+pub use outcome::{Direction, Outcome};
+pub use value::{Attributes, Value};
