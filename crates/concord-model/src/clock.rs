@@ -43,7 +43,8 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
         // The stored value always came from a valid Timestamp plus bounded test offsets.
-        Timestamp::from_millisecond(self.millis.load(Ordering::SeqCst)).unwrap_or(Timestamp::UNIX_EPOCH)
+        Timestamp::from_millisecond(self.millis.load(Ordering::SeqCst))
+            .unwrap_or(Timestamp::UNIX_EPOCH)
     }
 }
 

@@ -1,0 +1,21 @@
+//! Errors of the hub's operations; the server maps each to a status and code.
+
+use concord_model::{ActionId, CustomerId, DecisionId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("unknown customer {0}")]
+    UnknownCustomer(CustomerId),
+    #[error(transparent)]
+    Decide(#[from] concord_decide::DecideError),
+    #[error("unknown decision {0} (never made, or older than the decision log keeps)")]
+    UnknownDecision(DecisionId),
+    #[error("action {action} was not offered in decision {decision}; it offered: {}", offered.join(", "))]
+    ActionNotInDecision {
+        action: ActionId,
+        decision: DecisionId,
+        offered: Vec<String>,
+    },
+    #[error(transparent)]
+    Journal(#[from] concord_profile::ProfileError),
+}

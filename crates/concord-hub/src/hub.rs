@@ -1,0 +1,330 @@
+//! The hub's operations: ingest, load, decide, respond, and the read models behind the API.
+
+use crate::decision_log::DecisionLog;
+use crate::error::HubError;
+use crate::record::JournalRecord;
+use crate::view::ProfileView;
+use concord_decide::{DecisionRequest, decide};
+use concord_learn::{Learner, ModelSnapshot};
+use concord_measure::{KpiBook, KpiReport};
+use concord_model::{
+    ActionId, Attributes, ChannelId, CustomerId, DecisionId, DecisionRecord, Event, Outcome,
+    ResponseRecord, Timestamp, TraceEntry,
+};
+use concord_profile::{ApplyOutcome, Journal, JournalReplay, Profile, ProfileStore};
+use concord_strategy::Strategy;
+use parking_lot::Mutex;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+const JOURNAL_FILE: &str = "journal.log";
+
+#[derive(Debug)]
+pub struct Hub {
+    strategy: Arc<Strategy>,
+    profiles: ProfileStore,
+    journal: Journal<JournalRecord>,
+    learner: Learner,
+    kpis: KpiBook,
+    decisions: Mutex<DecisionLog>,
+    next_decision: AtomicU64,
+    replayed: JournalReplay,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestSummary {
+    pub accepted: usize,
+    pub duplicates: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct DecisionOutcome {
+    pub record: DecisionRecord,
+    pub trace: Vec<TraceEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResponseOutcome {
+    pub record: ResponseRecord,
+    /// True when this (decision, action) already had a response: nothing changed.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CustomerSnapshot {
+    pub profile: Profile,
+    pub decisions: Vec<DecisionRecord>,
+}
+
+impl Hub {
+    /// Opens the hub on `data_dir`, replaying its journal so memory matches what was acknowledged.
+    pub fn open(data_dir: &Path, strategy: Arc<Strategy>) -> Result<Hub, HubError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| {
+            concord_profile::ProfileError::JournalIo {
+                path: data_dir.to_owned(),
+                source,
+            }
+        })?;
+        let profiles = ProfileStore::new();
+        let learner = Learner::new();
+        let kpis = KpiBook::new();
+        let mut decisions = DecisionLog::default();
+        let mut decision_count = 0u64;
+        let mut pending_responses = Vec::new();
+        let (journal, replayed) =
+            Journal::<JournalRecord>::open(&data_dir.join(JOURNAL_FILE), |record| match record {
+                JournalRecord::Customer {
+                    customer_id,
+                    attributes,
+                    holdings,
+                } => profiles.upsert(&customer_id, attributes, &holdings),
+                JournalRecord::Event(event) => {
+                    profiles.apply(&event);
+                }
+                JournalRecord::Decision(record) => {
+                    decision_count += 1;
+                    kpis.record_decision(&record);
+                    decisions.insert(record);
+                }
+                JournalRecord::Response(response) => {
+                    if let Some(entry) = decisions.get_mut(&response.decision_id) {
+                        entry.responded.insert(response.action_id.clone());
+                        let value = action_value(&entry.record, &response.action_id);
+                        kpis.record_response(&response, value);
+                    }
+                    pending_responses.push(response);
+                }
+            })?;
+        learner.learn(&pending_responses);
+        tracing::info!(
+            records = replayed.records,
+            customers = profiles.len(),
+            decisions = decision_count,
+            "journal replayed"
+        );
+        Ok(Hub {
+            strategy,
+            profiles,
+            journal,
+            learner,
+            kpis,
+            decisions: Mutex::new(decisions),
+            next_decision: AtomicU64::new(decision_count),
+            replayed,
+        })
+    }
+
+    pub fn strategy(&self) -> &Arc<Strategy> {
+        &self.strategy
+    }
+
+    pub fn replayed(&self) -> JournalReplay {
+        self.replayed
+    }
+
+    pub fn customer_count(&self) -> usize {
+        self.profiles.len()
+    }
+
+    pub fn models(&self) -> Arc<ModelSnapshot> {
+        self.learner.snapshot()
+    }
+
+    /// Loads base rows (static attributes and holdings), durably.
+    pub async fn load_customers(
+        &self,
+        rows: Vec<(CustomerId, Attributes, Vec<String>)>,
+    ) -> Result<usize, HubError> {
+        let records: Vec<JournalRecord> = rows
+            .into_iter()
+            .map(
+                |(customer_id, attributes, holdings)| JournalRecord::Customer {
+                    customer_id,
+                    attributes,
+                    holdings,
+                },
+            )
+            .collect();
+        self.journal.append_durable(&records).await?;
+        for record in records {
+            if let JournalRecord::Customer {
+                customer_id,
+                attributes,
+                holdings,
+            } = record
+            {
+                self.profiles.upsert(&customer_id, attributes, &holdings);
+            }
+        }
+        Ok(self.profiles.len())
+    }
+
+    /// Journals the events not seen before, then applies them. Returns once they are durable.
+    pub async fn ingest(&self, events: Vec<Event>) -> Result<IngestSummary, HubError> {
+        let mut seen_in_batch = HashSet::new();
+        let mut fresh = Vec::with_capacity(events.len());
+        let mut duplicates = 0;
+        for event in events {
+            let key = (event.customer_id.clone(), event.event_id.clone());
+            if self.profiles.is_duplicate(&event) || !seen_in_batch.insert(key) {
+                duplicates += 1;
+            } else {
+                fresh.push(JournalRecord::Event(event));
+            }
+        }
+        if !fresh.is_empty() {
+            self.journal.append_durable(&fresh).await?;
+        }
+        let mut accepted = 0;
+        for record in &fresh {
+            if let JournalRecord::Event(event) = record {
+                match self.profiles.apply(event) {
+                    ApplyOutcome::Applied => accepted += 1,
+                    // A concurrent batch carried the same event and won the race.
+                    ApplyOutcome::Duplicate => duplicates += 1,
+                }
+            }
+        }
+        Ok(IngestSummary {
+            accepted,
+            duplicates,
+        })
+    }
+
+    /// Runs the funnel for a known customer and records the decision before answering.
+    pub async fn decide(
+        &self,
+        customer_id: &CustomerId,
+        request: DecisionRequest,
+        time: Timestamp,
+    ) -> Result<DecisionOutcome, HubError> {
+        let models = self.learner.snapshot();
+        let decision = self
+            .profiles
+            .read(customer_id, |profile| {
+                decide(&self.strategy, &ProfileView(profile), &request, &*models)
+            })
+            .ok_or_else(|| HubError::UnknownCustomer(customer_id.clone()))??;
+        let seq = self.next_decision.fetch_add(1, Ordering::Relaxed) + 1;
+        let record = DecisionRecord {
+            decision_id: DecisionId::new(format!("d-{:x}-{seq}", time.as_millisecond())),
+            customer_id: customer_id.clone(),
+            channel: request.channel,
+            time,
+            strategy_hash: self.strategy.hash().to_owned(),
+            context: request.context,
+            actions: decision.actions,
+        };
+        self.journal
+            .append_durable(&[JournalRecord::Decision(record.clone())])
+            .await?;
+        self.kpis.record_decision(&record);
+        self.decisions.lock().insert(record.clone());
+        Ok(DecisionOutcome {
+            record,
+            trace: decision.trace,
+        })
+    }
+
+    /// Matches a response to its decision, journals it, and feeds KPIs and the learner.
+    pub async fn respond(
+        &self,
+        decision_id: &DecisionId,
+        action_id: &ActionId,
+        outcome: Outcome,
+        time: Timestamp,
+    ) -> Result<ResponseOutcome, HubError> {
+        // Claim the (decision, action) pair under the lock so concurrent duplicates count once.
+        let (record, value) = {
+            let mut log = self.decisions.lock();
+            let entry = log
+                .get_mut(decision_id)
+                .ok_or_else(|| HubError::UnknownDecision(decision_id.clone()))?;
+            if !entry
+                .record
+                .actions
+                .iter()
+                .any(|a| &a.action_id == action_id)
+            {
+                return Err(HubError::ActionNotInDecision {
+                    action: action_id.clone(),
+                    decision: decision_id.clone(),
+                    offered: entry
+                        .record
+                        .actions
+                        .iter()
+                        .map(|a| a.action_id.0.clone())
+                        .collect(),
+                });
+            }
+            let record = ResponseRecord {
+                decision_id: decision_id.clone(),
+                action_id: action_id.clone(),
+                customer_id: entry.record.customer_id.clone(),
+                channel: entry.record.channel.clone(),
+                outcome,
+                time,
+            };
+            if !entry.responded.insert(action_id.clone()) {
+                return Ok(ResponseOutcome {
+                    record,
+                    duplicate: true,
+                });
+            }
+            (record, action_value(&entry.record, action_id))
+        };
+        if let Err(e) = self
+            .journal
+            .append_durable(&[JournalRecord::Response(record.clone())])
+            .await
+        {
+            // Not durable, so not accepted: release the claim so a retry can succeed.
+            if let Some(entry) = self.decisions.lock().get_mut(decision_id) {
+                entry.responded.remove(action_id);
+            }
+            return Err(e.into());
+        }
+        self.kpis.record_response(&record, value);
+        self.learner.learn(std::slice::from_ref(&record));
+        Ok(ResponseOutcome {
+            record,
+            duplicate: false,
+        })
+    }
+
+    pub fn customer(&self, id: &CustomerId) -> Option<CustomerSnapshot> {
+        let profile = self.profiles.get(id)?;
+        let decisions = self.decisions.lock().recent_for(id);
+        Some(CustomerSnapshot { profile, decisions })
+    }
+
+    pub fn knows_customer(&self, id: &CustomerId) -> bool {
+        self.profiles.contains(id)
+    }
+
+    pub fn kpis(&self) -> KpiReport {
+        self.kpis.report()
+    }
+
+    pub fn decisions_kept(&self) -> usize {
+        self.decisions.lock().len()
+    }
+
+    pub fn channel_ids(&self) -> Vec<ChannelId> {
+        self.strategy
+            .channels()
+            .iter()
+            .map(|c| c.id.clone())
+            .collect()
+    }
+}
+
+fn action_value(record: &DecisionRecord, action: &ActionId) -> f64 {
+    record
+        .actions
+        .iter()
+        .find(|a| &a.action_id == action)
+        .map_or(0.0, |a| a.value)
+}

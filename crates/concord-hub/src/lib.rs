@@ -1,0 +1,14 @@
+//! The hub: one object that owns every stage's state and the journal that makes it durable.
+//!
+//! The write path is always journal first, then memory, so anything acknowledged survives a
+//! restart; [`Hub::open`] rebuilds memory by replaying the journal in order.
+
+mod decision_log;
+mod error;
+mod hub;
+mod record;
+mod view;
+
+pub use error::HubError;
+pub use hub::{CustomerSnapshot, DecisionOutcome, Hub, IngestSummary, ResponseOutcome};
+pub use record::JournalRecord;

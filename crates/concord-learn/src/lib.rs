@@ -1,0 +1,7 @@
+//! Self-learning: response counts per action x channel, published as immutable snapshots.
+
+mod learner;
+mod model;
+
+pub use learner::Learner;
+pub use model::{ModelCounts, ModelKey, ModelSnapshot};

@@ -1,0 +1,24 @@
+//! The HTTP edge of Concord: routes, auth, wire shapes, OpenAPI and metrics around a [`Hub`].
+//!
+//! Only this crate knows HTTP and the JSON wire shapes; every error leaves through one table
+//! ([`ApiError`]) as `{"error":{"code","message","field"}}`.
+
+mod auth;
+mod error;
+mod json;
+mod metrics;
+mod openapi;
+mod routes;
+mod state;
+mod wire;
+
+pub use auth::{ApiKeys, AuthError, Role};
+pub use error::ApiError;
+pub use openapi::openapi_document;
+pub use routes::app;
+pub use state::AppState;
+
+pub use concord_hub::Hub;
+
+/// The largest request body accepted (an event batch); larger bodies get 413.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;

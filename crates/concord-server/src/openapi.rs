@@ -1,0 +1,45 @@
+//! The OpenAPI 3.1 document, generated from the handlers and wire types so it cannot drift.
+
+use crate::routes::{
+    __path_get_customer, __path_get_kpis, __path_healthz, __path_metrics, __path_post_decision,
+    __path_post_events, __path_post_response, __path_readyz,
+};
+use crate::wire::*;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Concord",
+        description = "Real-time next-best-action decision hub for telecom operators. Every /v1 route \
+            needs `Authorization: Bearer <key>`; keys carry roles (channel, agent, marketer, admin). \
+            Errors are `{\"error\":{\"code\",\"message\",\"field\"}}`."
+    ),
+    paths(healthz, readyz, metrics, post_events, post_decision, post_response, get_customer, get_kpis),
+    components(schemas(
+        EventsReport, RejectedLine, DecisionRequestBody, DecisionBody, ActionBody, TraceBody,
+        ResponseRequestBody, ResponseBody, CustomerBody, KpiBody, KpiRowBody, KpiTotals,
+        StatusBody, ErrorEnvelope, ErrorBody
+    )),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The document served at `GET /openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,95 @@
+//! The router: which path goes to which handler, and who may call it.
+
+mod customers;
+mod decisions;
+mod events;
+mod kpis;
+mod ops;
+mod responses;
+
+use crate::MAX_BODY_BYTES;
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+
+pub(crate) use customers::__path_get_customer;
+pub(crate) use decisions::__path_post_decision;
+pub(crate) use events::__path_post_events;
+pub(crate) use kpis::__path_get_kpis;
+pub(crate) use ops::{__path_healthz, __path_metrics, __path_readyz};
+pub(crate) use responses::__path_post_response;
+
+/// The whole HTTP API around one hub.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+        .route("/v1/events", post(events::post_events))
+        .route("/v1/decisions", post(decisions::post_decision))
+        .route("/v1/responses", post(responses::post_response))
+        .route("/v1/customers/{id}", get(customers::get_customer))
+        .route("/v1/kpis", get(kpis::get_kpis))
+        .fallback(|| async {
+            ApiError::not_found(
+                "no_such_route",
+                "no such route; GET /openapi.json lists them",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// The authenticated caller of a `/v1` route. Extracting it answers 401 without a valid key.
+pub(crate) struct Caller {
+    role: Role,
+}
+
+impl Caller {
+    /// 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            return Ok(());
+        }
+        let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "role {} may not call this route; it serves: {}",
+                self.role,
+                allowed.join(", ")
+            ),
+        ))
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer <key> header"))?;
+        let key = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be Bearer <key>")
+            })?;
+        let role = state
+            .keys
+            .role_of(key)
+            .ok_or_else(|| ApiError::unauthorized("unknown API key"))?;
+        Ok(Caller { role })
+    }
+}

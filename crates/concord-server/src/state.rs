@@ -1,0 +1,46 @@
+//! What every handler shares: the hub, the keys, the metrics and the clock.
+
+use crate::auth::ApiKeys;
+use crate::metrics::Metrics;
+use concord_hub::Hub;
+use concord_model::Clock;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub hub: Arc<Hub>,
+    pub keys: Arc<ApiKeys>,
+    pub metrics: Arc<Metrics>,
+    pub clock: Arc<dyn Clock>,
+    ready: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(hub: Arc<Hub>, keys: ApiKeys, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            hub,
+            keys: Arc::new(keys),
+            metrics: Arc::new(Metrics::new()),
+            clock,
+            ready: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
+    /// Readiness: false while a base load or warm-up runs; `/readyz` answers 503 until it ends.
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,306 @@
+//! The JSON wire shapes of the API, and their conversion from the hub's domain types.
+
+use concord_hub::{CustomerSnapshot, DecisionOutcome, IngestSummary, ResponseOutcome};
+use concord_ingest::LineError;
+use concord_measure::KpiReport;
+use concord_model::{DecisionRecord, Event, EventType, Value};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// The acceptance report of an event batch. Accepted lines are durable even when others are rejected;
+/// resending a whole batch is safe, because an event id seen before changes nothing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventsReport {
+    /// New events, now durable and applied.
+    pub accepted: usize,
+    /// Events whose id was seen before: nothing changed.
+    pub duplicates: usize,
+    /// Lines (NDJSON) or 1-based array elements that were rejected, with the reason.
+    pub rejected: Vec<RejectedLine>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectedLine {
+    pub line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl EventsReport {
+    pub fn new(summary: IngestSummary, rejected: Vec<LineError>) -> Self {
+        Self {
+            accepted: summary.accepted,
+            duplicates: summary.duplicates,
+            rejected: rejected
+                .into_iter()
+                .map(|r| RejectedLine {
+                    line: r.line,
+                    field: r.field,
+                    message: r.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Ask for the next best actions for one customer in one channel.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequestBody {
+    /// The subscriber (MSISDN or customer number).
+    pub customer_id: String,
+    /// A channel the strategy declares: ussd, call_centre, app, web, store, sms, email, outbound_call...
+    pub channel: String,
+    /// Request context the rules may read, e.g. {"call_reason": "billing"}.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub context: BTreeMap<String, serde_json::Value>,
+    /// How many actions to return; defaults to the strategy's default, capped by the channel's placement.
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Decision time (RFC 3339); defaults to now. Deciding never reads the clock itself.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub time: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionBody {
+    pub decision_id: String,
+    pub customer_id: String,
+    pub channel: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub time: jiff::Timestamp,
+    /// Content hash of the strategy version that decided.
+    pub strategy_hash: String,
+    pub actions: Vec<ActionBody>,
+    /// Why every action of the strategy was kept or dropped, stage by stage.
+    pub trace: Vec<TraceBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionBody {
+    pub rank: u32,
+    pub action_id: String,
+    pub issue: String,
+    pub group: String,
+    /// The channel's rendering of the action.
+    pub treatment: Option<String>,
+    pub propensity: f64,
+    pub value: f64,
+    pub priority: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TraceBody {
+    pub action_id: String,
+    /// channel, eligibility, arbitration
+    pub stage: String,
+    pub passed: bool,
+    pub reason: String,
+}
+
+impl From<DecisionOutcome> for DecisionBody {
+    fn from(outcome: DecisionOutcome) -> Self {
+        let DecisionOutcome { record, trace } = outcome;
+        let mut body = decision_body(record);
+        body.trace = trace
+            .into_iter()
+            .map(|t| TraceBody {
+                action_id: t.action_id.0,
+                stage: serde_json::to_value(t.stage)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                passed: t.passed,
+                reason: t.reason,
+            })
+            .collect();
+        body
+    }
+}
+
+fn decision_body(record: DecisionRecord) -> DecisionBody {
+    DecisionBody {
+        decision_id: record.decision_id.0,
+        customer_id: record.customer_id.0,
+        channel: record.channel.0,
+        time: record.time,
+        strategy_hash: record.strategy_hash,
+        actions: record
+            .actions
+            .into_iter()
+            .map(|a| ActionBody {
+                rank: a.rank,
+                action_id: a.action_id.0,
+                issue: a.issue,
+                group: a.group,
+                treatment: a.treatment,
+                propensity: a.propensity,
+                value: a.value,
+                priority: a.priority,
+            })
+            .collect(),
+        trace: Vec::new(),
+    }
+}
+
+/// The outcome of one presented action.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseRequestBody {
+    pub decision_id: String,
+    pub action_id: String,
+    #[schema(value_type = String, example = "accepted")]
+    /// accepted, declined, clicked or ignored
+    pub outcome: concord_model::Outcome,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub time: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseBody {
+    pub decision_id: String,
+    pub action_id: String,
+    pub customer_id: String,
+    pub channel: String,
+    pub outcome: String,
+    /// True when this action of this decision already had a response: nothing changed.
+    pub duplicate: bool,
+}
+
+impl From<ResponseOutcome> for ResponseBody {
+    fn from(outcome: ResponseOutcome) -> Self {
+        let r = outcome.record;
+        Self {
+            decision_id: r.decision_id.0,
+            action_id: r.action_id.0,
+            customer_id: r.customer_id.0,
+            channel: r.channel.0,
+            outcome: r.outcome.as_str().to_owned(),
+            duplicate: outcome.duplicate,
+        }
+    }
+}
+
+/// The customer view: profile, holdings, counters, recent events and decisions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerBody {
+    pub customer_id: String,
+    #[schema(value_type = Object)]
+    pub attributes: BTreeMap<String, Value>,
+    pub holdings: Vec<String>,
+    /// Events seen, per event type (types never seen are left out).
+    #[schema(value_type = Object)]
+    pub event_counts: BTreeMap<String, u64>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_event_at: Option<jiff::Timestamp>,
+    #[schema(value_type = Vec<Object>)]
+    pub recent_events: Vec<Event>,
+    pub recent_decisions: Vec<DecisionBody>,
+}
+
+impl From<CustomerSnapshot> for CustomerBody {
+    fn from(snapshot: CustomerSnapshot) -> Self {
+        let profile = snapshot.profile;
+        Self {
+            customer_id: profile.customer_id.0,
+            attributes: profile.attributes,
+            holdings: profile.holdings.into_iter().collect(),
+            event_counts: EventType::ALL
+                .iter()
+                .zip(profile.event_counts)
+                .filter(|(_, n)| *n > 0)
+                .map(|(t, n)| (t.as_str().to_owned(), n))
+                .collect(),
+            last_event_at: profile.last_event_at,
+            recent_events: profile.recent_events.into_iter().rev().collect(),
+            recent_decisions: snapshot.decisions.into_iter().map(decision_body).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KpiBody {
+    pub rows: Vec<KpiRowBody>,
+    pub total: KpiTotals,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KpiRowBody {
+    pub action_id: String,
+    pub channel: String,
+    pub impressions: u64,
+    pub accepts: u64,
+    pub declines: u64,
+    pub clicks: u64,
+    pub ignores: u64,
+    pub accept_rate: f64,
+    /// Value of accepted actions, in the operator's currency.
+    pub accepted_value: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KpiTotals {
+    pub impressions: u64,
+    pub accepts: u64,
+    pub accept_rate: f64,
+    pub accepted_value: f64,
+}
+
+impl From<KpiReport> for KpiBody {
+    fn from(report: KpiReport) -> Self {
+        Self {
+            rows: report
+                .rows
+                .into_iter()
+                .map(|r| KpiRowBody {
+                    action_id: r.action_id.0,
+                    channel: r.channel.0,
+                    impressions: r.tally.impressions,
+                    accepts: r.tally.accepts,
+                    declines: r.tally.declines,
+                    clicks: r.tally.clicks,
+                    ignores: r.tally.ignores,
+                    accept_rate: r.accept_rate,
+                    accepted_value: r.tally.accepted_value,
+                })
+                .collect(),
+            total: KpiTotals {
+                impressions: report.total.impressions,
+                accepts: report.total.accepts,
+                accept_rate: report.total_accept_rate,
+                accepted_value: report.total.accepted_value,
+            },
+        }
+    }
+}
+
+/// Health and readiness answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusBody {
+    pub status: &'static str,
+    pub customers: usize,
+    pub strategy: String,
+    pub strategy_hash: String,
+}
+
+/// The error envelope every failure uses.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. unknown_customer, invalid_field, forbidden.
+    pub code: String,
+    pub message: String,
+    /// The request field at fault, when there is one.
+    pub field: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub detail: Option<serde_json::Value>,
+}

@@ -1,0 +1,428 @@
+//! The HTTP API through `app(state).oneshot(request)`: auth, bad input, and the happy path.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use concord_hub::Hub;
+use concord_model::{Attributes, CustomerId, ManualClock, Timestamp, Value};
+use concord_server::{ApiKeys, AppState, app};
+use concord_strategy::Strategy;
+use http_body_util::BodyExt;
+use serde_json::{Value as Json, json};
+use std::path::Path;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const CHANNEL: &str = "channel-key-0000000001";
+const AGENT: &str = "agent-key-00000000001";
+const MARKETER: &str = "marketer-key-00000001";
+const ADMIN: &str = "admin-key-000000000001";
+
+struct Harness {
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+async fn harness() -> Harness {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let strategy_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/telco");
+    let strategy = Arc::new(Strategy::load(&strategy_dir).expect("example strategy loads"));
+    let hub = Hub::open(dir.path(), strategy).expect("hub opens");
+    let mut attributes = Attributes::new();
+    for (name, value) in [
+        ("segment", Value::from("prepaid")),
+        ("tariff", Value::from("PRE_SMART")),
+        ("tenure_months", Value::from(2.0)),
+        ("balance", Value::from(4.0)),
+        ("device_type", Value::from("smartphone")),
+        ("network", Value::from("4g")),
+    ] {
+        attributes.insert(name.into(), value);
+    }
+    hub.load_customers(vec![(
+        CustomerId::new("27820000001"),
+        attributes,
+        vec!["voice_basic".into()],
+    )])
+    .await
+    .expect("base loads");
+    let keys = ApiKeys::parse(&format!(
+        "channel={CHANNEL},agent={AGENT},marketer={MARKETER},admin={ADMIN}"
+    ))
+    .expect("keys parse");
+    let clock = ManualClock::new(Timestamp::from_second(1_795_000_000).expect("valid time"));
+    Harness {
+        state: AppState::new(Arc::new(hub), keys, Arc::new(clock)),
+        _dir: dir,
+    }
+}
+
+async fn call(
+    h: &Harness,
+    method: &str,
+    uri: &str,
+    key: Option<&str>,
+    body: &str,
+) -> (StatusCode, Json) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(key) = key {
+        request = request.header("authorization", format!("Bearer {key}"));
+    }
+    let request = request
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_owned()))
+        .expect("request builds");
+    let response = app(h.state.clone())
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into()));
+    (status, json)
+}
+
+fn event(id: &str, kind: &str, extra: Json) -> Json {
+    let mut e = json!({"event_id": id, "customer_id": "27820000001", "time": "2026-11-20T08:00:00Z", "type": kind});
+    if let (Some(map), Some(extra)) = (e.as_object_mut(), extra.as_object()) {
+        map.extend(extra.clone());
+    }
+    e
+}
+
+#[tokio::test]
+async fn every_v1_route_needs_a_key_and_the_right_role() {
+    let h = harness().await;
+    // (method, uri, roles allowed)
+    let routes: &[(&str, &str, &[&str])] = &[
+        ("POST", "/v1/events", &[CHANNEL, ADMIN]),
+        ("POST", "/v1/decisions", &[CHANNEL, AGENT, ADMIN]),
+        ("POST", "/v1/responses", &[CHANNEL, AGENT, ADMIN]),
+        ("GET", "/v1/customers/27820000001", &[AGENT, ADMIN]),
+        ("GET", "/v1/kpis", &[MARKETER, ADMIN]),
+    ];
+    for (method, uri, allowed) in routes {
+        let (status, body) = call(&h, method, uri, None, "").await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {uri} without key"
+        );
+        assert_eq!(body["error"]["code"], "unauthorized");
+        let (status, _) = call(&h, method, uri, Some("not-a-real-key-at-all"), "").await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {uri} with unknown key"
+        );
+        for key in [CHANNEL, AGENT, MARKETER, ADMIN] {
+            let (status, body) = call(&h, method, uri, Some(key), "").await;
+            if allowed.contains(&key) {
+                assert_ne!(status, StatusCode::FORBIDDEN, "{method} {uri} with {key}");
+                assert_ne!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {uri} with {key}"
+                );
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{method} {uri} with {key}");
+                assert_eq!(body["error"]["code"], "forbidden");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn event_batches_are_judged_line_by_line_and_good_lines_are_kept() {
+    let h = harness().await;
+    let good = event("e1", "dropped_call", json!({"cell": "C1"}));
+    let (status, body) = call(
+        &h,
+        "POST",
+        "/v1/events",
+        Some(ADMIN),
+        &json!([good]).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["accepted"], 1);
+
+    let ndjson = [
+        event("e2", "dropped_call", json!({"cell": "C1"})).to_string(),
+        event("e3", "teleport", json!({})).to_string(),
+        event("e1", "dropped_call", json!({"cell": "C1"})).to_string(),
+        event(
+            "e4",
+            "recharge",
+            json!({"amount": "lots", "channel": "ussd"}),
+        )
+        .to_string(),
+    ]
+    .join("\n");
+    let (status, body) = call(&h, "POST", "/v1/events", Some(ADMIN), &ndjson).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "rejected_lines");
+    assert_eq!(body["error"]["field"], "line 2: type");
+    let report = &body["error"]["detail"];
+    assert_eq!(report["accepted"], 1);
+    assert_eq!(report["duplicates"], 1);
+    assert_eq!(report["rejected"][1]["line"], 4);
+    assert_eq!(report["rejected"][1]["field"], "amount");
+
+    let (status, customer) = call(&h, "GET", "/v1/customers/27820000001", Some(AGENT), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(customer["event_counts"]["dropped_call"], 2, "{customer}");
+
+    let cases: &[(&str, StatusCode, &str)] = &[
+        (
+            "[{\"event_id\":",
+            StatusCode::BAD_REQUEST,
+            "unreadable_batch",
+        ),
+        ("", StatusCode::BAD_REQUEST, "unreadable_batch"),
+    ];
+    for (body, status, code) in cases {
+        let (got, json) = call(&h, "POST", "/v1/events", Some(ADMIN), body).await;
+        assert_eq!(
+            (got, json["error"]["code"].as_str()),
+            (*status, Some(*code)),
+            "{body:?}: {json}"
+        );
+    }
+    let huge = "x".repeat(concord_server::MAX_BODY_BYTES + 1);
+    let (status, json) = call(&h, "POST", "/v1/events", Some(ADMIN), &huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{json}");
+    assert_eq!(json["error"]["code"], "body_too_large");
+}
+
+#[tokio::test]
+async fn decision_response_and_kpis_round_trip() {
+    let h = harness().await;
+    let request = json!({"customer_id": "27820000001", "channel": "ussd", "limit": 3});
+    let (status, decision) = call(
+        &h,
+        "POST",
+        "/v1/decisions",
+        Some(CHANNEL),
+        &request.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    let actions = decision["actions"].as_array().expect("actions");
+    assert!(!actions.is_empty() && actions.len() <= 3, "{decision}");
+    assert_eq!(decision["strategy_hash"], h.state.hub.strategy().hash());
+    assert!(
+        decision["trace"]
+            .as_array()
+            .is_some_and(|t| t.len() >= h.state.hub.strategy().actions().len())
+    );
+    let decision_id = decision["decision_id"].as_str().expect("id");
+    let action_id = actions[0]["action_id"].as_str().expect("action");
+
+    let response =
+        json!({"decision_id": decision_id, "action_id": action_id, "outcome": "accepted"});
+    let (status, body) = call(
+        &h,
+        "POST",
+        "/v1/responses",
+        Some(CHANNEL),
+        &response.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["duplicate"], false);
+    let (status, body) = call(
+        &h,
+        "POST",
+        "/v1/responses",
+        Some(CHANNEL),
+        &response.to_string(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["duplicate"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
+
+    let (status, kpis) = call(&h, "GET", "/v1/kpis", Some(MARKETER), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(kpis["total"]["accepts"], 1, "{kpis}");
+    assert_eq!(kpis["total"]["impressions"], actions.len() as u64);
+    let row = kpis["rows"]
+        .as_array()
+        .and_then(|rows| {
+            rows.iter()
+                .find(|r| r["action_id"] == action_id && r["channel"] == "ussd")
+        })
+        .expect("kpi row for the accepted action");
+    assert_eq!(row["accept_rate"], 1.0);
+
+    let (_, customer) = call(&h, "GET", "/v1/customers/27820000001", Some(AGENT), "").await;
+    assert_eq!(customer["recent_decisions"][0]["decision_id"], decision_id);
+}
+
+#[tokio::test]
+async fn bad_decision_and_response_requests_name_the_field() {
+    let h = harness().await;
+    // (route, body, status, code, field)
+    let cases: &[(&str, &str, StatusCode, &str, Option<&str>)] = &[
+        (
+            "/v1/decisions",
+            "{",
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            None,
+        ),
+        (
+            "/v1/decisions",
+            r#"{"channel":"ussd"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            Some("customer_id"),
+        ),
+        (
+            "/v1/decisions",
+            r#"{"customer_id":"27820000001","channel":"ussd","limit":"3"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            Some("limit"),
+        ),
+        (
+            "/v1/decisions",
+            r#"{"customer_id":"27820000001","channel":"ussd","colour":1}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            Some("colour"),
+        ),
+        (
+            "/v1/decisions",
+            r#"{"customer_id":"27820000001","channel":"ussd","context":{"x":{"y":1}}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            Some("context.x"),
+        ),
+        (
+            "/v1/decisions",
+            r#"{"customer_id":"nobody","channel":"ussd"}"#,
+            StatusCode::NOT_FOUND,
+            "unknown_customer",
+            Some("customer_id"),
+        ),
+        (
+            "/v1/decisions",
+            r#"{"customer_id":"27820000001","channel":"pigeon"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_channel",
+            Some("channel"),
+        ),
+        (
+            "/v1/responses",
+            r#"{"decision_id":"d-0-1","action_id":"x","outcome":"accepted"}"#,
+            StatusCode::NOT_FOUND,
+            "unknown_decision",
+            Some("decision_id"),
+        ),
+        (
+            "/v1/responses",
+            r#"{"decision_id":"d-0-1","action_id":"x","outcome":"delighted"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            Some("outcome"),
+        ),
+    ];
+    for (route, body, status, code, field) in cases {
+        let (got, json) = call(&h, "POST", route, Some(ADMIN), body).await;
+        assert_eq!(got, *status, "{route} {body}: {json}");
+        assert_eq!(json["error"]["code"], *code, "{route} {body}: {json}");
+        assert_eq!(
+            json["error"]["field"].as_str(),
+            *field,
+            "{route} {body}: {json}"
+        );
+    }
+    let (_, decision) = call(
+        &h,
+        "POST",
+        "/v1/decisions",
+        Some(ADMIN),
+        r#"{"customer_id":"27820000001","channel":"ussd"}"#,
+    )
+    .await;
+    let wrong_action = json!({"decision_id": decision["decision_id"], "action_id": "not_offered", "outcome": "accepted"});
+    let (status, json) = call(
+        &h,
+        "POST",
+        "/v1/responses",
+        Some(ADMIN),
+        &wrong_action.to_string(),
+    )
+    .await;
+    assert_eq!(
+        (status, json["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("action_not_offered"))
+    );
+    let (status, json) = call(&h, "GET", "/v1/customers/nobody", Some(ADMIN), "").await;
+    assert_eq!(
+        (status, json["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_customer"))
+    );
+}
+
+#[tokio::test]
+async fn operations_routes_answer_without_a_key() {
+    let h = harness().await;
+    let (status, doc) = call(&h, "GET", "/openapi.json", None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/v1/events",
+        "/v1/decisions",
+        "/v1/responses",
+        "/v1/customers/{id}",
+        "/v1/kpis",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "openapi lacks {path}");
+    }
+    let (status, health) = call(&h, "GET", "/healthz", None, "").await;
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    h.state.set_ready(false);
+    let (status, _) = call(&h, "GET", "/readyz", None, "").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    call(
+        &h,
+        "POST",
+        "/v1/events",
+        Some(ADMIN),
+        &event("m1", "sms", json!({})).to_string(),
+    )
+    .await;
+    let (status, metrics) = call(&h, "GET", "/metrics", None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = metrics.as_str().unwrap_or_default();
+    assert!(
+        text.contains("concord_ingest_events_total{result=\"accepted\"} 1"),
+        "{text}"
+    );
+    let (status, json) = call(&h, "GET", "/v2/nothing", None, "").await;
+    assert_eq!(
+        (status, json["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_such_route"))
+    );
+}

@@ -1,0 +1,76 @@
+//! The JSON Schema of every file kind in a strategy folder, for editors and `concord schema`.
+
+use crate::raw::{ActionsFile, ChannelsFile, ProfileFile, StrategyFile};
+use schemars::generate::SchemaSettings;
+use serde_json::{Value, json};
+
+/// One JSON Schema document: an object whose properties are the folder's file kinds
+/// (`strategy.yaml`, `channels.yaml`, `profile.yaml`, `actions/*.yaml`), each a schema.
+/// Shared definitions live under the document's `$defs`.
+pub fn json_schema() -> Value {
+    let mut generator = SchemaSettings::draft2020_12().into_generator();
+    let files = [
+        ("strategy.yaml", generator.subschema_for::<StrategyFile>()),
+        ("channels.yaml", generator.subschema_for::<ChannelsFile>()),
+        ("profile.yaml", generator.subschema_for::<ProfileFile>()),
+        ("actions/*.yaml", generator.subschema_for::<ActionsFile>()),
+    ];
+    let properties: serde_json::Map<String, Value> = files
+        .into_iter()
+        .map(|(name, schema)| (name.to_owned(), schema.to_value()))
+        .collect();
+    let definitions = generator.take_definitions(true);
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Concord strategy folder",
+        "description": "Each property is the schema of one file kind in a strategy folder. Eligibility rules are strings in Concord's rule language (CEL-like).",
+        "type": "object",
+        "properties": properties,
+        "$defs": definitions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each file kind's schema names the fields a file of that kind may have.
+    fn check(file: &str, expected_fields: &[&str]) {
+        let schema = json_schema();
+        let text = schema["properties"][file].to_string();
+        let defs = schema["$defs"].to_string();
+        for field in expected_fields {
+            assert!(
+                text.contains(&format!("\"{field}\"")) || defs.contains(&format!("\"{field}\"")),
+                "{file}: no {field} in {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn schema_describes_every_file_kind() {
+        check(
+            "strategy.yaml",
+            &["name", "version", "arbitration", "default_limit"],
+        );
+        check(
+            "channels.yaml",
+            &["channels", "max_actions", "direction", "inbound"],
+        );
+        check("profile.yaml", &["attributes", "context", "number"]);
+        check(
+            "actions/*.yaml",
+            &["issues", "actions", "eligibility", "treatments", "sales"],
+        );
+    }
+
+    #[test]
+    fn every_reference_resolves_inside_the_document() {
+        let schema = json_schema();
+        let text = schema.to_string();
+        for piece in text.split("\"$ref\":\"#/$defs/").skip(1) {
+            let name = piece.split('"').next().unwrap_or_default();
+            assert!(schema["$defs"].get(name).is_some(), "dangling $ref {name}");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Concord's strategy: the YAML strategy folder validated into a typed [`Strategy`], and the
+//! eligibility rule language it uses.
+//!
+//! Data flow: `folder` reads the files and hashes them -> `load` parses each into the `raw`
+//! types (syntax errors) -> `validate` checks and converts them into a [`Strategy`] (semantic
+//! errors, rules compiled by [`rule`]). Downstream crates only ever see [`Strategy`].
+
+mod error;
+mod folder;
+mod json_schema;
+mod load;
+mod profile;
+mod raw;
+pub mod rule;
+mod strategy;
+mod validate;
+mod yaml_pos;
+
+pub use error::{StrategyError, StrategyErrorKind, StrategyErrors};
+pub use json_schema::json_schema;
+pub use profile::{ProfileSchema, ValueType};
+pub use rule::{EvalError, Rule, RuleEnv, RuleError, Var};
+pub use strategy::{Action, ActionKind, Arbitration, Channel, Group, Issue, Strategy, Treatment};

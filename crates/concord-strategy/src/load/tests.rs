@@ -1,0 +1,197 @@
+//! Loading from in-memory files: each case starts from a small valid folder, replaces or
+//! drops files, and checks every rendered error line (or "ok").
+
+use crate::Strategy;
+
+const STRATEGY: &str = "name: t\nversion: \"1\"\n";
+const CHANNELS: &str =
+    "channels:\n  - { id: ussd, name: USSD, direction: inbound, max_actions: 5 }\n";
+const PROFILE: &str = "attributes:\n  balance: number\ncontext:\n  call_reason: string\n";
+const ACTIONS: &str = "issues:
+  - id: growth
+    name: Growth
+    groups: [{ id: data, name: Data }]
+actions:
+  - id: a1
+    name: A1
+    issue: growth
+    group: data
+    kind: sales
+    value: 1
+    treatments: { ussd: { text: hi } }
+";
+
+/// `overrides`: (path, Some(text)) replaces or adds a file, (path, None) drops it.
+/// `expected`: one substring per output line; the output is "ok: N actions" or the errors.
+fn check(overrides: &[(&str, Option<&str>)], expected: &[&str]) {
+    let mut files: Vec<(&str, &str)> = vec![
+        ("strategy.yaml", STRATEGY),
+        ("channels.yaml", CHANNELS),
+        ("profile.yaml", PROFILE),
+        ("actions/main.yaml", ACTIONS),
+    ];
+    for (path, text) in overrides {
+        files.retain(|(p, _)| p != path);
+        if let Some(text) = text {
+            files.push((path, text));
+        }
+    }
+    let actual = match Strategy::from_files(files) {
+        Ok(strategy) => format!("ok: {} actions", strategy.actions().len()),
+        Err(errors) => errors.to_string(),
+    };
+    let lines: Vec<&str> = actual.lines().collect();
+    assert_eq!(
+        lines.len(),
+        expected.len(),
+        "expected {expected:?}\nactual:\n{actual}"
+    );
+    for (line, want) in lines.iter().zip(expected) {
+        assert!(line.contains(want), "expected: {want}\nactual:   {line}");
+    }
+}
+
+#[test]
+fn small_folder_loads() {
+    check(&[], &["ok: 1 actions"]);
+    check(
+        &[("actions/more.yml", Some("actions: []\n"))],
+        &["ok: 1 actions"],
+    );
+    let limit = "name: t\nversion: \"1\"\ndefault_limit: 7\n";
+    check(&[("strategy.yaml", Some(limit))], &["ok: 1 actions"]);
+}
+
+#[test]
+fn file_level_defects() {
+    check(
+        &[("profile.yaml", None)],
+        &["profile.yaml:1:1: missing required file profile.yaml"],
+    );
+    check(
+        &[("actions/main.yaml", None)],
+        &["actions/:1:1: missing required files: no actions/*.yaml"],
+    );
+    check(
+        &[("notes.txt", Some("hi"))],
+        &["notes.txt:1:1: not part of a strategy folder"],
+    );
+    check(
+        &[("actions/main.yaml", Some("issues: []\nactions: []\n"))],
+        &["actions/main.yaml:1:1: the strategy declares no actions"],
+    );
+    check(
+        &[("strategy.yaml", Some("name: t\n"))],
+        &["strategy.yaml:1:1: missing field `version`"],
+    );
+    check(&[("strategy.yaml", Some(""))], &["strategy.yaml:1:1: "]);
+}
+
+#[test]
+fn value_defects() {
+    let limit = "name: t\nversion: \"1\"\ndefault_limit: 0\n";
+    check(
+        &[("strategy.yaml", Some(limit))],
+        &["strategy.yaml:3:16: default_limit: default_limit must be at least 1"],
+    );
+    check(
+        &[("strategy.yaml", Some("name: \"\"\nversion: \"1\"\n"))],
+        &["strategy.yaml:1:7: name: name must not be empty"],
+    );
+    let upper = "channels:\n  - { id: USSD, name: U, direction: inbound, max_actions: 1 }\n";
+    check(
+        &[("channels.yaml", Some(upper))],
+        &[
+            "actions/main.yaml:12:19: actions[0].treatments.ussd: unknown channel `ussd`",
+            "channels.yaml:2:11: channels[0].id: channel id `USSD` must be non-empty lowercase",
+        ],
+    );
+    check(
+        &[("channels.yaml", Some("channels: []\n"))],
+        &[
+            "actions/main.yaml:12:19: actions[0].treatments.ussd: unknown channel `ussd`",
+            "channels.yaml:1:1: channels: declare at least one channel",
+        ],
+    );
+    check(
+        &[("profile.yaml", Some("attributes:\n  2fast: number\n"))],
+        &["profile.yaml:2:3: attributes.2fast: `2fast` can't be used in rules"],
+    );
+    let untreated = ACTIONS.replace("    treatments: { ussd: { text: hi } }\n", "");
+    check(
+        &[("actions/main.yaml", Some(&untreated))],
+        &["actions/main.yaml:6:9: actions[0].treatments: an action needs a treatment"],
+    );
+    let blank = ACTIONS.replace("text: hi", "text: \"  \"");
+    check(
+        &[("actions/main.yaml", Some(&blank))],
+        &[
+            "actions/main.yaml:12:33: actions[0].treatments.ussd.text: treatment text must not be empty",
+        ],
+    );
+}
+
+#[test]
+fn references_across_files() {
+    let again = "issues:\n  - id: growth\n    name: Again\nactions: []\n";
+    check(
+        &[("actions/other.yaml", Some(again))],
+        &[
+            "actions/other.yaml:2:9: issues[0].id: duplicate issue id `growth` (first declared at actions/main.yaml:2)",
+        ],
+    );
+    // An action may use an issue declared in another file.
+    let main = ACTIONS
+        .replace("issue: growth", "issue: service")
+        .replace("  - id: growth", "  - id: unused");
+    let other =
+        "issues:\n  - id: service\n    name: Service\n    groups: [{ id: data, name: Data }]\n";
+    check(
+        &[
+            ("actions/main.yaml", Some(&main)),
+            ("actions/other.yaml", Some(other)),
+        ],
+        &["ok: 1 actions"],
+    );
+}
+
+#[test]
+fn a_broken_file_does_not_cascade() {
+    let with_rule = ACTIONS.replace(
+        "    value: 1\n",
+        "    value: 1\n    eligibility: \"customer.balance < 10\"\n",
+    );
+    // profile.yaml is broken: rules are only syntax-checked, so no "unknown attribute".
+    check(
+        &[
+            ("profile.yaml", Some("attributes: 3\n")),
+            ("actions/main.yaml", Some(&with_rule)),
+        ],
+        &["profile.yaml:1:13: attributes: expected mapping start"],
+    );
+    let broken_rule = with_rule.replace("< 10", "<");
+    check(
+        &[
+            ("profile.yaml", Some("attributes: 3\n")),
+            ("actions/main.yaml", Some(&broken_rule)),
+        ],
+        &[
+            "actions/main.yaml:12:37: actions[0].eligibility: expected a value, found end of rule",
+            "profile.yaml:1:13: attributes: expected mapping start",
+        ],
+    );
+    // channels.yaml is broken: treatments are not checked against it.
+    check(
+        &[("channels.yaml", Some("channels: 3\n"))],
+        &["channels.yaml:1:11: channels: "],
+    );
+    // One actions file is broken: the issues it declares are unknown, so no reference errors.
+    let other_issue = ACTIONS.replace("issue: growth", "issue: service");
+    check(
+        &[
+            ("actions/a.yaml", Some("issues: [\n")),
+            ("actions/main.yaml", Some(&other_issue)),
+        ],
+        &["actions/a.yaml:"],
+    );
+}

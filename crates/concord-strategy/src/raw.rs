@@ -1,0 +1,205 @@
+//! The YAML files as written, before validation. Only `load` and `validate` see these types;
+//! every field that a later check may point at is `Spanned` so the error gets its line:col.
+
+use crate::profile::ValueType;
+use crate::strategy::ActionKind;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// `strategy.yaml`: what the strategy is called and how it ranks.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "strategy.yaml")]
+pub(crate) struct StrategyFile {
+    /// The strategy's name, shown in the console and recorded with every decision.
+    #[schemars(with = "String")]
+    pub(crate) name: Spanned<String>,
+    /// A version label chosen by the team, e.g. "2026.11-pilot". Quote numbers: "1.0".
+    #[schemars(with = "String")]
+    pub(crate) version: Spanned<String>,
+    #[serde(default)]
+    pub(crate) description: String,
+    #[serde(default)]
+    pub(crate) arbitration: ArbitrationFile,
+    /// How many actions a decision returns when the request does not say. Default 3.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(min = 1), extend("default" = 3))]
+    pub(crate) default_limit: Option<Spanned<u32>>,
+}
+
+/// Which factors of priority = propensity x context weight x value x levers are switched on.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ArbitrationFile {
+    #[serde(default = "yes")]
+    pub(crate) use_propensity: bool,
+    #[serde(default = "yes")]
+    pub(crate) use_value: bool,
+}
+
+impl Default for ArbitrationFile {
+    fn default() -> Self {
+        Self {
+            use_propensity: true,
+            use_value: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `channels.yaml`: the channels (placements) the strategy serves.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "channels.yaml")]
+pub(crate) struct ChannelsFile {
+    #[schemars(with = "Vec<ChannelEntry>")]
+    pub(crate) channels: Vec<Spanned<ChannelEntry>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChannelEntry {
+    /// The id requests and treatments use: `ussd`, `call_centre`, `sms`...
+    #[schemars(with = "String")]
+    pub(crate) id: Spanned<String>,
+    pub(crate) name: String,
+    pub(crate) direction: DirectionEntry,
+    /// The placement size: at most this many actions are shown at once.
+    #[schemars(with = "u32", range(min = 1))]
+    pub(crate) max_actions: Spanned<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum DirectionEntry {
+    /// The customer came to us: USSD, app, web, store, call centre.
+    Inbound,
+    /// We reach out: SMS, e-mail, outbound calls, push.
+    Outbound,
+}
+
+/// `profile.yaml`: the names and types rules may read.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "profile.yaml")]
+pub(crate) struct ProfileFile {
+    /// Customer static attributes, `customer.<name>` in rules.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, ValueType>")]
+    pub(crate) attributes: SpannedMap<ValueType>,
+    /// Request context fields, `context.<name>` in rules.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, ValueType>")]
+    pub(crate) context: SpannedMap<ValueType>,
+}
+
+/// `actions/*.yaml`: issues with their groups, and actions with their treatments.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "actions/*.yaml")]
+pub(crate) struct ActionsFile {
+    #[serde(default)]
+    #[schemars(with = "Vec<IssueEntry>")]
+    pub(crate) issues: Vec<Spanned<IssueEntry>>,
+    #[serde(default)]
+    #[schemars(with = "Vec<ActionEntry>")]
+    pub(crate) actions: Vec<Spanned<ActionEntry>>,
+}
+
+/// A business issue (onboarding, growth, retention...): the top of the action taxonomy.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IssueEntry {
+    #[schemars(with = "String")]
+    pub(crate) id: Spanned<String>,
+    pub(crate) name: String,
+    #[serde(default)]
+    #[schemars(with = "Vec<GroupEntry>")]
+    pub(crate) groups: Vec<Spanned<GroupEntry>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GroupEntry {
+    #[schemars(with = "String")]
+    pub(crate) id: Spanned<String>,
+    pub(crate) name: String,
+}
+
+/// An offer or service treatment.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ActionEntry {
+    #[schemars(with = "String")]
+    pub(crate) id: Spanned<String>,
+    pub(crate) name: String,
+    /// An issue id declared under `issues:` in any actions file.
+    #[schemars(with = "String")]
+    pub(crate) issue: Spanned<String>,
+    /// A group id declared under that issue.
+    #[schemars(with = "String")]
+    pub(crate) group: Spanned<String>,
+    pub(crate) kind: ActionKind,
+    /// The margin of an acceptance, in the operator's currency; 0 for pure service actions.
+    #[schemars(with = "f64", range(min = 0))]
+    pub(crate) value: Spanned<f64>,
+    /// A rule that must hold for the action to be offered at all; absent means always.
+    /// E.g. `customer.segment == 'prepaid' && !('roaming_pack' in holdings)`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) eligibility: Option<Spanned<String>>,
+    /// The action's rendering per channel id; it is offered only where it has one.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, TreatmentEntry>")]
+    pub(crate) treatments: SpannedMap<TreatmentEntry>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TreatmentEntry {
+    /// What the customer sees or the agent says.
+    #[schemars(with = "String")]
+    pub(crate) text: Spanned<String>,
+}
+
+/// A YAML mapping kept in file order, each key with its location (serde maps drop it).
+#[derive(Debug)]
+pub(crate) struct SpannedMap<V>(pub(crate) Vec<(Spanned<String>, V)>);
+
+impl<V> Default for SpannedMap<V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for SpannedMap<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<V>(PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
+            type Value = SpannedMap<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    entries.push((key, map.next_value::<V>()?));
+                }
+                Ok(SpannedMap(entries))
+            }
+        }
+
+        deserializer.deserialize_map(MapVisitor(PhantomData))
+    }
+}

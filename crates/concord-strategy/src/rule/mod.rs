@@ -1,0 +1,93 @@
+//! The eligibility rule language: a small CEL-like expression language, compiled once per
+//! strategy version into a typed tree that evaluates without parsing or name lookups.
+//!
+//! Names: `customer.<attr>` and `context.<field>` (declared in profile.yaml), `events.<type>`
+//! (a count), `holdings` (list of product names), `channel`. Operators with CEL precedence:
+//! `||`, `&&`, `== != < <= > >= in`, `+ -`, `* / %`, unary `! -`. Functions: `size`,
+//! `contains`, `starts_with`, `ends_with`, `lower` (also callable as methods: `s.lower()`).
+
+mod ast;
+mod check;
+mod env;
+mod error;
+mod lexer;
+mod node;
+mod parser;
+
+#[cfg(test)]
+mod tests;
+
+pub use env::{RuleEnv, Var};
+pub use error::{EvalError, RuleError};
+
+use crate::profile::ProfileSchema;
+use check::{Checker, Ty};
+use concord_model::Value;
+use node::Node;
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// A compiled, type-checked rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    source: String,
+    root: Node,
+    vars: Vec<Var>,
+}
+
+impl Rule {
+    /// Parses and type-checks `src` against `schema`. The rule must produce a bool.
+    pub fn compile(src: &str, schema: &ProfileSchema) -> Result<Rule, RuleError> {
+        let expr = parser::parse(src)?;
+        let mut checker = Checker::new(schema, src);
+        let (root, ty) = checker.check(&expr)?;
+        if ty != Ty::Bool {
+            return Err(RuleError::new(
+                expr.pos,
+                format!("a rule must be true or false, but this is a {}", ty.name()),
+            ));
+        }
+        Ok(Rule {
+            source: src.to_owned(),
+            root,
+            vars: checker.vars,
+        })
+    }
+
+    /// Checks only the syntax; for when the profile schema itself failed to load.
+    pub fn check_syntax(src: &str) -> Result<(), RuleError> {
+        parser::parse(src).map(|_| ())
+    }
+
+    /// The rule as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The variables the rule reads, in first-use order: what a caller must be able to supply.
+    pub fn vars(&self) -> &[Var] {
+        &self.vars
+    }
+
+    pub fn eval(&self, env: &dyn RuleEnv) -> Result<Value, EvalError> {
+        self.root.eval(env)
+    }
+
+    /// Evaluates the rule; `&&` and `||` short-circuit, so a right side never evaluated can't fail.
+    pub fn eval_bool(&self, env: &dyn RuleEnv) -> Result<bool, EvalError> {
+        self.root.eval_bool(env)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+/// A rule serializes as its source: that is what a reader of a strategy dump wants to see.
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.source)
+    }
+}

@@ -1,0 +1,356 @@
+//! Data-driven tests of the rule language: compile errors with their columns, and evaluation.
+
+use super::*;
+use crate::profile::{ProfileSchema, ValueType};
+use concord_model::EventType;
+
+fn schema() -> ProfileSchema {
+    let mut schema = ProfileSchema::default();
+    for (name, value_type) in [
+        ("segment", ValueType::String),
+        ("balance", ValueType::Number),
+        ("tenure_months", ValueType::Number),
+        ("device_type", ValueType::String),
+        ("network", ValueType::String),
+        ("consent_sms", ValueType::Bool),
+        ("tags", ValueType::List),
+        ("promotion", ValueType::String),
+        ("arpu", ValueType::Number),
+        ("age", ValueType::Number),
+        ("zero", ValueType::Number),
+    ] {
+        schema.attributes.insert(name.to_owned(), value_type);
+    }
+    schema
+        .context
+        .insert("call_reason".to_owned(), ValueType::String);
+    schema
+}
+
+/// One customer: `promotion` and `arpu` are declared but missing, `age` holds the wrong type.
+fn env(var: &Var) -> Value {
+    let strs = |items: &[&str]| Value::List(items.iter().map(|s| Value::from(*s)).collect());
+    match var {
+        Var::Attribute(name) => match name.as_str() {
+            "segment" => "prepaid".into(),
+            "balance" => 7.5.into(),
+            "tenure_months" => 2.0.into(),
+            "device_type" => "smartphone".into(),
+            "network" => "4g".into(),
+            "consent_sms" => true.into(),
+            "tags" => strs(&["Gold", "student"]),
+            "age" => "old".into(),
+            "zero" => 0.0.into(),
+            _ => Value::Null,
+        },
+        Var::Context(name) if name == "call_reason" => "cancel".into(),
+        Var::EventCount(EventType::DroppedCall) => 3.0.into(),
+        Var::EventCount(EventType::DisputeOpened) => 2.0.into(),
+        Var::EventCount(EventType::DisputeClosed) => 1.0.into(),
+        Var::Holdings => strs(&["data_1gb", "voice_basic"]),
+        Var::Channel => "ussd".into(),
+        _ => Value::Null,
+    }
+}
+
+/// Compiles and evaluates `src`; renders the value, or the error with its rule column.
+fn run(src: &str) -> String {
+    let rule = match Rule::compile(src, &schema()) {
+        Ok(rule) => rule,
+        Err(err) => return format!("compile error: {err}"),
+    };
+    match rule.eval(&env) {
+        Ok(value) => {
+            // eval_bool must agree with eval on every rule that compiles.
+            assert_eq!(rule.eval_bool(&env).ok(), value.as_bool(), "{src}");
+            value.to_string()
+        }
+        Err(err) => format!("eval error: {err}"),
+    }
+}
+
+fn check(src: &str, expected: &str) {
+    let actual = run(src);
+    assert!(
+        actual.contains(expected),
+        "rule: {src}\nexpected to contain: {expected}\nactual: {actual}"
+    );
+}
+
+#[test]
+fn literals_and_arithmetic() {
+    check("true", "true");
+    check("false", "false");
+    check("1 + 2 * 3 == 7", "true");
+    check("(1 + 2) * 3 == 9", "true");
+    check("10 - 4 - 3 == 3", "true");
+    check("2 * 3 % 4 == 2", "true");
+    check("7 / 2 == 3.5", "true");
+    check("-3 + 5 == 2", "true");
+    check("--3 == 3", "true");
+    check("1.5e2 == 150", "true");
+    check("2E-1 == 0.2", "true");
+    check("'a' + \"b\" == 'ab'", "true");
+    check("'it\\'s' == \"it's\"", "true");
+    check("null == null", "true");
+    check("null != null", "false");
+    check("[1, 2] == [1, 2]", "true");
+    check("[] != ['x']", "true");
+    check("'abc' < 'abd'", "true");
+}
+
+#[test]
+fn precedence() {
+    check("true || false && false", "true");
+    check("(true || false) && false", "false");
+    check("!false && true", "true");
+    check("!(1 < 2)", "false");
+    check("1 < 2 == true", "true");
+    check("1 + 1 in [2, 3]", "true");
+    check(
+        "customer.balance * 2 > 10 && customer.segment == 'prepaid'",
+        "true",
+    );
+    check("false || 1 + 2 * 3 - 4 / 2 == 5", "true");
+}
+
+#[test]
+fn variables() {
+    check(
+        "customer.segment == 'prepaid' && customer.balance < 10",
+        "true",
+    );
+    check("customer.tenure_months < 3", "true");
+    check(
+        "customer.device_type == 'smartphone' && customer.network != '5g'",
+        "true",
+    );
+    check("customer.consent_sms", "true");
+    check("!customer.consent_sms", "false");
+    check("context.call_reason == 'cancel'", "true");
+    check("events.dropped_call >= 3", "true");
+    check("events.dispute_opened > events.dispute_closed", "true");
+    check("events.port_out == 0", "true");
+    check("channel == 'ussd'", "true");
+    check("customer.promotion == null", "true");
+    check("customer.segment != null", "true");
+    check("null == customer.promotion", "true");
+}
+
+#[test]
+fn membership_and_functions() {
+    check("'data_1gb' in holdings", "true");
+    check("!('roaming_pack' in holdings)", "true");
+    check("customer.segment in ['prepaid', 'hybrid']", "true");
+    check("customer.network in ['5g']", "false");
+    check("customer.segment in [customer.network, 'prepaid']", "true");
+    check("'Gold' in customer.tags", "true");
+    check("size(holdings) == 2", "true");
+    check("size('héllo') == 5", "true");
+    check("holdings.size() == 2", "true");
+    check("contains(customer.device_type, 'phone')", "true");
+    check("customer.device_type.contains('phone')", "true");
+    check("starts_with(customer.network, '4')", "true");
+    check("customer.network.startsWith('5')", "false");
+    check("ends_with(customer.device_type, 'phone')", "true");
+    check("lower('ABC') == 'abc'", "true");
+    check("customer.segment.lower() == 'prepaid'", "true");
+}
+
+#[test]
+fn short_circuit_skips_failing_operands() {
+    check("false && customer.arpu > 10", "false");
+    check("true || customer.arpu > 10", "true");
+    check(
+        "customer.promotion != null && customer.promotion == 'x'",
+        "false",
+    );
+    check(
+        "customer.promotion == null || customer.promotion == 'x'",
+        "true",
+    );
+    check(
+        "true && customer.arpu > 10",
+        "eval error: customer.arpu is missing",
+    );
+    check(
+        "false || customer.arpu > 10",
+        "eval error: customer.arpu is missing",
+    );
+}
+
+#[test]
+fn runtime_errors_name_the_variable() {
+    check("customer.arpu > 10", "eval error: customer.arpu is missing");
+    check(
+        "customer.promotion == 'x'",
+        "eval error: customer.promotion is missing",
+    );
+    check(
+        "customer.age > 18",
+        "eval error: customer.age is string, expected number",
+    );
+    check(
+        "customer.balance / customer.zero > 1",
+        "division by zero: `customer.zero` is 0",
+    );
+    check(
+        "customer.balance % (2 - 2) == 0",
+        "division by zero: `(2 - 2)` is 0",
+    );
+    check(
+        "customer.arpu in [1, 2]",
+        "eval error: customer.arpu is missing",
+    );
+}
+
+#[test]
+fn syntax_errors_point_at_the_column() {
+    check(
+        "",
+        "compile error: column 1: expected a value, found end of rule",
+    );
+    check(
+        "customer.balance <",
+        "column 19: expected a value, found end of rule",
+    );
+    check(
+        "customer.balance = 3",
+        "column 18: `=` is not an operator; use `==`",
+    );
+    check("a & b", "column 3: `&` is not an operator");
+    check("(1 < 2", "column 7: expected `)` to close `(`");
+    check(
+        "1 < 2)",
+        "column 6: unexpected `)` after a complete expression",
+    );
+    check("'open", "column 1: unterminated string");
+    check("1 < 2 #", "column 7: unexpected character '#'");
+    check("[1, 2", "column 6: expected `]` to close the list");
+    check(
+        "size(holdings",
+        "column 14: expected `)` to close the arguments",
+    );
+    check("3foo", "column 2: a number must not run into a name");
+    check("3.foo == 1", "column 3: `.foo` can only follow a name");
+    check("1 < 2 true", "column 7: unexpected `true`");
+    check("1e+ > 2", "column 1: malformed number exponent");
+    check("'a\\q'", "column 3: unknown escape \\q");
+    check("customer.", "column 10: expected a name after `.`");
+    check("(1).x", "column 5: `.x` can only follow a name");
+}
+
+#[test]
+fn type_errors_point_at_the_column() {
+    check(
+        "customer.balance",
+        "column 1: a rule must be true or false, but this is a number",
+    );
+    check(
+        "customer.bogus == 1",
+        "column 10: unknown attribute `customer.bogus`",
+    );
+    check(
+        "context.nope == 'x'",
+        "column 9: unknown context field `context.nope`",
+    );
+    check(
+        "events.teleport > 0",
+        "column 8: unknown event type `events.teleport`",
+    );
+    check(
+        "balance < 10",
+        "column 1: unknown identifier `balance`; did you mean `customer.balance`?",
+    );
+    check("foo", "column 1: unknown identifier `foo`");
+    check(
+        "customer == 1",
+        "column 1: `customer` needs a name after it",
+    );
+    check(
+        "customer.balance.x == 1",
+        "column 18: `customer.balance` has no field `x`",
+    );
+    check("holdings.x == 1", "column 10: `holdings` has no field `x`");
+    check(
+        "customer.balance < 'x'",
+        "column 18: `<` compares two numbers or two strings, found number and string",
+    );
+    check(
+        "customer.segment == 3",
+        "column 18: `==` compares values of the same type, found string and number",
+    );
+    check(
+        "customer.segment && true",
+        "column 18: `&&` needs two bools, found string and bool",
+    );
+    check(
+        "!customer.balance",
+        "column 2: `!` needs a bool, found a number",
+    );
+    check(
+        "-customer.segment == 1",
+        "column 2: `-` needs a number, found a string",
+    );
+    check("'x' - 'y' == ''", "column 5: `-` needs two numbers");
+    check(
+        "1 in holdings",
+        "column 3: `in` needs a value of the list's element type",
+    );
+    check(
+        "'x' in 'xyz'",
+        "column 5: `in` tests list membership; for a substring use contains",
+    );
+    check(
+        "[1, 'a'] == []",
+        "column 5: list elements must share one type",
+    );
+    check(
+        "size(1) == 1",
+        "column 6: `size` needs a string or a list here, found a number",
+    );
+    check(
+        "contains(holdings, 'x')",
+        "column 10: `contains` needs a string (for a list use `x in list`)",
+    );
+    check(
+        "size(1, 2) == 1",
+        "column 1: `size` takes 1 argument, found 2",
+    );
+    check("upper('x') == 'X'", "column 1: unknown function `upper`");
+    check(
+        "customer.balance > 1 && lower(channel)",
+        "column 22: `&&` needs two bools, found bool and string",
+    );
+}
+
+#[test]
+fn nesting_and_length_are_bounded() {
+    let deep = format!("{}true{}", "(".repeat(200), ")".repeat(200));
+    check(&deep, "rule is nested too deeply");
+    let long = vec!["1"; 2000].join(" + ");
+    check(&format!("{long} > 0"), "rule is too long");
+    let fine = format!("{}true{}", "(".repeat(30), ")".repeat(30));
+    check(&fine, "true");
+}
+
+#[test]
+fn vars_lists_what_the_rule_reads() {
+    let rule = Rule::compile(
+        "customer.balance < 10 && 'x' in holdings && customer.balance > events.sms",
+        &schema(),
+    )
+    .expect("compiles");
+    assert_eq!(
+        rule.vars(),
+        &[
+            Var::Attribute("balance".into()),
+            Var::Holdings,
+            Var::EventCount(EventType::Sms)
+        ]
+    );
+    assert_eq!(
+        rule.source(),
+        "customer.balance < 10 && 'x' in holdings && customer.balance > events.sms"
+    );
+}

@@ -1,0 +1,173 @@
+//! Checks on one action: id, issue and group references, value, treatments, eligibility rule.
+
+use super::report::{Report, check_id, check_unique};
+use crate::error::StrategyErrorKind;
+use crate::profile::ProfileSchema;
+use crate::raw::ActionEntry;
+use crate::rule::{Rule, RuleError};
+use crate::strategy::{Action, Channel, Issue, Treatment};
+use crate::yaml_pos;
+use concord_model::{ActionId, ChannelId};
+use serde_saphyr::Spanned;
+use std::collections::{BTreeMap, HashMap};
+
+/// What an action is checked against; `None` where the file declaring it did not parse.
+pub(super) struct ActionContext<'a> {
+    pub(super) channels: Option<&'a [Channel]>,
+    pub(super) profile: Option<&'a ProfileSchema>,
+    pub(super) issues: Option<&'a [Issue]>,
+}
+
+/// Validates one action; `None` if it has a defect (already reported).
+pub(super) fn action(
+    report: &mut Report<'_, '_>,
+    context: &ActionContext<'_>,
+    seen: &mut HashMap<String, (String, u64)>,
+    entry: &ActionEntry,
+    field: &str,
+) -> Option<Action> {
+    let n_errors = report.errors.len();
+    check_id(report, &entry.id, format!("{field}.id"), "action");
+    check_unique(report, seen, &entry.id, format!("{field}.id"), "action");
+    check_taxonomy(report, context, entry, field);
+
+    let value = &entry.value;
+    if !value.value.is_finite() || value.value < 0.0 {
+        report.at(
+            &value.referenced,
+            format!("{field}.value"),
+            StrategyErrorKind::InvalidValue,
+            format!("value must be a number >= 0, found {}", value.value),
+        );
+    }
+
+    let mut treatments = BTreeMap::new();
+    for (channel, treatment) in &entry.treatments.0 {
+        let treatment_field = format!("{field}.treatments.{}", channel.value);
+        if let Some(channels) = context.channels
+            && !channels.iter().any(|c| c.id.as_str() == channel.value)
+        {
+            let known: Vec<&str> = channels.iter().map(|c| c.id.as_str()).collect();
+            report.at(
+                &channel.referenced,
+                treatment_field.clone(),
+                StrategyErrorKind::UnknownReference,
+                format!(
+                    "unknown channel `{}` (channels.yaml declares: {})",
+                    channel.value,
+                    known.join(", ")
+                ),
+            );
+        }
+        let text = &treatment.text;
+        if text.value.trim().is_empty() {
+            report.at(
+                &text.referenced,
+                format!("{treatment_field}.text"),
+                StrategyErrorKind::InvalidValue,
+                "treatment text must not be empty".to_owned(),
+            );
+        }
+        treatments.insert(
+            ChannelId::new(channel.value.clone()),
+            Treatment {
+                text: text.value.trim().to_owned(),
+            },
+        );
+    }
+    if entry.treatments.0.is_empty() {
+        report.at(
+            &entry.id.referenced,
+            format!("{field}.treatments"),
+            StrategyErrorKind::InvalidValue,
+            "an action needs a treatment in at least one channel, or it is never offered"
+                .to_owned(),
+        );
+    }
+
+    let eligibility = entry
+        .eligibility
+        .as_ref()
+        .and_then(|rule| compile_rule(report, context.profile, rule, field));
+
+    (report.errors.len() == n_errors).then(|| Action {
+        id: ActionId::new(entry.id.value.clone()),
+        name: entry.name.clone(),
+        issue: entry.issue.value.clone(),
+        group: entry.group.value.clone(),
+        kind: entry.kind,
+        value: entry.value.value,
+        eligibility,
+        treatments,
+    })
+}
+
+/// The issue must be declared and the group must belong to it.
+fn check_taxonomy(
+    report: &mut Report<'_, '_>,
+    context: &ActionContext<'_>,
+    entry: &ActionEntry,
+    field: &str,
+) {
+    let Some(issues) = context.issues else {
+        return;
+    };
+    let Some(issue) = issues.iter().find(|i| i.id == entry.issue.value) else {
+        let known: Vec<&str> = issues.iter().map(|i| i.id.as_str()).collect();
+        report.at(
+            &entry.issue.referenced,
+            format!("{field}.issue"),
+            StrategyErrorKind::UnknownReference,
+            format!(
+                "unknown issue `{}` (declared issues: {})",
+                entry.issue.value,
+                known.join(", ")
+            ),
+        );
+        return;
+    };
+    if !issue.groups.iter().any(|g| g.id == entry.group.value) {
+        let known: Vec<&str> = issue.groups.iter().map(|g| g.id.as_str()).collect();
+        report.at(
+            &entry.group.referenced,
+            format!("{field}.group"),
+            StrategyErrorKind::UnknownReference,
+            format!(
+                "group `{}` is not declared under issue `{}` (its groups: {})",
+                entry.group.value,
+                issue.id,
+                known.join(", ")
+            ),
+        );
+    }
+}
+
+/// Compiles the eligibility rule; a rule error points into the rule's text in the file.
+/// Without a profile schema (profile.yaml broken) only the syntax is checked.
+fn compile_rule(
+    report: &mut Report<'_, '_>,
+    profile: Option<&ProfileSchema>,
+    rule: &Spanned<String>,
+    field: &str,
+) -> Option<Rule> {
+    let src = rule.value.trim_end();
+    let result: Result<Option<Rule>, RuleError> = match profile {
+        Some(schema) => Rule::compile(src, schema).map(Some),
+        None => Rule::check_syntax(src).map(|()| None),
+    };
+    match result {
+        Ok(compiled) => compiled,
+        Err(err) => {
+            let (line, column) =
+                yaml_pos::rule_position(&report.source.text, &rule.referenced, src, err.pos);
+            report.at_position(
+                line,
+                column,
+                format!("{field}.eligibility"),
+                StrategyErrorKind::Rule,
+                err.message,
+            );
+            None
+        }
+    }
+}

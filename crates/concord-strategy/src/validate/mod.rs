@@ -1,0 +1,250 @@
+//! Semantic checks on the parsed files, turning them into a [`Strategy`]: ids unique and
+//! well-formed, references resolved, values in range, rules compiled. Every defect is
+//! recorded; a part whose file did not parse is skipped rather than reported twice.
+
+mod action;
+mod report;
+
+use crate::error::{StrategyError, StrategyErrorKind};
+use crate::load::Source;
+use crate::profile::{ProfileSchema, ValueType};
+use crate::raw::{
+    ActionsFile, ChannelsFile, DirectionEntry, ProfileFile, SpannedMap, StrategyFile,
+};
+use crate::strategy::{Arbitration, Channel, Group, Issue, Strategy};
+use action::{ActionContext, action};
+use concord_model::{ChannelId, Direction};
+use report::{Report, check_id, check_unique};
+use std::collections::{BTreeMap, HashMap};
+
+const DEFAULT_LIMIT: usize = 3;
+
+pub(crate) struct Parsed<'a> {
+    pub(crate) strategy: Option<(&'a Source, StrategyFile)>,
+    pub(crate) channels: Option<(&'a Source, ChannelsFile)>,
+    pub(crate) profile: Option<(&'a Source, ProfileFile)>,
+    pub(crate) actions: Vec<(&'a Source, ActionsFile)>,
+    /// False when some actions file did not parse: its issues are unknown, so references to
+    /// issues can't be checked without false alarms.
+    pub(crate) actions_complete: bool,
+}
+
+pub(crate) fn validate(
+    parsed: Parsed<'_>,
+    hash: String,
+    errors: &mut Vec<StrategyError>,
+) -> Option<Strategy> {
+    let meta = parsed
+        .strategy
+        .map(|(source, file)| strategy_meta(source, file, errors));
+    let channels = parsed
+        .channels
+        .map(|(source, file)| channels(source, file, errors));
+    let profile = parsed
+        .profile
+        .map(|(source, file)| profile(source, &file, errors));
+    let issues = issues(&parsed.actions, errors);
+    let context = ActionContext {
+        channels: channels.as_deref(),
+        profile: profile.as_ref(),
+        issues: parsed.actions_complete.then_some(issues.as_slice()),
+    };
+    let mut actions = Vec::new();
+    let mut seen = HashMap::new();
+    for (source, file) in &parsed.actions {
+        let mut report = Report { source, errors };
+        for (idx, entry) in file.actions.iter().enumerate() {
+            let field = format!("actions[{idx}]");
+            if let Some(action) = action(&mut report, &context, &mut seen, &entry.value, &field) {
+                actions.push(action);
+            }
+        }
+    }
+    let declares_none = parsed
+        .actions
+        .iter()
+        .all(|(_, file)| file.actions.is_empty());
+    if declares_none
+        && parsed.actions_complete
+        && let Some((source, _)) = parsed.actions.first()
+    {
+        Report { source, errors }.at_position(
+            1,
+            1,
+            String::new(),
+            StrategyErrorKind::InvalidValue,
+            "the strategy declares no actions".to_owned(),
+        );
+    }
+    let (name, version, description, arbitration, default_limit) = meta?;
+    Some(Strategy {
+        name,
+        version,
+        description,
+        arbitration,
+        default_limit,
+        channels: channels?,
+        issues,
+        actions,
+        profile: profile?,
+        hash,
+    })
+}
+
+type Meta = (String, String, String, Arbitration, usize);
+
+fn strategy_meta(source: &Source, file: StrategyFile, errors: &mut Vec<StrategyError>) -> Meta {
+    let mut report = Report { source, errors };
+    for (value, field) in [(&file.name, "name"), (&file.version, "version")] {
+        if value.value.trim().is_empty() {
+            report.at(
+                &value.referenced,
+                field.to_owned(),
+                StrategyErrorKind::InvalidValue,
+                format!("{field} must not be empty"),
+            );
+        }
+    }
+    let default_limit = match &file.default_limit {
+        Some(limit) if limit.value == 0 => {
+            report.at(
+                &limit.referenced,
+                "default_limit".to_owned(),
+                StrategyErrorKind::InvalidValue,
+                "default_limit must be at least 1".to_owned(),
+            );
+            DEFAULT_LIMIT
+        }
+        Some(limit) => limit.value as usize,
+        None => DEFAULT_LIMIT,
+    };
+    let arbitration = Arbitration {
+        use_propensity: file.arbitration.use_propensity,
+        use_value: file.arbitration.use_value,
+    };
+    (
+        file.name.value,
+        file.version.value,
+        file.description,
+        arbitration,
+        default_limit,
+    )
+}
+
+fn channels(source: &Source, file: ChannelsFile, errors: &mut Vec<StrategyError>) -> Vec<Channel> {
+    let mut report = Report { source, errors };
+    let mut seen = HashMap::new();
+    let mut channels = Vec::new();
+    for (idx, entry) in file.channels.into_iter().enumerate() {
+        let entry = entry.value;
+        check_id(
+            &mut report,
+            &entry.id,
+            format!("channels[{idx}].id"),
+            "channel",
+        );
+        let is_new = check_unique(
+            &mut report,
+            &mut seen,
+            &entry.id,
+            format!("channels[{idx}].id"),
+            "channel",
+        );
+        if entry.max_actions.value == 0 {
+            report.at(
+                &entry.max_actions.referenced,
+                format!("channels[{idx}].max_actions"),
+                StrategyErrorKind::InvalidValue,
+                "max_actions must be at least 1".to_owned(),
+            );
+        }
+        if is_new {
+            channels.push(Channel {
+                id: ChannelId::new(entry.id.value),
+                name: entry.name,
+                direction: match entry.direction {
+                    DirectionEntry::Inbound => Direction::Inbound,
+                    DirectionEntry::Outbound => Direction::Outbound,
+                },
+                max_actions: entry.max_actions.value as usize,
+            });
+        }
+    }
+    if channels.is_empty() {
+        report.at_position(
+            1,
+            1,
+            "channels".to_owned(),
+            StrategyErrorKind::InvalidValue,
+            "declare at least one channel".to_owned(),
+        );
+    }
+    channels
+}
+
+fn profile(source: &Source, file: &ProfileFile, errors: &mut Vec<StrategyError>) -> ProfileSchema {
+    let mut report = Report { source, errors };
+    let mut names = |map: &SpannedMap<ValueType>, section: &str| {
+        let mut out = BTreeMap::new();
+        for (name, value_type) in &map.0 {
+            let mut chars = name.value.chars();
+            let ok = chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !ok {
+                report.at(
+                    &name.referenced,
+                    format!("{section}.{}", name.value),
+                    StrategyErrorKind::InvalidValue,
+                    format!(
+                        "`{}` can't be used in rules: use letters, digits and `_`, not starting with a digit",
+                        name.value
+                    ),
+                );
+            }
+            out.insert(name.value.clone(), *value_type);
+        }
+        out
+    };
+    ProfileSchema {
+        attributes: names(&file.attributes, "attributes"),
+        context: names(&file.context, "context"),
+    }
+}
+
+/// Issues and their groups from every actions file; ids unique across the folder.
+fn issues(files: &[(&Source, ActionsFile)], errors: &mut Vec<StrategyError>) -> Vec<Issue> {
+    let mut seen = HashMap::new();
+    let mut issues = Vec::new();
+    for (source, file) in files {
+        let mut report = Report { source, errors };
+        for (idx, entry) in file.issues.iter().enumerate() {
+            let entry = &entry.value;
+            let field = format!("issues[{idx}].id");
+            check_id(&mut report, &entry.id, field.clone(), "issue");
+            if !check_unique(&mut report, &mut seen, &entry.id, field, "issue") {
+                continue;
+            }
+            let mut seen_groups = HashMap::new();
+            let mut groups = Vec::new();
+            for (group_idx, group) in entry.groups.iter().enumerate() {
+                let group = &group.value;
+                let field = format!("issues[{idx}].groups[{group_idx}].id");
+                check_id(&mut report, &group.id, field.clone(), "group");
+                if check_unique(&mut report, &mut seen_groups, &group.id, field, "group") {
+                    groups.push(Group {
+                        id: group.id.value.clone(),
+                        name: group.name.clone(),
+                    });
+                }
+            }
+            issues.push(Issue {
+                id: entry.id.value.clone(),
+                name: entry.name.clone(),
+                groups,
+            });
+        }
+    }
+    issues
+}

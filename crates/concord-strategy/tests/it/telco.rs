@@ -1,0 +1,380 @@
+//! The example operator strategy in examples/telco: it loads, it is rich enough to demo, its
+//! rules mean what their names say, and its content hash is stable.
+
+use concord_model::{Attributes, EventType, Value};
+use concord_strategy::{RuleEnv, Strategy, Var};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn telco_dir() -> PathBuf {
+    super::crate_path("../../examples/telco")
+}
+
+fn telco() -> Strategy {
+    Strategy::load(&telco_dir()).unwrap_or_else(|errors| panic!("examples/telco:\n{errors}"))
+}
+
+#[test]
+fn loads_with_enough_actions_and_channels() {
+    let strategy = telco();
+    assert!(
+        strategy.actions().len() >= 30,
+        "{}",
+        strategy.actions().len()
+    );
+    assert!(strategy.channels().len() >= 8);
+    for id in [
+        "ussd",
+        "call_centre",
+        "app",
+        "web",
+        "store",
+        "sms",
+        "email",
+        "outbound_call",
+    ] {
+        assert!(strategy.channel(id).is_some(), "channel {id}");
+    }
+    let issues: Vec<&str> = strategy.issues().iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(
+        issues,
+        ["growth", "onboarding", "retention", "service", "winback"]
+    );
+    assert_eq!(strategy.default_limit(), 3);
+    assert_eq!(strategy.name(), "telco-nba");
+    assert!(strategy.actions().iter().all(|a| !a.treatments.is_empty()));
+}
+
+#[test]
+fn ussd_texts_fit_a_ussd_menu() {
+    for action in telco().actions() {
+        if let Some(treatment) = action.treatment("ussd") {
+            assert!(
+                treatment.text.chars().count() <= 60,
+                "{}: {:?}",
+                action.id,
+                treatment.text
+            );
+        }
+    }
+}
+
+#[test]
+fn profile_declares_what_the_simulator_produces() {
+    let strategy = telco();
+    let schema = strategy.profile_schema();
+    let attributes: Vec<&str> = schema.attributes.keys().map(String::as_str).collect();
+    let mut expected = vec![
+        "segment",
+        "tariff",
+        "tenure_months",
+        "arpu",
+        "balance",
+        "avg_recharge",
+        "recharge_habit",
+        "device_type",
+        "network",
+        "region",
+        "city",
+        "home_store",
+        "home_cell",
+        "acquisition_channel",
+        "dealer",
+        "promotion",
+        "household_id",
+        "household_size",
+        "social_degree",
+        "age",
+        "language",
+        "data_bundle_mb",
+        "consent_sms",
+        "consent_email",
+        "consent_outbound_call",
+        "consent_push",
+        "value_score",
+    ];
+    expected.sort_unstable();
+    assert_eq!(attributes, expected);
+    let context: Vec<&str> = schema.context.keys().map(String::as_str).collect();
+    assert_eq!(
+        context,
+        [
+            "agent_id",
+            "call_reason",
+            "session_id",
+            "store_id",
+            "trigger"
+        ]
+    );
+}
+
+/// A customer as rules see one; every attribute present, no context unless set.
+struct Customer {
+    attributes: Attributes,
+    context: Attributes,
+    events: BTreeMap<EventType, f64>,
+    holdings: Vec<&'static str>,
+    channel: &'static str,
+}
+
+impl RuleEnv for Customer {
+    fn lookup(&self, var: &Var) -> Value {
+        match var {
+            Var::Attribute(name) => self.attributes.get(name).cloned().unwrap_or_default(),
+            Var::Context(name) => self.context.get(name).cloned().unwrap_or_default(),
+            Var::EventCount(event_type) => self
+                .events
+                .get(event_type)
+                .map_or(Value::Null, |n| Value::Num(*n)),
+            Var::Holdings => Value::List(self.holdings.iter().map(|h| Value::from(*h)).collect()),
+            Var::Channel => Value::from(self.channel),
+        }
+    }
+}
+
+/// A settled 4G prepaid smartphone customer holding 1GB of data.
+fn customer() -> Customer {
+    let mut attributes = Attributes::new();
+    for (name, value) in [
+        ("segment", Value::from("prepaid")),
+        ("tariff", "pre_smart".into()),
+        ("tenure_months", 18.0.into()),
+        ("arpu", 130.0.into()),
+        ("balance", 42.0.into()),
+        ("avg_recharge", 30.0.into()),
+        ("recharge_habit", "weekly".into()),
+        ("device_type", "smartphone".into()),
+        ("network", "4g".into()),
+        ("region", "gauteng".into()),
+        ("city", "johannesburg".into()),
+        ("home_store", "store_12".into()),
+        ("home_cell", "cell_4411".into()),
+        ("acquisition_channel", "store".into()),
+        ("dealer", "dealer_7".into()),
+        ("promotion", "none".into()),
+        ("household_id", "hh_81".into()),
+        ("household_size", 2.0.into()),
+        ("social_degree", 12.0.into()),
+        ("age", 31.0.into()),
+        ("language", "en".into()),
+        ("data_bundle_mb", 1024.0.into()),
+        ("consent_sms", true.into()),
+        ("consent_email", true.into()),
+        ("consent_outbound_call", false.into()),
+        ("consent_push", true.into()),
+        ("value_score", 24.0.into()),
+    ] {
+        attributes.insert(name.to_owned(), value);
+    }
+    Customer {
+        attributes,
+        context: Attributes::new(),
+        events: BTreeMap::new(),
+        holdings: vec!["voice_basic", "data_1gb"],
+        channel: "ussd",
+    }
+}
+
+#[test]
+fn every_rule_evaluates_for_a_complete_profile_without_context() {
+    let strategy = telco();
+    let mut customer = customer();
+    for channel in strategy.channels() {
+        customer.channel = match channel.id.as_str() {
+            "ussd" => "ussd",
+            "sms" => "sms",
+            "email" => "email",
+            "outbound_call" => "outbound_call",
+            _ => "app",
+        };
+        for action in strategy.actions() {
+            if let Some(rule) = &action.eligibility
+                && let Err(err) = rule.eval_bool(&customer)
+            {
+                panic!("{} in {}: {err}", action.id, channel.id);
+            }
+        }
+    }
+}
+
+/// Whether `action` is eligible for the customer after `tweak`.
+fn check(action: &str, tweak: impl FnOnce(&mut Customer), expected: bool) {
+    let strategy = telco();
+    let action = strategy
+        .action(action)
+        .unwrap_or_else(|| panic!("no action {action}"));
+    let mut customer = customer();
+    tweak(&mut customer);
+    let eligible = match &action.eligibility {
+        Some(rule) => rule
+            .eval_bool(&customer)
+            .unwrap_or_else(|err| panic!("{}: {err}", action.id)),
+        None => true,
+    };
+    assert_eq!(
+        eligible, expected,
+        "{}: {:?}",
+        action.id, action.eligibility
+    );
+}
+
+fn set(customer: &mut Customer, name: &str, value: impl Into<Value>) {
+    customer.attributes.insert(name.to_owned(), value.into());
+}
+
+#[test]
+fn rules_mean_what_their_actions_say() {
+    let events = |event_type: EventType, n: f64| {
+        move |c: &mut Customer| {
+            c.events.insert(event_type, n);
+        }
+    };
+    check(
+        "svc_dropped_call_health_check",
+        events(EventType::DroppedCall, 3.0),
+        true,
+    );
+    check(
+        "svc_dropped_call_health_check",
+        events(EventType::DroppedCall, 2.0),
+        false,
+    );
+    check(
+        "svc_billing_dispute_resolution",
+        events(EventType::DisputeOpened, 1.0),
+        true,
+    );
+    check(
+        "svc_billing_dispute_resolution",
+        |c| {
+            c.events.insert(EventType::DisputeOpened, 1.0);
+            c.events.insert(EventType::DisputeClosed, 1.0);
+        },
+        false,
+    );
+    check("grow_5g_device_upgrade", |_| {}, true);
+    check("grow_5g_device_upgrade", |c| set(c, "network", "5g"), false);
+    check(
+        "grow_5g_device_upgrade",
+        |c| set(c, "device_type", "feature_phone"),
+        false,
+    );
+    check("svc_low_balance_credit", |c| set(c, "balance", 4.0), true);
+    check("svc_low_balance_credit", |_| {}, false);
+    check(
+        "svc_low_balance_credit",
+        |c| set(c, "segment", "postpaid"),
+        false,
+    );
+    check(
+        "grow_roaming_day_pass",
+        events(EventType::LocationUpdate, 6.0),
+        true,
+    );
+    check(
+        "grow_roaming_day_pass",
+        |c| {
+            c.events.insert(EventType::LocationUpdate, 6.0);
+            c.holdings.push("roaming_pack");
+        },
+        false,
+    );
+    check("onb_welcome_bonus", |c| set(c, "tenure_months", 1.0), true);
+    check("onb_welcome_bonus", |_| {}, false);
+    check("ret_cancel_save_offer", |_| {}, false);
+    check(
+        "ret_cancel_save_offer",
+        |c| {
+            c.context.insert("call_reason".into(), "cancel".into());
+        },
+        true,
+    );
+    check(
+        "grow_bundle_topup_private",
+        |c| {
+            c.context.insert("trigger".into(), "bundle_80".into());
+        },
+        true,
+    );
+    check("grow_bundle_topup_private", |_| {}, false);
+    check("grow_data_5gb_upsell", |_| {}, true);
+    check(
+        "grow_data_5gb_upsell",
+        |c| c.holdings = vec!["data_5gb"],
+        false,
+    );
+    check("wb_port_back_offer", events(EventType::PortOut, 1.0), true);
+    // Outbound calls need consent: the rule reads the channel it is evaluated for.
+    check(
+        "wb_port_back_offer",
+        |c| {
+            c.events.insert(EventType::PortOut, 1.0);
+            c.channel = "outbound_call";
+        },
+        false,
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy file");
+        }
+    }
+}
+
+#[test]
+fn hash_is_stable_and_changes_with_any_file() {
+    let original = telco();
+    assert_eq!(original.hash().len(), 64);
+    assert_eq!(telco().hash(), original.hash(), "same folder, same hash");
+
+    let copy = tempfile::tempdir().expect("tempdir");
+    copy_dir(&telco_dir(), copy.path());
+    let copied = Strategy::load(copy.path()).expect("copy loads");
+    assert_eq!(
+        copied.hash(),
+        original.hash(),
+        "the hash depends on content, not location"
+    );
+
+    let growth = copy.path().join("actions/growth.yaml");
+    let mut text = std::fs::read_to_string(&growth).expect("read growth.yaml");
+    text.push_str("# a comment changes the bytes\n");
+    std::fs::write(&growth, text).expect("write growth.yaml");
+    let changed = Strategy::load(copy.path()).expect("still loads");
+    assert_ne!(changed.hash(), original.hash());
+
+    // A non-YAML file in the folder is not part of the strategy.
+    std::fs::write(copy.path().join("actions/README.md"), "notes").expect("write notes");
+    assert_eq!(
+        Strategy::load(copy.path()).expect("loads").hash(),
+        changed.hash()
+    );
+}
+
+#[test]
+fn in_memory_files_load_like_the_folder() {
+    let dir = telco_dir();
+    let mut files: Vec<(String, String)> = ["strategy.yaml", "channels.yaml", "profile.yaml"]
+        .iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(dir.join(name)).expect("read");
+            (name.to_string(), text)
+        })
+        .collect();
+    for entry in std::fs::read_dir(dir.join("actions")).expect("actions") {
+        let entry = entry.expect("entry");
+        let name = format!("actions/{}", entry.file_name().to_string_lossy());
+        files.push((name, std::fs::read_to_string(entry.path()).expect("read")));
+    }
+    let strategy = Strategy::from_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+        .expect("loads from memory");
+    assert_eq!(strategy.hash(), telco().hash());
+    assert_eq!(strategy.actions().len(), telco().actions().len());
+}

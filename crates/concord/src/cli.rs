@@ -1,0 +1,79 @@
+//! The command line: every subcommand and flag, with the help text users see.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "concord",
+    version,
+    about = "Real-time next-best-action decision hub for telecom operators"
+)]
+pub struct Cli {
+    /// Log filter, e.g. "info" or "concord_hub=debug" (default: $RUST_LOG or info). Logs go to stderr.
+    #[arg(long, global = true)]
+    pub log: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the hub on the embedded store with the example strategy and a simulated operator.
+    Demo(DemoArgs),
+    /// Run the hub in production: a strategy folder, a data folder, API keys from config or env.
+    Serve(ServeArgs),
+    /// Validate a strategy folder; errors name file:line:col and the field.
+    Check(CheckArgs),
+    /// Print the JSON Schema of the strategy folder's files.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Simulated subscribers in the base.
+    #[arg(long, default_value_t = 100_000)]
+    pub subscribers: usize,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Simulator seed: the same seed gives the same base and the same events.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Strategy folder (default: the example operator strategy in examples/telco).
+    #[arg(long)]
+    pub strategy: Option<PathBuf>,
+    /// Data folder; it must be new or empty (default: a fresh folder under the system temp dir).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Hours of event history to simulate before serving live events.
+    #[arg(long, default_value_t = 24)]
+    pub history_hours: u32,
+    /// Simulated decisions per second the demo's channels ask for (0: none), answered from the simulator's truth.
+    #[arg(long, default_value_t = 20)]
+    pub traffic: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Strategy folder (YAML), validated before the hub starts.
+    #[arg(long)]
+    pub strategy: PathBuf,
+    /// Data folder for the journal; created if missing.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// File with API keys, one ROLE=KEY per line (roles: channel, agent, marketer, admin).
+    /// Without it, keys come from $CONCORD_API_KEYS (ROLE=KEY entries separated by commas).
+    #[arg(long)]
+    pub api_keys: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The strategy folder to validate.
+    pub dir: PathBuf,
+}

@@ -1,0 +1,64 @@
+//! `concord serve`, and the server loop the demo shares: open the hub, bind, serve until Ctrl-C.
+
+use crate::cli::ServeArgs;
+use anyhow::Context;
+use concord_hub::Hub;
+use concord_model::SystemClock;
+use concord_server::{ApiKeys, AppState, app};
+use concord_strategy::Strategy;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let strategy = load_strategy(&args.strategy)?;
+    let keys = crate::keys::load(args.api_keys.as_deref())?;
+    let runtime = runtime()?;
+    runtime.block_on(async move {
+        let state = open(&args.data, strategy, keys)?;
+        let listener = bind(args.listen).await?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, "concord is serving");
+        serve(listener, state).await
+    })
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Loads and validates a strategy; an invalid one stops the start with every error listed.
+pub fn load_strategy(dir: &Path) -> anyhow::Result<Arc<Strategy>> {
+    match Strategy::load(dir) {
+        Ok(strategy) => Ok(Arc::new(strategy)),
+        Err(errors) => anyhow::bail!(
+            "the strategy in {} is invalid, refusing to start:\n{errors}",
+            dir.display()
+        ),
+    }
+}
+
+pub fn open(data: &Path, strategy: Arc<Strategy>, keys: ApiKeys) -> anyhow::Result<AppState> {
+    let hub = Hub::open(data, strategy)
+        .with_context(|| format!("opening the data folder {}", data.display()))?;
+    Ok(AppState::new(Arc::new(hub), keys, Arc::new(SystemClock)))
+}
+
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))
+}
+
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+        .await
+        .context("serving HTTP")
+}

@@ -1,0 +1,338 @@
+//! End to end with the real binary: demo and serve on a free port, driven over HTTP.
+
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_concord");
+
+fn example_strategy() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/telco")
+}
+
+/// A running `concord` process, killed when dropped.
+struct Running {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `concord demo` and reads the banner's export line: URL, keys, example customer.
+fn start_demo(data: &Path) -> (Running, HashMap<String, String>) {
+    let mut child = Command::new(BIN)
+        .args([
+            "demo",
+            "--subscribers",
+            "300",
+            "--listen",
+            "127.0.0.1:0",
+            "--history-hours",
+            "2",
+            "--traffic",
+            "0",
+        ])
+        .arg("--data")
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("concord demo starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut vars = HashMap::new();
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        let line = line.expect("stdout is text");
+        if let Some(exports) = line.trim().strip_prefix("export ") {
+            for pair in exports.split_whitespace() {
+                if let Some((name, value)) = pair.split_once('=') {
+                    vars.insert(name.to_owned(), value.to_owned());
+                }
+            }
+            break;
+        }
+    }
+    // Keep draining stdout so the demo never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    let url = vars
+        .get("CONCORD")
+        .cloned()
+        .expect("the banner prints the URL");
+    (Running { child, url }, vars)
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client builds")
+}
+
+fn send(method: &str, url: &str, key: &str, body: Option<String>) -> (u16, Value) {
+    let client = client();
+    let request = match method {
+        "GET" => client.get(url),
+        _ => client.post(url).header("content-type", "application/json"),
+    };
+    let request = request.bearer_auth(key);
+    let request = match body {
+        Some(body) => request.body(body),
+        None => request,
+    };
+    let response = request.send().expect("request is answered");
+    let status = response.status().as_u16();
+    let text = response.text().expect("body is text");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn wait_ready(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(r) = client().get(format!("{url}/readyz")).send()
+            && r.status().is_success()
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{url} never became ready");
+}
+
+#[test]
+fn demo_serves_the_whole_path_events_decision_response_kpis_profile() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (demo, vars) = start_demo(&data.path().join("demo"));
+    let url = &demo.url;
+    let (admin, channel, marketer, agent) = (
+        &vars["ADMIN_KEY"],
+        &vars["CHANNEL_KEY"],
+        &vars["MARKETER_KEY"],
+        &vars["AGENT_KEY"],
+    );
+    let customer = &vars["CUSTOMER"];
+    wait_ready(url);
+
+    let events = [
+        json!({"event_id": "e2e-1", "customer_id": customer, "time": "2026-11-20T08:00:00Z", "type": "dropped_call", "cell": "CPT-001"}),
+        json!({"event_id": "e2e-2", "customer_id": customer, "time": "2026-11-20T08:05:00Z", "type": "dropped_call", "cell": "CPT-001"}),
+        json!({"event_id": "e2e-3", "customer_id": customer, "time": "2026-11-20T08:09:00Z", "type": "dropped_call", "cell": "CPT-001"}),
+    ];
+    let ndjson = events
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (status, report) = send("POST", &format!("{url}/v1/events"), admin, Some(ndjson));
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["accepted"], 3);
+
+    let (status, decision) = send(
+        "POST",
+        &format!("{url}/v1/decisions"),
+        channel,
+        Some(json!({"customer_id": customer, "channel": "ussd"}).to_string()),
+    );
+    assert_eq!(status, 200, "{decision}");
+    let top = decision["actions"][0]["action_id"]
+        .as_str()
+        .expect("at least one action")
+        .to_owned();
+    let decision_id = decision["decision_id"]
+        .as_str()
+        .expect("decision id")
+        .to_owned();
+
+    let (status, body) = send(
+        "POST",
+        &format!("{url}/v1/responses"),
+        channel,
+        Some(
+            json!({"decision_id": decision_id, "action_id": top, "outcome": "accepted"})
+                .to_string(),
+        ),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let (status, kpis) = send("GET", &format!("{url}/v1/kpis"), marketer, None);
+    assert_eq!(status, 200);
+    assert!(kpis["total"]["accepts"].as_u64() >= Some(1), "{kpis}");
+
+    let (status, profile) = send(
+        "GET",
+        &format!("{url}/v1/customers/{customer}"),
+        agent,
+        None,
+    );
+    assert_eq!(status, 200);
+    assert!(
+        profile["event_counts"]["dropped_call"].as_u64() >= Some(3),
+        "{profile}"
+    );
+    assert_eq!(
+        profile["recent_decisions"][0]["decision_id"],
+        decision_id.as_str()
+    );
+
+    let (status, _) = send("GET", &format!("{url}/v1/kpis"), channel, None);
+    assert_eq!(status, 403, "a channel key may not read KPIs");
+}
+
+#[test]
+fn serve_recovers_acknowledged_state_after_a_kill() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let keys = "admin=e2e-admin-key-0000000001";
+    let start = || {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--strategy")
+            .arg(example_strategy())
+            .arg("--data")
+            .arg(data.path())
+            .env("CONCORD_API_KEYS", keys)
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .expect("concord serve starts");
+        let running = Running {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        wait_ready(&running.url);
+        running
+    };
+    let admin = "e2e-admin-key-0000000001";
+    let first = start();
+    let event = json!({"event_id": "r1", "customer_id": "27829990000", "time": "2026-11-20T08:00:00Z", "type": "product_added", "product": "roaming_pack"});
+    let (status, report) = send(
+        "POST",
+        &format!("{}/v1/events", first.url),
+        admin,
+        Some(event.to_string()),
+    );
+    assert_eq!(status, 200, "{report}");
+    drop(first); // SIGKILL: no graceful shutdown
+
+    let second = start();
+    let (status, profile) = send(
+        "GET",
+        &format!("{}/v1/customers/27829990000", second.url),
+        admin,
+        None,
+    );
+    assert_eq!(status, 200, "{profile}");
+    assert_eq!(profile["holdings"], json!(["roaming_pack"]));
+    let (status, report) = send(
+        "POST",
+        &format!("{}/v1/events", second.url),
+        admin,
+        Some(event.to_string()),
+    );
+    assert_eq!(
+        (status, report["duplicates"].as_u64()),
+        (200, Some(1)),
+        "{report}"
+    );
+}
+
+#[test]
+fn serve_refuses_an_invalid_strategy_and_missing_keys() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let broken = data.path().join("broken");
+    std::fs::create_dir_all(&broken).expect("mkdir");
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("--strategy")
+        .arg(&broken)
+        .arg("--data")
+        .arg(data.path().join("d"))
+        .env("CONCORD_API_KEYS", "admin=e2e-admin-key-0000000001")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("strategy.yaml"), "{stderr}");
+
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("--strategy")
+        .arg(example_strategy())
+        .arg("--data")
+        .arg(data.path().join("d"))
+        .env_remove("CONCORD_API_KEYS")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("CONCORD_API_KEYS"));
+}
+
+#[test]
+fn check_passes_the_example_and_fails_a_broken_folder_with_its_location() {
+    let output = Command::new(BIN)
+        .arg("check")
+        .arg(example_strategy())
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains(": ok:"));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in walk(&example_strategy()) {
+        let relative = entry.strip_prefix(example_strategy()).expect("inside");
+        let target = dir.path().join(relative);
+        std::fs::create_dir_all(target.parent().expect("has parent")).expect("mkdir");
+        std::fs::copy(&entry, &target).expect("copy");
+    }
+    let channels = dir.path().join("channels.yaml");
+    let text = std::fs::read_to_string(&channels).expect("channels.yaml exists");
+    std::fs::write(&channels, format!("{text}\ncolour: blue\n")).expect("write");
+    let output = Command::new(BIN)
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = text.lines().count() + 2;
+    assert!(
+        stderr.contains(&format!("channels.yaml:{line}:1")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("colour"), "{stderr}");
+
+    let output = Command::new(BIN).arg("schema").output().expect("runs");
+    assert!(output.status.success());
+    let schema: Value = serde_json::from_slice(&output.stdout).expect("schema is JSON");
+    assert!(schema.is_object());
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("readable").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
