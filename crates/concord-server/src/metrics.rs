@@ -49,17 +49,17 @@ impl Metrics {
         let customers = Gauge::default();
         registry.register(
             "concord_ingest_events",
-            "Events received, by result (accepted, duplicate, rejected)",
+            "Events received over HTTP, by result (accepted, duplicate, rejected)",
             events.clone(),
         );
         registry.register(
             "concord_decide_decisions",
-            "Decisions made, by channel",
+            "Decisions served over HTTP, by channel",
             decisions.clone(),
         );
         registry.register(
             "concord_learn_responses",
-            "Responses recorded, by outcome",
+            "Responses recorded over HTTP, by outcome",
             responses.clone(),
         );
         registry.register(
