@@ -426,3 +426,22 @@ async fn operations_routes_answer_without_a_key() {
         (StatusCode::NOT_FOUND, Some("no_such_route"))
     );
 }
+
+#[tokio::test]
+async fn decision_body_snapshot() {
+    let h = harness().await;
+    let request = json!({"customer_id": "27820000001", "channel": "ussd", "context": {"session_id": "s1"}});
+    let (status, decision) = call(&h, "POST", "/v1/decisions", Some(CHANNEL), &request.to_string()).await;
+    assert_eq!(status, StatusCode::OK);
+    insta::assert_json_snapshot!(decision, {
+        ".decision_id" => "[decision_id]",
+        ".strategy_hash" => "[hash]",
+    });
+}
+
+#[test]
+fn openapi_document_snapshot() {
+    // Any change to the API's shape shows up here for review.
+    let doc = serde_json::to_value(concord_server::openapi_document()).expect("serialises");
+    insta::assert_json_snapshot!(doc);
+}
