@@ -430,8 +430,16 @@ async fn operations_routes_answer_without_a_key() {
 #[tokio::test]
 async fn decision_body_snapshot() {
     let h = harness().await;
-    let request = json!({"customer_id": "27820000001", "channel": "ussd", "context": {"session_id": "s1"}});
-    let (status, decision) = call(&h, "POST", "/v1/decisions", Some(CHANNEL), &request.to_string()).await;
+    let request =
+        json!({"customer_id": "27820000001", "channel": "ussd", "context": {"session_id": "s1"}});
+    let (status, decision) = call(
+        &h,
+        "POST",
+        "/v1/decisions",
+        Some(CHANNEL),
+        &request.to_string(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     insta::assert_json_snapshot!(decision, {
         ".decision_id" => "[decision_id]",

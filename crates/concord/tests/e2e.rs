@@ -27,7 +27,7 @@ impl Drop for Running {
 }
 
 /// Starts `concord demo` and reads the banner's export line: URL, keys, example customer.
-fn start_demo(data: &Path) -> (Running, HashMap<String, String>) {
+fn start_demo(data: &Path, traffic: u32) -> (Running, HashMap<String, String>) {
     let mut child = Command::new(BIN)
         .args([
             "demo",
@@ -38,7 +38,7 @@ fn start_demo(data: &Path) -> (Running, HashMap<String, String>) {
             "--history-hours",
             "2",
             "--traffic",
-            "0",
+            &traffic.to_string(),
         ])
         .arg("--data")
         .arg(data)
@@ -113,7 +113,7 @@ fn wait_ready(url: &str) {
 #[test]
 fn demo_serves_the_whole_path_events_decision_response_kpis_profile() {
     let data = tempfile::tempdir().expect("temp dir");
-    let (demo, vars) = start_demo(&data.path().join("demo"));
+    let (demo, vars) = start_demo(&data.path().join("demo"), 0);
     let url = &demo.url;
     let (admin, channel, marketer, agent) = (
         &vars["ADMIN_KEY"],
@@ -335,4 +335,43 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+#[test]
+fn demo_traffic_is_answered_from_the_simulator_and_shows_in_kpis() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (demo, vars) = start_demo(&data.path().join("demo"), 200);
+    wait_ready(&demo.url);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, kpis) = send(
+            "GET",
+            &format!("{}/v1/kpis", demo.url),
+            &vars["MARKETER_KEY"],
+            None,
+        );
+        assert_eq!(status, 200, "{kpis}");
+        let total = &kpis["total"];
+        let responded = kpis["rows"]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        ["accepts", "declines", "clicks", "ignores"]
+                            .iter()
+                            .filter_map(|k| r[*k].as_u64())
+                            .sum::<u64>()
+                    })
+                    .sum::<u64>()
+            })
+            .unwrap_or(0);
+        if total["impressions"].as_u64() > Some(0) && responded > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no simulated traffic reached the KPIs: {kpis}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }
