@@ -16,6 +16,8 @@ pub enum HubError {
         decision: DecisionId,
         offered: Vec<String>,
     },
+    #[error("the data folder {} is in use by another Concord process", .0.display())]
+    DataDirInUse(std::path::PathBuf),
     #[error(transparent)]
     Journal(#[from] concord_profile::ProfileError),
 }

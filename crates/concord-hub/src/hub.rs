@@ -5,6 +5,7 @@ use crate::error::HubError;
 use crate::record::JournalRecord;
 use crate::view::ProfileView;
 use concord_decide::{DecisionRequest, decide};
+use concord_ingest::{BaseRow, BaseSink, EventSink, IngestSummary, SinkError};
 use concord_learn::{Learner, ModelSnapshot};
 use concord_measure::{KpiBook, KpiReport};
 use concord_model::{
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const JOURNAL_FILE: &str = "journal.log";
+const LOCK_FILE: &str = "LOCK";
 
 #[derive(Debug)]
 pub struct Hub {
@@ -31,12 +33,8 @@ pub struct Hub {
     decisions: Mutex<DecisionLog>,
     next_decision: AtomicU64,
     replayed: JournalReplay,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct IngestSummary {
-    pub accepted: usize,
-    pub duplicates: usize,
+    /// Held for the hub's life: one process writes a data folder at a time.
+    _lock: std::fs::File,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +65,7 @@ impl Hub {
                 source,
             }
         })?;
+        let lock = lock_data_dir(data_dir)?;
         let profiles = ProfileStore::new();
         let learner = Learner::new();
         let kpis = KpiBook::new();
@@ -113,6 +112,7 @@ impl Hub {
             decisions: Mutex::new(decisions),
             next_decision: AtomicU64::new(decision_count),
             replayed,
+            _lock: lock,
         })
     }
 
@@ -321,10 +321,48 @@ impl Hub {
     }
 }
 
+/// Takes the data folder's exclusive lock, so a second server or a bulk load can't interleave writes.
+fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, HubError> {
+    let path = data_dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| concord_profile::ProfileError::JournalIo {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(HubError::DataDirInUse(data_dir.to_owned())),
+        Err(std::fs::TryLockError::Error(source)) => {
+            Err(concord_profile::ProfileError::JournalIo { path, source }.into())
+        }
+    }
+}
+
 fn action_value(record: &DecisionRecord, action: &ActionId) -> f64 {
     record
         .actions
         .iter()
         .find(|a| &a.action_id == action)
         .map_or(0.0, |a| a.value)
+}
+
+impl EventSink for Hub {
+    async fn ingest(&self, events: Vec<Event>) -> Result<IngestSummary, SinkError> {
+        Ok(Hub::ingest(self, events).await?)
+    }
+}
+
+impl BaseSink for Hub {
+    async fn load(&self, rows: Vec<BaseRow>) -> Result<(), SinkError> {
+        let rows = rows
+            .into_iter()
+            .map(|r| (r.customer_id, r.attributes, r.holdings))
+            .collect();
+        self.load_customers(rows).await?;
+        Ok(())
+    }
 }

@@ -9,6 +9,7 @@ mod hub;
 mod record;
 mod view;
 
+pub use concord_ingest::IngestSummary;
 pub use error::HubError;
-pub use hub::{CustomerSnapshot, DecisionOutcome, Hub, IngestSummary, ResponseOutcome};
+pub use hub::{CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome};
 pub use record::JournalRecord;

@@ -233,3 +233,16 @@ proptest! {
         prop_assert_eq!(observe(&reopened, &customers), state_twice);
     }
 }
+
+#[test]
+fn a_data_folder_has_one_writer_at_a_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = Hub::open(dir.path(), strategy()).expect("opens");
+    let second = Hub::open(dir.path(), strategy());
+    assert!(
+        matches!(second, Err(HubError::DataDirInUse(_))),
+        "{second:?}"
+    );
+    drop(first);
+    Hub::open(dir.path(), strategy()).expect("opens once the first hub is gone");
+}

@@ -84,9 +84,9 @@ impl From<HubError> for ApiError {
                 message,
             )
             .field("action_id"),
-            HubError::Journal(e) => {
+            HubError::DataDirInUse(_) | HubError::Journal(_) => {
                 // The cause is logged once here; the client learns only that storage failed.
-                tracing::error!(error = %e, "journal write failed");
+                tracing::error!(error = %message, "storage failed");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "storage_unavailable",
