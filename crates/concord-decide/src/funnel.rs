@@ -4,11 +4,6 @@ use crate::error::DecideError;
 use concord_model::{ActionId, Attributes, ChannelId, RankedAction, TraceEntry, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
 
-/// What the funnel reads of the customer: attributes, event counters, holdings.
-pub trait CustomerView {
-    fn lookup(&self, var: &Var) -> Value;
-}
-
 /// Where propensities come from (the learner's published snapshot).
 pub trait Scorer {
     fn propensity(&self, action: &ActionId, channel: &ChannelId) -> f64;
@@ -31,7 +26,7 @@ pub struct Decision {
 }
 
 struct RequestEnv<'a> {
-    customer: &'a dyn CustomerView,
+    customer: &'a dyn RuleEnv,
     request: &'a DecisionRequest,
 }
 
@@ -62,7 +57,7 @@ fn trace(action: &ActionId, stage: TraceStage, passed: bool, reason: String) -> 
 /// Runs the funnel for one customer and channel.
 pub fn decide(
     strategy: &Strategy,
-    customer: &dyn CustomerView,
+    customer: &dyn RuleEnv,
     request: &DecisionRequest,
     scorer: &dyn Scorer,
 ) -> Result<Decision, DecideError> {

@@ -1,7 +1,8 @@
-//! The decision funnel. Pure: everything it needs (profile view, scores, time) comes in as arguments.
+//! The decision funnel. Pure: everything it needs (the customer as rules read it at the
+//! request's time, scores) comes in as arguments.
 
 mod error;
 mod funnel;
 
 pub use error::DecideError;
-pub use funnel::{CustomerView, Decision, DecisionRequest, Scorer, decide};
+pub use funnel::{Decision, DecisionRequest, Scorer, decide};

@@ -1,8 +1,8 @@
 //! The funnel on a small in-memory strategy: every stage's keep/drop, the ranking, and the trace.
 
-use concord_decide::{CustomerView, DecideError, DecisionRequest, Scorer, decide};
-use concord_model::{ActionId, Attributes, ChannelId, EventType, TraceStage, Value};
-use concord_strategy::{Strategy, Var};
+use concord_decide::{DecideError, DecisionRequest, Scorer, decide};
+use concord_model::{ActionId, Attributes, ChannelId, TraceStage, Value};
+use concord_strategy::{RuleEnv, Strategy, Var};
 use std::collections::HashMap;
 
 const STRATEGY: &str = "name: t\nversion: \"1\"\ndescription: funnel tests\ndefault_limit: 2\n";
@@ -13,6 +13,8 @@ const CHANNELS: &str = "channels:
 const PROFILE: &str = "attributes:
   balance: number
   segment: string
+aggregates:
+  dropped_calls_24h: {event: dropped_call, function: count, window: 24h}
 context:
   call_reason: string
 ";
@@ -45,7 +47,7 @@ actions:
     group: network
     kind: service
     value: 80
-    eligibility: \"events.dropped_call >= 3\"
+    eligibility: \"customer.dropped_calls_24h >= 3\"
     treatments: {ussd: {text: Sorry}}
   - id: retention
     name: Retention
@@ -79,14 +81,15 @@ struct Customer {
     dropped_calls: f64,
 }
 
-impl CustomerView for Customer {
+impl RuleEnv for Customer {
     fn lookup(&self, var: &Var) -> Value {
         match var {
             Var::Attribute(name) => self.attributes.get(name).cloned().unwrap_or(Value::Null),
-            Var::EventCount(EventType::DroppedCall) => Value::Num(self.dropped_calls),
-            Var::EventCount(_) => Value::Num(0.0),
+            Var::Aggregate { name, .. } if name == "dropped_calls_24h" => {
+                Value::Num(self.dropped_calls)
+            }
             Var::Holdings => Value::List(Vec::new()),
-            Var::Context(_) | Var::Channel => Value::Null,
+            _ => Value::Null,
         }
     }
 }

@@ -3,7 +3,7 @@
 use crate::decision_log::DecisionLog;
 use crate::error::HubError;
 use crate::record::JournalRecord;
-use crate::view::ProfileView;
+use crate::trigger_log::{TriggerLog, TriggerReport};
 use concord_decide::{DecisionRequest, decide};
 use concord_ingest::{BaseRow, BaseSink, EventSink, IngestSummary, SinkError};
 use concord_learn::{Learner, ModelSnapshot};
@@ -12,7 +12,9 @@ use concord_model::{
     ActionId, Attributes, ChannelId, CustomerId, DecisionId, DecisionRecord, Event, Outcome,
     ResponseRecord, Timestamp, TraceEntry,
 };
-use concord_profile::{ApplyOutcome, Journal, JournalReplay, Profile, ProfileStore};
+use concord_profile::{
+    ApplyOutcome, CompiledSchema, Journal, JournalReplay, Profile, ProfileStore, TriggerFire,
+};
 use concord_strategy::Strategy;
 use parking_lot::Mutex;
 use std::collections::HashSet;
@@ -31,6 +33,7 @@ pub struct Hub {
     learner: Learner,
     kpis: KpiBook,
     decisions: Mutex<DecisionLog>,
+    triggers: Mutex<TriggerLog>,
     next_decision: AtomicU64,
     replayed: JournalReplay,
     /// Held for the hub's life: one process writes a data folder at a time.
@@ -53,6 +56,10 @@ pub struct ResponseOutcome {
 #[derive(Debug, Clone)]
 pub struct CustomerSnapshot {
     pub profile: Profile,
+    /// When each trigger last fired for this customer.
+    pub triggers: Vec<(String, Timestamp)>,
+    /// Every aggregate and derived field, as seen at the snapshot's time.
+    pub computed: Attributes,
     pub decisions: Vec<DecisionRecord>,
 }
 
@@ -66,7 +73,11 @@ impl Hub {
             }
         })?;
         let lock = lock_data_dir(data_dir)?;
-        let profiles = ProfileStore::new();
+        let profiles = ProfileStore::new(CompiledSchema::new(
+            Arc::new(strategy.profile_schema().clone()),
+            Arc::from(strategy.triggers().to_vec()),
+        ));
+        let mut triggers = TriggerLog::default();
         let learner = Learner::new();
         let kpis = KpiBook::new();
         let mut decisions = DecisionLog::default();
@@ -80,7 +91,8 @@ impl Hub {
                     holdings,
                 } => profiles.upsert(&customer_id, attributes, &holdings),
                 JournalRecord::Event(event) => {
-                    profiles.apply(&event);
+                    // Replaying in journal order fires exactly what firing on arrival did.
+                    triggers.record(profiles.apply(&event).1);
                 }
                 JournalRecord::Decision(record) => {
                     decision_count += 1;
@@ -110,6 +122,7 @@ impl Hub {
             learner,
             kpis,
             decisions: Mutex::new(decisions),
+            triggers: Mutex::new(triggers),
             next_decision: AtomicU64::new(decision_count),
             replayed,
             _lock: lock,
@@ -178,18 +191,26 @@ impl Hub {
             self.journal.append_durable(&fresh).await?;
         }
         let mut accepted = 0;
+        let mut fires: Vec<TriggerFire> = Vec::new();
         for record in &fresh {
             if let JournalRecord::Event(event) = record {
-                match self.profiles.apply(event) {
+                let (outcome, fired) = self.profiles.apply(event);
+                match outcome {
                     ApplyOutcome::Applied => accepted += 1,
                     // A concurrent batch carried the same event and won the race.
                     ApplyOutcome::Duplicate => duplicates += 1,
                 }
+                fires.extend(fired);
             }
+        }
+        let triggers_fired = fires.len();
+        if triggers_fired > 0 {
+            self.triggers.lock().record(fires);
         }
         Ok(IngestSummary {
             accepted,
             duplicates,
+            triggers_fired,
         })
     }
 
@@ -204,7 +225,8 @@ impl Hub {
         let decision = self
             .profiles
             .read(customer_id, |profile| {
-                decide(&self.strategy, &ProfileView(profile), &request, &*models)
+                let env = profile.env(self.profiles.schema(), time);
+                decide(&self.strategy, &env, &request, &*models)
             })
             .ok_or_else(|| HubError::UnknownCustomer(customer_id.clone()))??;
         let seq = self.next_decision.fetch_add(1, Ordering::Relaxed) + 1;
@@ -294,14 +316,32 @@ impl Hub {
         })
     }
 
-    pub fn customer(&self, id: &CustomerId) -> Option<CustomerSnapshot> {
-        let profile = self.profiles.get(id)?;
+    /// The customer view at `now`: profile, aggregates and derived fields, recent decisions.
+    pub fn customer(&self, id: &CustomerId, now: Timestamp) -> Option<CustomerSnapshot> {
+        let schema = self.profiles.schema();
+        let (profile, computed, triggers) = self.profiles.read(id, |p| {
+            (
+                p.clone(),
+                p.computed(schema, now),
+                p.trigger_history(schema),
+            )
+        })?;
         let decisions = self.decisions.lock().recent_for(id);
-        Some(CustomerSnapshot { profile, decisions })
+        Some(CustomerSnapshot {
+            profile,
+            triggers,
+            computed,
+            decisions,
+        })
     }
 
     pub fn knows_customer(&self, id: &CustomerId) -> bool {
         self.profiles.contains(id)
+    }
+
+    /// Trigger fires: counts per trigger and the most recent fires, newest first.
+    pub fn triggers(&self, limit: usize) -> TriggerReport {
+        self.triggers.lock().report(limit)
     }
 
     pub fn kpis(&self) -> KpiReport {

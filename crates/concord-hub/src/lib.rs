@@ -7,9 +7,10 @@ mod decision_log;
 mod error;
 mod hub;
 mod record;
-mod view;
+mod trigger_log;
 
 pub use concord_ingest::IngestSummary;
 pub use error::HubError;
 pub use hub::{CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome};
 pub use record::JournalRecord;
+pub use trigger_log::TriggerReport;

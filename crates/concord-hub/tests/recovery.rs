@@ -42,9 +42,10 @@ fn observe(hub: &Hub, customers: &[&str]) -> serde_json::Value {
     let profiles: Vec<_> = customers
         .iter()
         .map(|c| {
-            hub.customer(&CustomerId::new(*c)).map(|s| {
+            hub.customer(&CustomerId::new(*c), at(500)).map(|s| {
                 serde_json::json!({
                     "profile": serde_json::to_value(&s.profile).expect("profile serialises"),
+                    "computed": serde_json::to_value(&s.computed).expect("computed serialises"),
                     "decisions": serde_json::to_value(&s.decisions).expect("decisions serialise"),
                 })
             })

@@ -13,6 +13,8 @@ pub struct IngestSummary {
     pub accepted: usize,
     /// Events whose id was seen before: nothing changed.
     pub duplicates: usize,
+    /// Real-time triggers the new events fired.
+    pub triggers_fired: usize,
 }
 
 /// Receives events. `ingest` returns only once the events are durable, so a source may then

@@ -3,6 +3,7 @@
 mod clock;
 mod decision;
 mod event;
+mod event_fields;
 mod ids;
 mod outcome;
 mod value;
@@ -10,6 +11,7 @@ mod value;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use decision::{DecisionRecord, RankedAction, ResponseRecord, TraceEntry, TraceStage};
 pub use event::{Event, EventKind, EventType};
+pub use event_fields::FieldType;
 pub use ids::{ActionId, ChannelId, CustomerId, DecisionId, EventId};
 pub use jiff::Timestamp;
 pub use outcome::{Direction, Outcome};

@@ -1,8 +1,9 @@
-//! One customer's profile: static attributes, product holdings, event counters and recent history.
+//! One customer's profile: static attributes, product holdings, aggregates and recent history.
 
-use concord_model::{
-    Attributes, CustomerId, Event, EventId, EventKind, EventType, Timestamp, Value,
-};
+use crate::aggregate::AggState;
+use crate::schema::{CompiledSchema, TriggerFire};
+use concord_model::{Attributes, CustomerId, Event, EventId, EventKind, Timestamp, Value};
+use concord_strategy::{RuleEnv, Var};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
@@ -22,8 +23,10 @@ pub struct Profile {
     pub customer_id: CustomerId,
     pub attributes: Attributes,
     pub holdings: BTreeSet<String>,
-    /// Events seen per type, indexed like `EventType::ALL`.
-    pub event_counts: [u64; EventType::ALL.len()],
+    /// Aggregate state, indexed like the schema's aggregates.
+    aggregates: Vec<AggState>,
+    /// When each trigger last fired for this customer: (trigger index, event time in ms).
+    pub(crate) trigger_fires: Vec<(u16, i64)>,
     pub last_event_at: Option<Timestamp>,
     pub recent_events: VecDeque<Event>,
     #[serde(skip)]
@@ -36,15 +39,12 @@ impl Profile {
             customer_id,
             attributes: Attributes::new(),
             holdings: BTreeSet::new(),
-            event_counts: [0; EventType::ALL.len()],
+            aggregates: Vec::new(),
+            trigger_fires: Vec::new(),
             last_event_at: None,
             recent_events: VecDeque::new(),
             seen_event_ids: HashSet::new(),
         }
-    }
-
-    pub fn event_count(&self, event_type: EventType) -> u64 {
-        self.event_counts[event_type as usize]
     }
 
     pub fn attribute(&self, name: &str) -> Value {
@@ -60,12 +60,96 @@ impl Profile {
         self.attributes.extend(attributes);
     }
 
+    /// An aggregate's value as seen at `now`: 0 for an empty count, sum or distinct, else null.
+    pub fn aggregate(&self, schema: &CompiledSchema, index: usize, now: Timestamp) -> Value {
+        match (schema.aggregates().get(index), self.aggregates.get(index)) {
+            (Some(spec), Some(state)) => state.value_at(spec, now.as_millisecond()),
+            (Some(spec), None) => AggState::default().value_at(spec, now.as_millisecond()),
+            (None, _) => Value::Null,
+        }
+    }
+
+    /// Every aggregate and derived field by name, as seen at `now` (the customer view).
+    pub fn computed(&self, schema: &CompiledSchema, now: Timestamp) -> Attributes {
+        let mut out = Attributes::new();
+        for (index, spec) in schema.aggregates().iter().enumerate() {
+            out.insert(spec.name.clone(), self.aggregate(schema, index, now));
+        }
+        for spec in schema.derived() {
+            let value = spec
+                .formula
+                .eval(&self.env(schema, now))
+                .unwrap_or(Value::Null);
+            out.insert(spec.name.clone(), value);
+        }
+        out
+    }
+
+    /// The profile as rules read it at `now`.
+    pub fn env<'a>(&'a self, schema: &'a CompiledSchema, now: Timestamp) -> ProfileEnv<'a> {
+        ProfileEnv {
+            profile: self,
+            schema,
+            now,
+        }
+    }
+
+    /// When each trigger last fired for this customer, by trigger id.
+    pub fn trigger_history(&self, schema: &CompiledSchema) -> Vec<(String, Timestamp)> {
+        self.trigger_fires
+            .iter()
+            .filter_map(|(index, ms)| {
+                let trigger = schema.triggers().get(usize::from(*index))?;
+                Some((trigger.id.clone(), Timestamp::from_millisecond(*ms).ok()?))
+            })
+            .collect()
+    }
+
+    /// Checks the triggers `event` can affect, at the event's time; records and returns the fires.
+    pub fn fire_triggers(&mut self, schema: &CompiledSchema, event: &Event) -> Vec<TriggerFire> {
+        let mut fires = Vec::new();
+        let now_ms = event.time.as_millisecond();
+        for &index in schema.triggers_of(event.kind.event_type()) {
+            let trigger = &schema.triggers()[index];
+            let Ok(slot) = u16::try_from(index) else {
+                continue;
+            };
+            let last = self.trigger_fires.iter().position(|(i, _)| *i == slot);
+            if let Some(at) = last
+                && now_ms - self.trigger_fires[at].1 < trigger.cooldown_ms
+            {
+                continue;
+            }
+            // A rule that can't be judged (a missing value) does not fire.
+            if !trigger
+                .when
+                .eval_bool(&self.env(schema, event.time))
+                .unwrap_or(false)
+            {
+                continue;
+            }
+            match last {
+                Some(at) => self.trigger_fires[at].1 = now_ms,
+                None => self.trigger_fires.push((slot, now_ms)),
+            }
+            fires.push(TriggerFire {
+                trigger: trigger.id.clone(),
+                customer_id: self.customer_id.clone(),
+                channel: trigger.channel.clone(),
+                time: event.time,
+                event_id: event.event_id.clone(),
+                context: trigger.context.clone(),
+            });
+        }
+        fires
+    }
+
     /// Applies one event. An event id seen before changes nothing, so replays and retries are safe.
-    pub fn apply(&mut self, event: &Event) -> ApplyOutcome {
+    pub fn apply(&mut self, schema: &CompiledSchema, event: &Event) -> ApplyOutcome {
         if !self.seen_event_ids.insert(event.event_id.clone()) {
             return ApplyOutcome::Duplicate;
         }
-        self.event_counts[event.kind.event_type() as usize] += 1;
+        self.fold_into_aggregates(schema, event);
         self.last_event_at = Some(match self.last_event_at {
             Some(last) if last > event.time => last,
             _ => event.time,
@@ -95,6 +179,99 @@ impl Profile {
         }
         ApplyOutcome::Applied
     }
+
+    fn fold_into_aggregates(&mut self, schema: &CompiledSchema, event: &Event) {
+        let indices = schema.aggregates_of(event.kind.event_type());
+        if indices.is_empty() {
+            return;
+        }
+        if self.aggregates.len() < schema.aggregates().len() {
+            self.aggregates
+                .resize_with(schema.aggregates().len(), AggState::default);
+        }
+        let time_ms = event.time.as_millisecond();
+        for &index in indices {
+            let spec = &schema.aggregates()[index];
+            if let Some(filter) = &spec.filter {
+                let env = EventEnv {
+                    profile: self,
+                    event,
+                };
+                // An event the filter can't judge (a missing optional field) does not count.
+                if !filter.eval_bool(&env).unwrap_or(false) {
+                    continue;
+                }
+            }
+            let value = spec
+                .field
+                .as_deref()
+                .map_or(Value::Null, |f| event.kind.field(f));
+            self.aggregates[index].add(spec, time_ms, &event.event_id, &value);
+        }
+    }
+}
+
+/// The profile as rules read it at one instant: attributes, aggregates, derived fields, holdings.
+pub struct ProfileEnv<'a> {
+    profile: &'a Profile,
+    schema: &'a CompiledSchema,
+    now: Timestamp,
+}
+
+impl std::fmt::Debug for ProfileEnv<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileEnv")
+            .field("customer", &self.profile.customer_id)
+            .finish()
+    }
+}
+
+impl RuleEnv for ProfileEnv<'_> {
+    fn lookup(&self, var: &Var) -> Value {
+        match var {
+            Var::Attribute(name) => self.profile.attribute(name),
+            Var::Aggregate { index, .. } => self.profile.aggregate(self.schema, *index, self.now),
+            // Derived formulas read no derived fields, so this recursion is one level deep.
+            Var::Derived { index, .. } => self
+                .schema
+                .derived()
+                .get(*index)
+                .and_then(|spec| spec.formula.eval(self).ok())
+                .unwrap_or(Value::Null),
+            Var::Holdings => Value::List(
+                self.profile
+                    .holdings
+                    .iter()
+                    .map(|h| Value::Str(h.clone()))
+                    .collect(),
+            ),
+            // Context, channel and event fields belong to a request or an event, not the profile.
+            Var::Context(_) | Var::Channel | Var::EventField(_) => Value::Null,
+        }
+    }
+}
+
+/// What an aggregate's `where` filter reads: the event's fields and the customer's attributes.
+struct EventEnv<'a> {
+    profile: &'a Profile,
+    event: &'a Event,
+}
+
+impl RuleEnv for EventEnv<'_> {
+    fn lookup(&self, var: &Var) -> Value {
+        match var {
+            Var::EventField(name) => self.event.kind.field(name),
+            Var::Attribute(name) => self.profile.attribute(name),
+            Var::Holdings => Value::List(
+                self.profile
+                    .holdings
+                    .iter()
+                    .map(|h| Value::Str(h.clone()))
+                    .collect(),
+            ),
+            _ => Value::Null,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -117,9 +294,15 @@ mod tests {
     #[test]
     fn duplicate_event_changes_nothing() {
         let mut profile = Profile::new(CustomerId::new("c1"));
-        assert_eq!(profile.apply(&dropped("e1", 0)), ApplyOutcome::Applied);
-        assert_eq!(profile.apply(&dropped("e1", 0)), ApplyOutcome::Duplicate);
-        assert_eq!(profile.event_count(EventType::DroppedCall), 1);
+        let schema = CompiledSchema::default();
+        assert_eq!(
+            profile.apply(&schema, &dropped("e1", 0)),
+            ApplyOutcome::Applied
+        );
+        assert_eq!(
+            profile.apply(&schema, &dropped("e1", 0)),
+            ApplyOutcome::Duplicate
+        );
         assert_eq!(profile.recent_events.len(), 1);
     }
 
@@ -127,15 +310,19 @@ mod tests {
     fn holdings_follow_product_events() {
         let mut profile = Profile::new(CustomerId::new("c1"));
         let add = |id: &str, p: &str| event(id, 0, EventKind::ProductAdded { product: p.into() });
-        profile.apply(&add("e1", "roaming_pack"));
-        profile.apply(&add("e2", "data_5gb"));
-        profile.apply(&event(
-            "e3",
-            1,
-            EventKind::ProductRemoved {
-                product: "data_5gb".into(),
-            },
-        ));
+        let schema = CompiledSchema::default();
+        profile.apply(&schema, &add("e1", "roaming_pack"));
+        profile.apply(&schema, &add("e2", "data_5gb"));
+        profile.apply(
+            &schema,
+            &event(
+                "e3",
+                1,
+                EventKind::ProductRemoved {
+                    product: "data_5gb".into(),
+                },
+            ),
+        );
         assert_eq!(
             profile.holdings.iter().collect::<Vec<_>>(),
             vec!["roaming_pack"]
@@ -145,16 +332,16 @@ mod tests {
     #[test]
     fn late_events_land_in_time_order_and_history_is_bounded() {
         let mut profile = Profile::new(CustomerId::new("c1"));
+        let schema = CompiledSchema::default();
         for i in 0..30 {
-            profile.apply(&dropped(&format!("e{i}"), i * 10));
+            profile.apply(&schema, &dropped(&format!("e{i}"), i * 10));
         }
-        profile.apply(&dropped("late", 295));
+        profile.apply(&schema, &dropped("late", 295));
         assert_eq!(profile.recent_events.len(), RECENT_EVENTS);
         let times: Vec<_> = profile.recent_events.iter().map(|e| e.time).collect();
         let mut sorted = times.clone();
         sorted.sort();
         assert_eq!(times, sorted);
-        assert_eq!(profile.event_count(EventType::DroppedCall), 31);
     }
 
     #[test]
@@ -164,7 +351,7 @@ mod tests {
             channel: "sms".into(),
             granted: false,
         };
-        profile.apply(&event("e1", 0, change));
+        profile.apply(&CompiledSchema::default(), &event("e1", 0, change));
         assert_eq!(profile.attribute("consent_sms"), Value::Bool(false));
     }
 }

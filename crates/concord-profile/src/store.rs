@@ -1,6 +1,7 @@
 //! The in-memory profile store: profiles sharded by customer so writers to different customers never meet.
 
 use crate::profile::{ApplyOutcome, Profile};
+use crate::schema::{CompiledSchema, TriggerFire};
 use concord_model::{Attributes, CustomerId, Event};
 use parking_lot::RwLock;
 use std::collections::HashMap;
@@ -11,20 +12,20 @@ const SHARDS: usize = 64;
 
 #[derive(Debug)]
 pub struct ProfileStore {
+    schema: CompiledSchema,
     shards: Vec<RwLock<HashMap<CustomerId, Profile>>>,
 }
 
-impl Default for ProfileStore {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl ProfileStore {
-    pub fn new() -> Self {
+    pub fn new(schema: CompiledSchema) -> Self {
         Self {
+            schema,
             shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
         }
+    }
+
+    pub fn schema(&self) -> &CompiledSchema {
+        &self.schema
     }
 
     fn shard(&self, id: &CustomerId) -> &RwLock<HashMap<CustomerId, Profile>> {
@@ -43,13 +44,20 @@ impl ProfileStore {
         profile.holdings.extend(holdings.iter().cloned());
     }
 
-    /// Applies an event, creating the profile on a customer's first event (a new connection).
-    pub fn apply(&self, event: &Event) -> ApplyOutcome {
+    /// Applies an event, creating the profile on a customer's first event (a new connection),
+    /// then checks the triggers it can affect. A duplicate changes nothing and fires nothing.
+    pub fn apply(&self, event: &Event) -> (ApplyOutcome, Vec<TriggerFire>) {
         let mut shard = self.shard(&event.customer_id).write();
-        shard
+        let profile = shard
             .entry(event.customer_id.clone())
-            .or_insert_with(|| Profile::new(event.customer_id.clone()))
-            .apply(event)
+            .or_insert_with(|| Profile::new(event.customer_id.clone()));
+        match profile.apply(&self.schema, event) {
+            ApplyOutcome::Applied => (
+                ApplyOutcome::Applied,
+                profile.fire_triggers(&self.schema, event),
+            ),
+            ApplyOutcome::Duplicate => (ApplyOutcome::Duplicate, Vec::new()),
+        }
     }
 
     pub fn is_duplicate(&self, event: &Event) -> bool {

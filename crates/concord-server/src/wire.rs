@@ -3,7 +3,7 @@
 use concord_hub::{CustomerSnapshot, DecisionOutcome, IngestSummary, ResponseOutcome};
 use concord_ingest::LineError;
 use concord_measure::KpiReport;
-use concord_model::{DecisionRecord, Event, EventType, Value};
+use concord_model::{DecisionRecord, Event, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -16,6 +16,8 @@ pub struct EventsReport {
     pub accepted: usize,
     /// Events whose id was seen before: nothing changed.
     pub duplicates: usize,
+    /// Real-time triggers the accepted events fired (see GET /v1/triggers).
+    pub triggers_fired: usize,
     /// Lines (NDJSON) or 1-based array elements that were rejected, with the reason.
     pub rejected: Vec<RejectedLine>,
 }
@@ -33,6 +35,7 @@ impl EventsReport {
         Self {
             accepted: summary.accepted,
             duplicates: summary.duplicates,
+            triggers_fired: summary.triggers_fired,
             rejected: rejected
                 .into_iter()
                 .map(|r| RejectedLine {
@@ -193,13 +196,15 @@ pub struct CustomerBody {
     #[schema(value_type = Object)]
     pub attributes: BTreeMap<String, Value>,
     pub holdings: Vec<String>,
-    /// Events seen, per event type (types never seen are left out).
+    /// The strategy's aggregates and derived fields, as of now (profile.yaml declares them).
     #[schema(value_type = Object)]
-    pub event_counts: BTreeMap<String, u64>,
+    pub aggregates: BTreeMap<String, Value>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_event_at: Option<jiff::Timestamp>,
     #[schema(value_type = Vec<Object>)]
     pub recent_events: Vec<Event>,
+    /// When each real-time trigger last fired for this customer.
+    pub triggers: Vec<TriggerHistoryBody>,
     pub recent_decisions: Vec<DecisionBody>,
 }
 
@@ -210,14 +215,17 @@ impl From<CustomerSnapshot> for CustomerBody {
             customer_id: profile.customer_id.0,
             attributes: profile.attributes,
             holdings: profile.holdings.into_iter().collect(),
-            event_counts: EventType::ALL
-                .iter()
-                .zip(profile.event_counts)
-                .filter(|(_, n)| *n > 0)
-                .map(|(t, n)| (t.as_str().to_owned(), n))
-                .collect(),
+            aggregates: snapshot.computed,
             last_event_at: profile.last_event_at,
             recent_events: profile.recent_events.into_iter().rev().collect(),
+            triggers: snapshot
+                .triggers
+                .into_iter()
+                .map(|(trigger, last_fired)| TriggerHistoryBody {
+                    trigger,
+                    last_fired,
+                })
+                .collect(),
             recent_decisions: snapshot.decisions.into_iter().map(decision_body).collect(),
         }
     }
@@ -303,4 +311,55 @@ pub struct ErrorBody {
     pub field: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub detail: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TriggerHistoryBody {
+    pub trigger: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub last_fired: jiff::Timestamp,
+}
+
+/// Trigger fires: how often each trigger fired, and the latest fires.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TriggersBody {
+    /// Fires per trigger id, since the data folder was created.
+    #[schema(value_type = Object)]
+    pub counts: BTreeMap<String, u64>,
+    /// The latest fires, newest first.
+    pub recent: Vec<TriggerFireBody>,
+}
+
+/// One fire: the decision request it stands for (customer, channel, context).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TriggerFireBody {
+    pub trigger: String,
+    pub customer_id: String,
+    pub channel: String,
+    /// Event time of the event that made the rule true.
+    #[schema(value_type = String, format = DateTime)]
+    pub time: jiff::Timestamp,
+    pub event_id: String,
+    #[schema(value_type = Object)]
+    pub context: BTreeMap<String, Value>,
+}
+
+impl From<concord_hub::TriggerReport> for TriggersBody {
+    fn from(report: concord_hub::TriggerReport) -> Self {
+        Self {
+            counts: report.counts,
+            recent: report
+                .recent
+                .into_iter()
+                .map(|f| TriggerFireBody {
+                    trigger: f.trigger,
+                    customer_id: f.customer_id.0,
+                    channel: f.channel.0,
+                    time: f.time,
+                    event_id: f.event_id.0,
+                    context: f.context,
+                })
+                .collect(),
+        }
+    }
 }

@@ -88,7 +88,7 @@ async fn call(
 }
 
 fn event(id: &str, kind: &str, extra: Json) -> Json {
-    let mut e = json!({"event_id": id, "customer_id": "27820000001", "time": "2026-11-20T08:00:00Z", "type": kind});
+    let mut e = json!({"event_id": id, "customer_id": "27820000001", "time": "2026-11-18T10:00:00Z", "type": kind});
     if let (Some(map), Some(extra)) = (e.as_object_mut(), extra.as_object()) {
         map.extend(extra.clone());
     }
@@ -105,6 +105,7 @@ async fn every_v1_route_needs_a_key_and_the_right_role() {
         ("POST", "/v1/responses", &[CHANNEL, AGENT, ADMIN]),
         ("GET", "/v1/customers/27820000001", &[AGENT, ADMIN]),
         ("GET", "/v1/kpis", &[MARKETER, ADMIN]),
+        ("GET", "/v1/triggers", &[MARKETER, ADMIN]),
     ];
     for (method, uri, allowed) in routes {
         let (status, body) = call(&h, method, uri, None, "").await;
@@ -176,7 +177,10 @@ async fn event_batches_are_judged_line_by_line_and_good_lines_are_kept() {
 
     let (status, customer) = call(&h, "GET", "/v1/customers/27820000001", Some(AGENT), "").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(customer["event_counts"]["dropped_call"], 2, "{customer}");
+    assert_eq!(
+        customer["aggregates"]["dropped_calls_24h"], 2.0,
+        "{customer}"
+    );
 
     let cases: &[(&str, StatusCode, &str)] = &[
         (
@@ -452,4 +456,70 @@ fn openapi_document_snapshot() {
     // Any change to the API's shape shows up here for review.
     let doc = serde_json::to_value(concord_server::openapi_document()).expect("serialises");
     insta::assert_json_snapshot!(doc);
+}
+
+#[tokio::test]
+async fn three_dropped_calls_fire_the_health_check_trigger_once() {
+    let h = harness().await;
+    let drops: Vec<Json> = (0..4)
+        .map(|i| {
+            let mut e = event(&format!("d{i}"), "dropped_call", json!({"cell": "C9"}));
+            e["time"] = json!(format!("2026-11-18T10:0{i}:00Z"));
+            e
+        })
+        .collect();
+    let (status, report) = call(
+        &h,
+        "POST",
+        "/v1/events",
+        Some(ADMIN),
+        &json!(drops[..2]).to_string(),
+    )
+    .await;
+    assert_eq!(
+        (status, report["triggers_fired"].as_u64()),
+        (StatusCode::OK, Some(0)),
+        "{report}"
+    );
+    let (status, report) = call(
+        &h,
+        "POST",
+        "/v1/events",
+        Some(ADMIN),
+        &json!(drops[2..]).to_string(),
+    )
+    .await;
+    assert_eq!(
+        (status, report["triggers_fired"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "one fire, the fourth drop is in the cool-down: {report}"
+    );
+
+    let (status, triggers) = call(&h, "GET", "/v1/triggers?limit=5", Some(MARKETER), "").await;
+    assert_eq!(status, StatusCode::OK, "{triggers}");
+    assert_eq!(
+        triggers["counts"]["dropped_calls_health_check"], 1,
+        "{triggers}"
+    );
+    let fire = &triggers["recent"][0];
+    assert_eq!(fire["customer_id"], "27820000001");
+    assert_eq!(fire["channel"], "outbound_call");
+    assert_eq!(fire["event_id"], "d2");
+    assert_eq!(fire["context"]["trigger"], "dropped_calls");
+
+    let (_, customer) = call(&h, "GET", "/v1/customers/27820000001", Some(AGENT), "").await;
+    assert_eq!(
+        customer["triggers"][0]["trigger"], "dropped_calls_health_check",
+        "{customer}"
+    );
+
+    for query in ["limit=abc", "limit=100000", "colour=blue"] {
+        let (status, json) =
+            call(&h, "GET", &format!("/v1/triggers?{query}"), Some(ADMIN), "").await;
+        assert_eq!(
+            (status, json["error"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("limit")),
+            "{query}: {json}"
+        );
+    }
 }

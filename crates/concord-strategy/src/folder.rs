@@ -9,6 +9,8 @@ use std::path::Path;
 pub(crate) const STRATEGY_FILE: &str = "strategy.yaml";
 pub(crate) const CHANNELS_FILE: &str = "channels.yaml";
 pub(crate) const PROFILE_FILE: &str = "profile.yaml";
+/// Optional: real-time triggers.
+pub(crate) const TRIGGERS_FILE: &str = "triggers.yaml";
 pub(crate) const ACTIONS_DIR: &str = "actions";
 
 /// One file of the folder: its `/`-separated path relative to the folder, and its bytes.
@@ -53,7 +55,7 @@ pub(crate) fn read(dir: &Path) -> (Vec<SourceFile>, Vec<StrategyError>) {
         Err(err) if err.kind() == io::ErrorKind::NotFound => {}
         Err(err) => errors.push(file_error(&path, format!("cannot read: {err}"))),
     };
-    for name in [STRATEGY_FILE, CHANNELS_FILE, PROFILE_FILE] {
+    for name in [STRATEGY_FILE, CHANNELS_FILE, PROFILE_FILE, TRIGGERS_FILE] {
         read_one(name.to_owned(), &mut files);
     }
     let mut names: Vec<String> = match fs::read_dir(dir.join(ACTIONS_DIR)) {

@@ -1,6 +1,6 @@
 //! The JSON Schema of every file kind in a strategy folder, for editors and `concord schema`.
 
-use crate::raw::{ActionsFile, ChannelsFile, ProfileFile, StrategyFile};
+use crate::raw::{ActionsFile, ChannelsFile, ProfileFile, StrategyFile, TriggersFile};
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
@@ -14,6 +14,7 @@ pub fn json_schema() -> Value {
         ("channels.yaml", generator.subschema_for::<ChannelsFile>()),
         ("profile.yaml", generator.subschema_for::<ProfileFile>()),
         ("actions/*.yaml", generator.subschema_for::<ActionsFile>()),
+        ("triggers.yaml", generator.subschema_for::<TriggersFile>()),
     ];
     let properties: serde_json::Map<String, Value> = files
         .into_iter()

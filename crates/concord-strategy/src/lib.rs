@@ -18,6 +18,8 @@ mod yaml_pos;
 
 pub use error::{StrategyError, StrategyErrorKind, StrategyErrors};
 pub use json_schema::json_schema;
-pub use profile::{ProfileSchema, ValueType};
+pub use profile::{AggFn, AggregateSpec, DerivedSpec, ProfileSchema, ValueType, Window};
 pub use rule::{EvalError, Rule, RuleEnv, RuleError, Var};
-pub use strategy::{Action, ActionKind, Arbitration, Channel, Group, Issue, Strategy, Treatment};
+pub use strategy::{
+    Action, ActionKind, Arbitration, Channel, Group, Issue, Strategy, Treatment, Trigger,
+};

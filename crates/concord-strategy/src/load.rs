@@ -2,7 +2,7 @@
 
 use crate::error::{StrategyError, StrategyErrorKind, StrategyErrors};
 use crate::folder::{self, SourceFile};
-use crate::raw::{ActionsFile, ChannelsFile, ProfileFile, StrategyFile};
+use crate::raw::{ActionsFile, ChannelsFile, ProfileFile, StrategyFile, TriggersFile};
 use crate::strategy::Strategy;
 use crate::validate::{self, Parsed};
 use crate::yaml_pos;
@@ -19,7 +19,7 @@ pub(crate) struct Source {
 
 impl Strategy {
     /// Loads and validates the strategy folder at `dir`: `strategy.yaml`, `channels.yaml`,
-    /// `profile.yaml` and `actions/*.yaml`. Reports every defect found, not just the first.
+    /// `profile.yaml`, `actions/*.yaml` and, optionally, `triggers.yaml`. Reports every defect found, not just the first.
     pub fn load(dir: &Path) -> Result<Strategy, StrategyErrors> {
         let (files, errors) = folder::read(dir);
         build(files, errors)
@@ -37,6 +37,7 @@ impl Strategy {
                 folder::STRATEGY_FILE,
                 folder::CHANNELS_FILE,
                 folder::PROFILE_FILE,
+                folder::TRIGGERS_FILE,
             ]
             .contains(&path)
                 || folder::is_actions_file(path);
@@ -48,7 +49,7 @@ impl Strategy {
             } else {
                 errors.push(folder::file_error(
                     path,
-                    "not part of a strategy folder (expected strategy.yaml, channels.yaml, profile.yaml or actions/*.yaml)",
+                    "not part of a strategy folder (expected strategy.yaml, channels.yaml, profile.yaml, triggers.yaml or actions/*.yaml)",
                 ));
             }
         }
@@ -110,6 +111,8 @@ fn build(
             .and_then(|s| parse::<ChannelsFile>(s, &mut errors).map(|f| (s, f))),
         profile: find(folder::PROFILE_FILE)
             .and_then(|s| parse::<ProfileFile>(s, &mut errors).map(|f| (s, f))),
+        triggers: find(folder::TRIGGERS_FILE)
+            .and_then(|s| parse::<TriggersFile>(s, &mut errors).map(|f| (s, f))),
         actions,
         actions_complete,
     };

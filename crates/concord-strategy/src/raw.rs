@@ -99,6 +99,41 @@ pub(crate) struct ProfileFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, ValueType>")]
     pub(crate) context: SpannedMap<ValueType>,
+    /// Windowed aggregates over events, `customer.<name>` in rules.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, AggregateEntry>")]
+    pub(crate) aggregates: SpannedMap<AggregateEntry>,
+    /// Derived fields: a formula over attributes and aggregates, `customer.<name>` in rules.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub(crate) derived: SpannedMap<Spanned<String>>,
+}
+
+/// One aggregate, e.g. `{event: dropped_call, function: count, window: 24h}`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AggregateEntry {
+    /// The event type folded, e.g. `dropped_call`, `recharge`, `care_contact`.
+    #[schemars(with = "String")]
+    pub(crate) event: Spanned<String>,
+    /// count, sum, min, max, last or distinct.
+    pub(crate) function: crate::profile::AggFn,
+    /// The event's payload field folded; required except for `count`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) field: Option<Spanned<String>>,
+    /// Sliding window in event time, e.g. `24h`, `7d`, `30d` (units s, m, h, d); absent = lifetime.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) window: Option<Spanned<String>>,
+    /// Bucket size of the window (default: window / 24); the window must hold a whole number of them.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) bucket: Option<Spanned<String>>,
+    /// A filter over the event's fields, e.g. `event.reason == 'billing'`.
+    #[serde(default, rename = "where")]
+    #[schemars(with = "Option<String>")]
+    pub(crate) filter: Option<Spanned<String>>,
 }
 
 /// `actions/*.yaml`: issues with their groups, and actions with their treatments.
@@ -202,4 +237,38 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for SpannedMap<V> {
 
         deserializer.deserialize_map(MapVisitor(PhantomData))
     }
+}
+
+/// `triggers.yaml` (optional): conditions on the profile, checked as events arrive, that ask for
+/// an outbound decision in a channel.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "triggers.yaml")]
+pub(crate) struct TriggersFile {
+    #[serde(default)]
+    #[schemars(with = "Vec<TriggerEntry>")]
+    pub(crate) triggers: Vec<Spanned<TriggerEntry>>,
+}
+
+/// One trigger, e.g. three dropped calls in 24 hours -> an outbound health-check call.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TriggerEntry {
+    #[schemars(with = "String")]
+    pub(crate) id: Spanned<String>,
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    /// A rule over the profile (no request context), e.g. `customer.dropped_calls_24h >= 3`.
+    #[schemars(with = "String")]
+    pub(crate) when: Spanned<String>,
+    /// The channel the decision is asked for, e.g. `outbound_call` or `sms`.
+    #[schemars(with = "String")]
+    pub(crate) channel: Spanned<String>,
+    /// Fires at most once per customer per cool-down, in event time, e.g. `7d`.
+    #[schemars(with = "String")]
+    pub(crate) cooldown: Spanned<String>,
+    /// Context the outbound decision gets, e.g. `{trigger: dropped_calls}`; keys declared in profile.yaml context.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub(crate) context: SpannedMap<String>,
 }

@@ -19,7 +19,21 @@ pub struct Strategy {
     pub(crate) issues: Vec<Issue>,
     pub(crate) actions: Vec<Action>,
     pub(crate) profile: ProfileSchema,
+    pub(crate) triggers: Vec<Trigger>,
     pub(crate) hash: String,
+}
+
+/// A real-time trigger: when `when` holds for a customer after an event, ask for a decision in
+/// `channel`, at most once per customer per `cooldown_ms` of event time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trigger {
+    pub id: String,
+    pub name: String,
+    pub when: Rule,
+    pub channel: ChannelId,
+    pub cooldown_ms: i64,
+    /// The context the outbound decision gets (always includes `trigger: <id>` when declared).
+    pub context: concord_model::Attributes,
 }
 
 /// Which factors of the priority formula are switched on.
@@ -143,6 +157,11 @@ impl Strategy {
 
     pub fn action(&self, id: &str) -> Option<&Action> {
         self.actions.iter().find(|action| action.id.as_str() == id)
+    }
+
+    /// Real-time triggers from triggers.yaml, in file order (empty without the file).
+    pub fn triggers(&self) -> &[Trigger] {
+        &self.triggers
     }
 
     pub fn profile_schema(&self) -> &ProfileSchema {

@@ -124,10 +124,16 @@ fn demo_serves_the_whole_path_events_decision_response_kpis_profile() {
     let customer = &vars["CUSTOMER"];
     wait_ready(url);
 
+    let minutes_ago = |m: i64| {
+        jiff::Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_mins(m))
+            .expect("a recent time")
+            .to_string()
+    };
     let events = [
-        json!({"event_id": "e2e-1", "customer_id": customer, "time": "2026-11-20T08:00:00Z", "type": "dropped_call", "cell": "CPT-001"}),
-        json!({"event_id": "e2e-2", "customer_id": customer, "time": "2026-11-20T08:05:00Z", "type": "dropped_call", "cell": "CPT-001"}),
-        json!({"event_id": "e2e-3", "customer_id": customer, "time": "2026-11-20T08:09:00Z", "type": "dropped_call", "cell": "CPT-001"}),
+        json!({"event_id": "e2e-1", "customer_id": customer, "time": minutes_ago(30), "type": "dropped_call", "cell": "CPT-001"}),
+        json!({"event_id": "e2e-2", "customer_id": customer, "time": minutes_ago(20), "type": "dropped_call", "cell": "CPT-001"}),
+        json!({"event_id": "e2e-3", "customer_id": customer, "time": minutes_ago(10), "type": "dropped_call", "cell": "CPT-001"}),
     ];
     let ndjson = events
         .iter()
@@ -177,12 +183,29 @@ fn demo_serves_the_whole_path_events_decision_response_kpis_profile() {
     );
     assert_eq!(status, 200);
     assert!(
-        profile["event_counts"]["dropped_call"].as_u64() >= Some(3),
+        profile["aggregates"]["dropped_calls_24h"].as_f64() >= Some(3.0),
         "{profile}"
     );
     assert_eq!(
         profile["recent_decisions"][0]["decision_id"],
         decision_id.as_str()
+    );
+
+    // Three dropped calls in 24 hours make the health check eligible in the call centre.
+    let (status, decision) = send(
+        "POST",
+        &format!("{url}/v1/decisions"),
+        agent,
+        Some(json!({"customer_id": customer, "channel": "call_centre", "context": {"call_reason": "network"}}).to_string()),
+    );
+    assert_eq!(status, 200, "{decision}");
+    let offered: Vec<&str> = decision["actions"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["action_id"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        offered.contains(&"svc_dropped_call_health_check"),
+        "{decision}"
     );
 
     let (status, _) = send("GET", &format!("{url}/v1/kpis"), channel, None);

@@ -9,7 +9,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use concord_model::CustomerId;
 
-/// The profile: attributes, holdings, event counters, recent events and recent decisions.
+/// The profile: attributes, holdings, aggregates and derived fields (as of now), recent events
+/// and recent decisions.
 #[utoipa::path(get, path = "/v1/customers/{id}", tag = "customers",
     params(("id" = String, Path, description = "Customer id")),
     responses(
@@ -24,7 +25,7 @@ pub async fn get_customer(
 ) -> Result<Json<CustomerBody>, ApiError> {
     caller.require(&[Role::Agent, Role::Admin])?;
     let id = CustomerId::new(id);
-    let snapshot = state.hub.customer(&id).ok_or_else(|| {
+    let snapshot = state.hub.customer(&id, state.clock.now()).ok_or_else(|| {
         ApiError::not_found("unknown_customer", format!("unknown customer {id}")).field("id")
     })?;
     Ok(Json(snapshot.into()))

@@ -6,6 +6,7 @@ mod events;
 mod kpis;
 mod ops;
 mod responses;
+mod triggers;
 
 use crate::MAX_BODY_BYTES;
 use crate::auth::Role;
@@ -23,6 +24,7 @@ pub(crate) use events::__path_post_events;
 pub(crate) use kpis::__path_get_kpis;
 pub(crate) use ops::{__path_healthz, __path_metrics, __path_readyz};
 pub(crate) use responses::__path_post_response;
+pub(crate) use triggers::__path_get_triggers;
 
 /// The whole HTTP API around one hub.
 pub fn app(state: AppState) -> Router {
@@ -36,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/responses", post(responses::post_response))
         .route("/v1/customers/{id}", get(customers::get_customer))
         .route("/v1/kpis", get(kpis::get_kpis))
+        .route("/v1/triggers", get(triggers::get_triggers))
         .fallback(|| async {
             ApiError::not_found(
                 "no_such_route",

@@ -6,7 +6,7 @@ use super::env::Var;
 use super::error::RuleError;
 use super::node::{ArithOp, CmpOp, Node};
 use crate::profile::{ProfileSchema, ValueType};
-use concord_model::{EventType, Value};
+use concord_model::{EventType, FieldType, Value};
 
 /// A static type. A list's element type is `None` when unknown (a declared `list` attribute).
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +44,10 @@ const FUNCTIONS: &str = "size, contains, starts_with, ends_with, lower";
 
 pub(crate) struct Checker<'a> {
     schema: &'a ProfileSchema,
+    /// In an aggregate's `where` filter: the event type whose fields `event.<field>` reads.
+    pub(crate) event_scope: Option<EventType>,
+    /// Derived fields may not read derived fields (no cycles to order).
+    pub(crate) allow_derived: bool,
     source: &'a str,
     /// Every variable the rule reads, in first-use order, without repeats.
     pub(crate) vars: Vec<Var>,
@@ -55,6 +59,8 @@ impl<'a> Checker<'a> {
     pub(crate) fn new(schema: &'a ProfileSchema, source: &'a str) -> Self {
         Self {
             schema,
+            event_scope: None,
+            allow_derived: true,
             source,
             vars: Vec::new(),
         }
@@ -140,13 +146,63 @@ impl<'a> Checker<'a> {
         match root.as_str() {
             "customer" => {
                 let (name, pos) = field.ok_or_else(|| needs_field("segment"))?;
-                let value_type = self.schema.attribute(name).ok_or_else(|| {
-                    RuleError::new(
+                if let Some(value_type) = self.schema.attribute(name) {
+                    return Ok((Var::Attribute(name.clone()), Ty::of(value_type)));
+                }
+                if let Some((index, spec)) = self.schema.aggregate(name) {
+                    let var = Var::Aggregate {
+                        index,
+                        name: name.clone(),
+                    };
+                    return Ok((var, Ty::of(spec.value_type)));
+                }
+                match self.schema.derived_field(name) {
+                    Some(_) if !self.allow_derived => Err(RuleError::new(
                         *pos,
-                        format!("unknown attribute `customer.{name}` (not declared in profile.yaml attributes)"),
+                        format!(
+                            "a derived field can't read another derived field (`customer.{name}`)"
+                        ),
+                    )),
+                    Some((index, spec)) => Ok((
+                        Var::Derived {
+                            index,
+                            name: name.clone(),
+                        },
+                        Ty::of(spec.value_type),
+                    )),
+                    None => Err(RuleError::new(
+                        *pos,
+                        format!(
+                            "unknown attribute `customer.{name}` (not declared in profile.yaml attributes, aggregates or derived)"
+                        ),
+                    )),
+                }
+            }
+            "event" => {
+                let (name, pos) = field.ok_or_else(|| needs_field("reason"))?;
+                let event_type = self.event_scope.ok_or_else(|| {
+                    RuleError::new(
+                        *root_pos,
+                        "`event.` can only be read in an aggregate's `where` filter",
                     )
                 })?;
-                Ok((Var::Attribute(name.clone()), Ty::of(value_type)))
+                let field_type = event_type.field_type(name).ok_or_else(|| {
+                    let known: Vec<&str> = event_type.fields().iter().map(|(f, _)| *f).collect();
+                    RuleError::new(
+                        *pos,
+                        format!(
+                            "a {} event has no field `{name}`; it has: {}",
+                            event_type.as_str(),
+                            known.join(", ")
+                        ),
+                    )
+                })?;
+                let ty = match field_type {
+                    FieldType::Str => Ty::Str,
+                    FieldType::Num => Ty::Num,
+                    FieldType::Bool => Ty::Bool,
+                };
+                Ok((Var::EventField(name.clone()), ty))
             }
             "context" => {
                 let (name, pos) = field.ok_or_else(|| needs_field("call_reason"))?;
@@ -158,13 +214,12 @@ impl<'a> Checker<'a> {
                 })?;
                 Ok((Var::Context(name.clone()), Ty::of(value_type)))
             }
-            "events" => {
-                let (name, pos) = field.ok_or_else(|| needs_field("dropped_call"))?;
-                let event_type = EventType::parse(name).ok_or_else(|| {
-                    RuleError::new(*pos, format!("unknown event type `events.{name}`"))
-                })?;
-                Ok((Var::EventCount(event_type), Ty::Num))
-            }
+            "events" => Err(RuleError::new(
+                *root_pos,
+                "`events.<type>` counts are declared aggregates now: add one to profile.yaml \
+                 `aggregates`, e.g. `dropped_calls_24h: {event: dropped_call, function: count, window: 24h}`, \
+                 and read it as `customer.dropped_calls_24h`",
+            )),
             "holdings" | "channel" if field.is_some() => {
                 Err(field.map_or_else(|| RuleError::new(*root_pos, "unexpected field"), no_field))
             }
@@ -175,10 +230,10 @@ impl<'a> Checker<'a> {
                     format!("; did you mean `customer.{other}`?")
                 } else if self.schema.context_field(other).is_some() {
                     format!("; did you mean `context.{other}`?")
-                } else if EventType::parse(other).is_some() {
-                    format!("; did you mean `events.{other}`?")
+                } else if self.schema.declares(other) {
+                    format!("; did you mean `customer.{other}`?")
                 } else {
-                    "; names start with customer., context., events., or are holdings or channel"
+                    "; names start with customer. or context., or are holdings or channel"
                         .to_owned()
                 };
                 Err(RuleError::new(

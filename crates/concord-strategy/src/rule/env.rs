@@ -1,6 +1,6 @@
 //! The variables a compiled rule reads, and the trait a caller implements to supply them.
 
-use concord_model::{EventType, Value};
+use concord_model::Value;
 use std::fmt;
 
 /// A variable, resolved once at compile time so evaluation never parses names.
@@ -10,8 +10,12 @@ pub enum Var {
     Attribute(String),
     /// `context.<name>`: a request context field declared in profile.yaml `context`.
     Context(String),
-    /// `events.<type>`: how many events of that type the customer has.
-    EventCount(EventType),
+    /// `customer.<name>` naming an aggregate: the index into `ProfileSchema::aggregates`.
+    Aggregate { index: usize, name: String },
+    /// `customer.<name>` naming a derived field: the index into `ProfileSchema::derived`.
+    Derived { index: usize, name: String },
+    /// `event.<field>`: a payload field of the event an aggregate filter is looking at.
+    EventField(String),
     /// `holdings`: the products the customer holds, a list of strings.
     Holdings,
     /// `channel`: the channel the decision is for.
@@ -23,7 +27,8 @@ impl fmt::Display for Var {
         match self {
             Var::Attribute(name) => write!(f, "customer.{name}"),
             Var::Context(name) => write!(f, "context.{name}"),
-            Var::EventCount(event_type) => write!(f, "events.{}", event_type.as_str()),
+            Var::Aggregate { name, .. } | Var::Derived { name, .. } => write!(f, "customer.{name}"),
+            Var::EventField(name) => write!(f, "event.{name}"),
             Var::Holdings => f.write_str("holdings"),
             Var::Channel => f.write_str("channel"),
         }
@@ -32,9 +37,9 @@ impl fmt::Display for Var {
 
 /// Supplies variable values to a rule. A value that is not there is `Value::Null`.
 ///
-/// Missing event counts read as 0 and missing holdings as an empty list (absence means none);
-/// any other missing value makes the rule fail with [`super::EvalError::Missing`] unless the
-/// rule tests it against `null` first.
+/// Missing holdings read as an empty list (absence means none); any other missing value makes
+/// the rule fail with [`super::EvalError::Missing`] unless the rule tests it against `null` first.
+/// Counts and sums of aggregates with no events in their window are 0, not missing.
 pub trait RuleEnv {
     fn lookup(&self, var: &Var) -> Value;
 }

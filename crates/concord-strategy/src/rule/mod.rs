@@ -1,8 +1,9 @@
 //! The eligibility rule language: a small CEL-like expression language, compiled once per
 //! strategy version into a typed tree that evaluates without parsing or name lookups.
 //!
-//! Names: `customer.<attr>` and `context.<field>` (declared in profile.yaml), `events.<type>`
-//! (a count), `holdings` (list of product names), `channel`. Operators with CEL precedence:
+//! Names: `customer.<name>` (an attribute, aggregate or derived field declared in profile.yaml),
+//! `context.<field>`, `holdings` (list of product names), `channel`, and in aggregate filters
+//! `event.<field>`. Operators with CEL precedence:
 //! `||`, `&&`, `== != < <= > >= in`, `+ -`, `* / %`, unary `! -`. Functions: `size`,
 //! `contains`, `starts_with`, `ends_with`, `lower` (also callable as methods: `s.lower()`).
 
@@ -52,6 +53,67 @@ impl Rule {
             root,
             vars: checker.vars,
         })
+    }
+
+    /// Compiles an aggregate's `where` filter: a bool over `event.<field>` of `event_type`
+    /// (and the customer's attributes).
+    pub fn compile_event_filter(
+        src: &str,
+        schema: &ProfileSchema,
+        event_type: concord_model::EventType,
+    ) -> Result<Rule, RuleError> {
+        let expr = parser::parse(src)?;
+        let mut checker = Checker::new(schema, src);
+        checker.event_scope = Some(event_type);
+        checker.allow_derived = false;
+        let (root, ty) = checker.check(&expr)?;
+        if ty != Ty::Bool {
+            return Err(RuleError::new(
+                expr.pos,
+                format!(
+                    "a filter must be true or false, but this is a {}",
+                    ty.name()
+                ),
+            ));
+        }
+        Ok(Rule {
+            source: src.to_owned(),
+            root,
+            vars: checker.vars,
+        })
+    }
+
+    /// Compiles a derived field's formula: any scalar over attributes and aggregates.
+    /// Returns the rule and the type it produces.
+    pub fn compile_formula(
+        src: &str,
+        schema: &ProfileSchema,
+    ) -> Result<(Rule, crate::profile::ValueType), RuleError> {
+        use crate::profile::ValueType;
+        let expr = parser::parse(src)?;
+        let mut checker = Checker::new(schema, src);
+        checker.allow_derived = false;
+        let (root, ty) = checker.check(&expr)?;
+        let value_type = match ty {
+            Ty::Num => ValueType::Number,
+            Ty::Str => ValueType::String,
+            Ty::Bool => ValueType::Bool,
+            other => {
+                return Err(RuleError::new(
+                    expr.pos,
+                    format!(
+                        "a derived field must be a number, string or bool, but this is a {}",
+                        other.name()
+                    ),
+                ));
+            }
+        };
+        let rule = Rule {
+            source: src.to_owned(),
+            root,
+            vars: checker.vars,
+        };
+        Ok((rule, value_type))
     }
 
     /// Checks only the syntax; for when the profile schema itself failed to load.

@@ -73,7 +73,6 @@ impl CmpOp {
 /// Reads a variable, applying the "absence means none" defaults.
 fn lookup(var: &Var, env: &dyn RuleEnv) -> Result<Value, EvalError> {
     match (env.lookup(var), var) {
-        (Value::Null, Var::EventCount(_)) => Ok(Value::Num(0.0)),
         (Value::Null, Var::Holdings) => Ok(Value::List(Vec::new())),
         (Value::Null, _) => Err(EvalError::Missing {
             var: var.to_string(),

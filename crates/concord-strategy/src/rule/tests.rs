@@ -1,7 +1,7 @@
 //! Data-driven tests of the rule language: compile errors with their columns, and evaluation.
 
 use super::*;
-use crate::profile::{ProfileSchema, ValueType};
+use crate::profile::{AggFn, AggregateSpec, ProfileSchema, ValueType};
 use concord_model::EventType;
 
 fn schema() -> ProfileSchema {
@@ -24,6 +24,23 @@ fn schema() -> ProfileSchema {
     schema
         .context
         .insert("call_reason".to_owned(), ValueType::String);
+    for (name, event) in [
+        ("dropped_calls_24h", EventType::DroppedCall),
+        ("disputes_opened", EventType::DisputeOpened),
+        ("disputes_closed", EventType::DisputeClosed),
+        ("port_outs", EventType::PortOut),
+        ("sms_30d", EventType::Sms),
+    ] {
+        schema.aggregates.push(AggregateSpec {
+            name: name.to_owned(),
+            event,
+            function: AggFn::Count,
+            field: None,
+            window: None,
+            filter: None,
+            value_type: ValueType::Number,
+        });
+    }
     schema
 }
 
@@ -44,9 +61,12 @@ fn env(var: &Var) -> Value {
             _ => Value::Null,
         },
         Var::Context(name) if name == "call_reason" => "cancel".into(),
-        Var::EventCount(EventType::DroppedCall) => 3.0.into(),
-        Var::EventCount(EventType::DisputeOpened) => 2.0.into(),
-        Var::EventCount(EventType::DisputeClosed) => 1.0.into(),
+        Var::Aggregate { name, .. } => match name.as_str() {
+            "dropped_calls_24h" => 3.0.into(),
+            "disputes_opened" => 2.0.into(),
+            "disputes_closed" => 1.0.into(),
+            _ => 0.0.into(),
+        },
         Var::Holdings => strs(&["data_1gb", "voice_basic"]),
         Var::Channel => "ussd".into(),
         _ => Value::Null,
@@ -128,9 +148,12 @@ fn variables() {
     check("customer.consent_sms", "true");
     check("!customer.consent_sms", "false");
     check("context.call_reason == 'cancel'", "true");
-    check("events.dropped_call >= 3", "true");
-    check("events.dispute_opened > events.dispute_closed", "true");
-    check("events.port_out == 0", "true");
+    check("customer.dropped_calls_24h >= 3", "true");
+    check(
+        "customer.disputes_opened > customer.disputes_closed",
+        "true",
+    );
+    check("customer.port_outs == 0", "true");
     check("channel == 'ussd'", "true");
     check("customer.promotion == null", "true");
     check("customer.segment != null", "true");
@@ -255,8 +278,12 @@ fn type_errors_point_at_the_column() {
         "column 9: unknown context field `context.nope`",
     );
     check(
-        "events.teleport > 0",
-        "column 8: unknown event type `events.teleport`",
+        "events.dropped_call > 0",
+        "column 1: `events.<type>` counts are declared aggregates now",
+    );
+    check(
+        "event.reason == 'billing'",
+        "column 1: `event.` can only be read in an aggregate's `where` filter",
     );
     check(
         "balance < 10",
@@ -337,7 +364,7 @@ fn nesting_and_length_are_bounded() {
 #[test]
 fn vars_lists_what_the_rule_reads() {
     let rule = Rule::compile(
-        "customer.balance < 10 && 'x' in holdings && customer.balance > events.sms",
+        "customer.balance < 10 && 'x' in holdings && customer.balance > customer.sms_30d",
         &schema(),
     )
     .expect("compiles");
@@ -346,11 +373,50 @@ fn vars_lists_what_the_rule_reads() {
         &[
             Var::Attribute("balance".into()),
             Var::Holdings,
-            Var::EventCount(EventType::Sms)
+            Var::Aggregate {
+                index: 4,
+                name: "sms_30d".into()
+            }
         ]
     );
     assert_eq!(
         rule.source(),
-        "customer.balance < 10 && 'x' in holdings && customer.balance > events.sms"
+        "customer.balance < 10 && 'x' in holdings && customer.balance > customer.sms_30d"
     );
+}
+
+#[test]
+fn event_filters_read_the_event_and_the_customer() {
+    let filter = |src: &str| Rule::compile_event_filter(src, &schema(), EventType::CareContact);
+    let rule =
+        filter("event.reason == 'billing' && customer.segment == 'prepaid'").expect("compiles");
+    let env = |var: &Var| match var {
+        Var::EventField(name) if name == "reason" => Value::from("billing"),
+        Var::Attribute(name) if name == "segment" => Value::from("prepaid"),
+        _ => Value::Null,
+    };
+    assert_eq!(rule.eval_bool(&env).ok(), Some(true));
+    let err = filter("event.amount > 3").expect_err("care contacts have no amount");
+    assert!(
+        err.message.contains("has no field `amount`"),
+        "{}",
+        err.message
+    );
+    let err = filter("event.reason").expect_err("a filter is a bool");
+    assert!(err.message.contains("true or false"), "{}", err.message);
+}
+
+#[test]
+fn formulas_have_a_scalar_type() {
+    let (rule, value_type) = Rule::compile_formula(
+        "customer.balance * 2 + customer.dropped_calls_24h",
+        &schema(),
+    )
+    .expect("compiles");
+    assert_eq!(value_type, ValueType::Number);
+    assert_eq!(rule.eval(&env).ok(), Some(Value::Num(18.0)));
+    let (_, value_type) =
+        Rule::compile_formula("customer.segment == 'prepaid'", &schema()).expect("compiles");
+    assert_eq!(value_type, ValueType::Bool);
+    assert!(Rule::compile_formula("holdings", &schema()).is_err());
 }

@@ -3,19 +3,20 @@
 //! recorded; a part whose file did not parse is skipped rather than reported twice.
 
 mod action;
+mod profile;
 mod report;
+mod trigger;
 
 use crate::error::{StrategyError, StrategyErrorKind};
 use crate::load::Source;
-use crate::profile::{ProfileSchema, ValueType};
 use crate::raw::{
-    ActionsFile, ChannelsFile, DirectionEntry, ProfileFile, SpannedMap, StrategyFile,
+    ActionsFile, ChannelsFile, DirectionEntry, ProfileFile, StrategyFile, TriggersFile,
 };
 use crate::strategy::{Arbitration, Channel, Group, Issue, Strategy};
 use action::{ActionContext, action};
 use concord_model::{ChannelId, Direction};
 use report::{Report, check_id, check_unique};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 const DEFAULT_LIMIT: usize = 3;
 
@@ -23,6 +24,7 @@ pub(crate) struct Parsed<'a> {
     pub(crate) strategy: Option<(&'a Source, StrategyFile)>,
     pub(crate) channels: Option<(&'a Source, ChannelsFile)>,
     pub(crate) profile: Option<(&'a Source, ProfileFile)>,
+    pub(crate) triggers: Option<(&'a Source, TriggersFile)>,
     pub(crate) actions: Vec<(&'a Source, ActionsFile)>,
     /// False when some actions file did not parse: its issues are unknown, so references to
     /// issues can't be checked without false alarms.
@@ -42,7 +44,7 @@ pub(crate) fn validate(
         .map(|(source, file)| channels(source, file, errors));
     let profile = parsed
         .profile
-        .map(|(source, file)| profile(source, &file, errors));
+        .map(|(source, file)| profile::profile(source, &file, errors));
     let issues = issues(&parsed.actions, errors);
     let context = ActionContext {
         channels: channels.as_deref(),
@@ -76,6 +78,12 @@ pub(crate) fn validate(
             "the strategy declares no actions".to_owned(),
         );
     }
+    let triggers = match parsed.triggers {
+        Some((source, file)) => {
+            trigger::triggers(source, &file, channels.as_deref(), profile.as_ref(), errors)
+        }
+        None => Some(Vec::new()),
+    };
     let (name, version, description, arbitration, default_limit) = meta?;
     Some(Strategy {
         name,
@@ -87,6 +95,7 @@ pub(crate) fn validate(
         issues,
         actions,
         profile: profile?,
+        triggers: triggers?,
         hash,
     })
 }
@@ -180,37 +189,6 @@ fn channels(source: &Source, file: ChannelsFile, errors: &mut Vec<StrategyError>
         );
     }
     channels
-}
-
-fn profile(source: &Source, file: &ProfileFile, errors: &mut Vec<StrategyError>) -> ProfileSchema {
-    let mut report = Report { source, errors };
-    let mut names = |map: &SpannedMap<ValueType>, section: &str| {
-        let mut out = BTreeMap::new();
-        for (name, value_type) in &map.0 {
-            let mut chars = name.value.chars();
-            let ok = chars
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !ok {
-                report.at(
-                    &name.referenced,
-                    format!("{section}.{}", name.value),
-                    StrategyErrorKind::InvalidValue,
-                    format!(
-                        "`{}` can't be used in rules: use letters, digits and `_`, not starting with a digit",
-                        name.value
-                    ),
-                );
-            }
-            out.insert(name.value.clone(), *value_type);
-        }
-        out
-    };
-    ProfileSchema {
-        attributes: names(&file.attributes, "attributes"),
-        context: names(&file.context, "context"),
-    }
 }
 
 /// Issues and their groups from every actions file; ids unique across the folder.

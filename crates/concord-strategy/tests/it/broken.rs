@@ -28,6 +28,39 @@ fn check(case: &str, expected: &[&str]) {
 }
 
 #[test]
+fn aggregate_and_derived_defects() {
+    check(
+        "bad_aggregates",
+        &[
+            "profile.yaml:8:22: aggregates.teleports.event: unknown event type `teleport`",
+            "profile.yaml:9:57: aggregates.cell_sum.field: `sum` needs a numeric field, and `cell` is not one",
+            "profile.yaml:10:21: aggregates.no_field.field: `sum` needs the event field it folds",
+            "profile.yaml:11:58: aggregates.bad_window.window: `3 weeks` is not a duration",
+            "profile.yaml:12:72: aggregates.odd_buckets.bucket: the window must hold a whole number of buckets",
+            "profile.yaml:13:68: aggregates.bad_filter.where: a care_contact event has no field `amount`",
+            "profile.yaml:14:3: aggregates.balance: `customer.balance` is already declared",
+            "profile.yaml:17:19: derived.loop: a derived field can't read another derived field (`customer.twice`)",
+            "profile.yaml:18:22: derived.nothing: unknown attribute `customer.nowhere`",
+        ],
+    );
+}
+
+#[test]
+fn trigger_defects() {
+    check(
+        "bad_triggers",
+        &[
+            "triggers.yaml:3:10: triggers[1].id: duplicate trigger id `ok` (first declared at line 2)",
+            "triggers.yaml:4:60: triggers[2].channel: unknown channel `pigeon`; channels.yaml declares: ussd, sms",
+            "triggers.yaml:5:30: triggers[3].when: a trigger is checked as events arrive, with no request",
+            "triggers.yaml:6:81: triggers[4].cooldown: `soon` is not a duration",
+            "triggers.yaml:7:48: triggers[5].when: expected a value, found end of rule",
+            "triggers.yaml:8:94: triggers[6].context.mood: `mood` must be a string field declared in profile.yaml context",
+        ],
+    );
+}
+
+#[test]
 fn syntax_defects_point_at_the_node() {
     check(
         "unknown_field",

@@ -1,7 +1,7 @@
 //! The example operator strategy in examples/telco: it loads, it is rich enough to demo, its
 //! rules mean what their names say, and its content hash is stable.
 
-use concord_model::{Attributes, EventType, Value};
+use concord_model::{Attributes, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -112,7 +112,8 @@ fn profile_declares_what_the_simulator_produces() {
 struct Customer {
     attributes: Attributes,
     context: Attributes,
-    events: BTreeMap<EventType, f64>,
+    /// Aggregates by name; an undeclared count reads 0, as the profile store answers.
+    events: BTreeMap<&'static str, f64>,
     holdings: Vec<&'static str>,
     channel: &'static str,
 }
@@ -122,10 +123,14 @@ impl RuleEnv for Customer {
         match var {
             Var::Attribute(name) => self.attributes.get(name).cloned().unwrap_or_default(),
             Var::Context(name) => self.context.get(name).cloned().unwrap_or_default(),
-            Var::EventCount(event_type) => self
-                .events
-                .get(event_type)
-                .map_or(Value::Null, |n| Value::Num(*n)),
+            Var::Aggregate { name, .. } => {
+                Value::Num(self.events.get(name.as_str()).copied().unwrap_or(0.0))
+            }
+            Var::Derived { name, .. } if name == "open_disputes" => {
+                let count = |n: &str| self.events.get(n).copied().unwrap_or(0.0);
+                Value::Num(count("disputes_opened") - count("disputes_closed"))
+            }
+            Var::Derived { .. } | Var::EventField(_) => Value::Null,
             Var::Holdings => Value::List(self.holdings.iter().map(|h| Value::from(*h)).collect()),
             Var::Channel => Value::from(self.channel),
         }
@@ -224,31 +229,31 @@ fn set(customer: &mut Customer, name: &str, value: impl Into<Value>) {
 
 #[test]
 fn rules_mean_what_their_actions_say() {
-    let events = |event_type: EventType, n: f64| {
+    let events = |name: &'static str, n: f64| {
         move |c: &mut Customer| {
-            c.events.insert(event_type, n);
+            c.events.insert(name, n);
         }
     };
     check(
         "svc_dropped_call_health_check",
-        events(EventType::DroppedCall, 3.0),
+        events("dropped_calls_24h", 3.0),
         true,
     );
     check(
         "svc_dropped_call_health_check",
-        events(EventType::DroppedCall, 2.0),
+        events("dropped_calls_24h", 2.0),
         false,
     );
     check(
         "svc_billing_dispute_resolution",
-        events(EventType::DisputeOpened, 1.0),
+        events("disputes_opened", 1.0),
         true,
     );
     check(
         "svc_billing_dispute_resolution",
         |c| {
-            c.events.insert(EventType::DisputeOpened, 1.0);
-            c.events.insert(EventType::DisputeClosed, 1.0);
+            c.events.insert("disputes_opened", 1.0);
+            c.events.insert("disputes_closed", 1.0);
         },
         false,
     );
@@ -268,13 +273,13 @@ fn rules_mean_what_their_actions_say() {
     );
     check(
         "grow_roaming_day_pass",
-        events(EventType::LocationUpdate, 6.0),
+        events("location_updates_7d", 6.0),
         true,
     );
     check(
         "grow_roaming_day_pass",
         |c| {
-            c.events.insert(EventType::LocationUpdate, 6.0);
+            c.events.insert("location_updates_7d", 6.0);
             c.holdings.push("roaming_pack");
         },
         false,
@@ -303,12 +308,12 @@ fn rules_mean_what_their_actions_say() {
         |c| c.holdings = vec!["data_5gb"],
         false,
     );
-    check("wb_port_back_offer", events(EventType::PortOut, 1.0), true);
+    check("wb_port_back_offer", events("port_outs", 1.0), true);
     // Outbound calls need consent: the rule reads the channel it is evaluated for.
     check(
         "wb_port_back_offer",
         |c| {
-            c.events.insert(EventType::PortOut, 1.0);
+            c.events.insert("port_outs", 1.0);
             c.channel = "outbound_call";
         },
         false,
@@ -361,13 +366,18 @@ fn hash_is_stable_and_changes_with_any_file() {
 #[test]
 fn in_memory_files_load_like_the_folder() {
     let dir = telco_dir();
-    let mut files: Vec<(String, String)> = ["strategy.yaml", "channels.yaml", "profile.yaml"]
-        .iter()
-        .map(|name| {
-            let text = std::fs::read_to_string(dir.join(name)).expect("read");
-            (name.to_string(), text)
-        })
-        .collect();
+    let mut files: Vec<(String, String)> = [
+        "strategy.yaml",
+        "channels.yaml",
+        "profile.yaml",
+        "triggers.yaml",
+    ]
+    .iter()
+    .map(|name| {
+        let text = std::fs::read_to_string(dir.join(name)).expect("read");
+        (name.to_string(), text)
+    })
+    .collect();
     for entry in std::fs::read_dir(dir.join("actions")).expect("actions") {
         let entry = entry.expect("entry");
         let name = format!("actions/{}", entry.file_name().to_string_lossy());
@@ -377,4 +387,28 @@ fn in_memory_files_load_like_the_folder() {
         .expect("loads from memory");
     assert_eq!(strategy.hash(), telco().hash());
     assert_eq!(strategy.actions().len(), telco().actions().len());
+}
+
+#[test]
+fn the_example_declares_the_real_time_triggers_the_brief_names() {
+    let strategy = telco();
+    let trigger = |id: &str| {
+        strategy
+            .triggers()
+            .iter()
+            .find(|t| t.id == id)
+            .unwrap_or_else(|| panic!("no trigger {id}"))
+    };
+    let health = trigger("dropped_calls_health_check");
+    assert_eq!(
+        (health.channel.as_str(), health.cooldown_ms),
+        ("outbound_call", 7 * 86_400_000)
+    );
+    assert_eq!(trigger("bundle_80").channel.as_str(), "sms");
+    assert!(
+        strategy
+            .profile_schema()
+            .aggregate("dropped_calls_24h")
+            .is_some()
+    );
 }
