@@ -1,6 +1,6 @@
 //! Recent decisions, by id for response matching and by customer for the customer view.
 
-use concord_model::{ActionId, CustomerId, DecisionId, DecisionRecord};
+use concord_model::{ActionId, CustomerId, DecisionId, DecisionRecord, ResponseRecord};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// How many decisions stay matchable; older ones are forgotten first (their responses get 404).
@@ -17,7 +17,10 @@ pub(crate) struct DecisionLog {
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub record: DecisionRecord,
+    /// Actions with a response claimed (taken before the response is durable, released on failure).
     pub responded: HashSet<ActionId>,
+    /// Durable responses, in arrival order.
+    pub responses: Vec<ResponseRecord>,
 }
 
 impl DecisionLog {
@@ -36,6 +39,7 @@ impl DecisionLog {
             Entry {
                 record,
                 responded: HashSet::new(),
+                responses: Vec::new(),
             },
         );
         self.order.push_back(id);
@@ -50,13 +54,18 @@ impl DecisionLog {
         self.by_id.get_mut(id)
     }
 
-    pub fn recent_for(&self, customer: &CustomerId) -> Vec<DecisionRecord> {
+    /// The customer's most recent decisions, newest first, each with its responses.
+    pub fn recent_for(&self, customer: &CustomerId) -> Vec<(DecisionRecord, Vec<ResponseRecord>)> {
         self.by_customer
             .get(customer)
             .map(|ids| {
                 ids.iter()
                     .rev()
-                    .filter_map(|id| self.by_id.get(id).map(|e| e.record.clone()))
+                    .filter_map(|id| {
+                        self.by_id
+                            .get(id)
+                            .map(|e| (e.record.clone(), e.responses.clone()))
+                    })
                     .collect()
             })
             .unwrap_or_default()

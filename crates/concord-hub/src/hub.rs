@@ -53,6 +53,35 @@ pub struct ResponseOutcome {
     pub duplicate: bool,
 }
 
+/// One entry of a customer's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimelineItem {
+    Event(Event),
+    Trigger { trigger: String, time: Timestamp },
+    Decision(DecisionRecord),
+    Response(ResponseRecord),
+}
+
+impl TimelineItem {
+    pub fn time(&self) -> Timestamp {
+        match self {
+            TimelineItem::Event(e) => e.time,
+            TimelineItem::Trigger { time, .. } => *time,
+            TimelineItem::Decision(d) => d.time,
+            TimelineItem::Response(r) => r.time,
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            TimelineItem::Event(_) => 0,
+            TimelineItem::Trigger { .. } => 1,
+            TimelineItem::Decision(_) => 2,
+            TimelineItem::Response(_) => 3,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CustomerSnapshot {
     pub profile: Profile,
@@ -102,6 +131,7 @@ impl Hub {
                 JournalRecord::Response(response) => {
                     if let Some(entry) = decisions.get_mut(&response.decision_id) {
                         entry.responded.insert(response.action_id.clone());
+                        entry.responses.push(response.clone());
                         let value = action_value(&entry.record, &response.action_id);
                         kpis.record_response(&response, value);
                     }
@@ -308,6 +338,9 @@ impl Hub {
             }
             return Err(e.into());
         }
+        if let Some(entry) = self.decisions.lock().get_mut(decision_id) {
+            entry.responses.push(record.clone());
+        }
         self.kpis.record_response(&record, value);
         self.learner.learn(std::slice::from_ref(&record));
         Ok(ResponseOutcome {
@@ -326,7 +359,13 @@ impl Hub {
                 p.trigger_history(schema),
             )
         })?;
-        let decisions = self.decisions.lock().recent_for(id);
+        let decisions = self
+            .decisions
+            .lock()
+            .recent_for(id)
+            .into_iter()
+            .map(|(decision, _)| decision)
+            .collect();
         Some(CustomerSnapshot {
             profile,
             triggers,
@@ -337,6 +376,30 @@ impl Hub {
 
     pub fn knows_customer(&self, id: &CustomerId) -> bool {
         self.profiles.contains(id)
+    }
+
+    /// The customer's recent history, newest first: events, decisions, responses, trigger fires.
+    pub fn timeline(&self, id: &CustomerId) -> Option<Vec<TimelineItem>> {
+        let schema = self.profiles.schema();
+        let (events, fires) = self.profiles.read(id, |p| {
+            (
+                p.recent_events.iter().cloned().collect::<Vec<_>>(),
+                p.trigger_history(schema),
+            )
+        })?;
+        let mut items: Vec<TimelineItem> = events.into_iter().map(TimelineItem::Event).collect();
+        items.extend(
+            fires
+                .into_iter()
+                .map(|(trigger, time)| TimelineItem::Trigger { trigger, time }),
+        );
+        for (decision, responses) in self.decisions.lock().recent_for(id) {
+            items.extend(responses.into_iter().map(TimelineItem::Response));
+            items.push(TimelineItem::Decision(decision));
+        }
+        // Newest first; at equal times, the order of the data flow reversed (response after decision).
+        items.sort_by(|a, b| b.time().cmp(&a.time()).then(b.rank().cmp(&a.rank())));
+        Some(items)
     }
 
     /// Trigger fires: counts per trigger and the most recent fires, newest first.

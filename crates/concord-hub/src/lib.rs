@@ -11,6 +11,6 @@ mod trigger_log;
 
 pub use concord_ingest::IngestSummary;
 pub use error::HubError;
-pub use hub::{CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome};
+pub use hub::{CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome, TimelineItem};
 pub use record::JournalRecord;
 pub use trigger_log::TriggerReport;

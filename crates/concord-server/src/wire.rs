@@ -363,3 +363,41 @@ impl From<concord_hub::TriggerReport> for TriggersBody {
         }
     }
 }
+
+/// A customer's recent history, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineBody {
+    pub customer_id: String,
+    pub items: Vec<TimelineItemBody>,
+}
+
+/// One entry: `kind` is event, trigger, decision or response; `detail` is the event, the trigger
+/// id, the decision (with its ranked actions) or the response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineItemBody {
+    #[schema(value_type = String, format = DateTime)]
+    pub time: jiff::Timestamp,
+    pub kind: &'static str,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+impl From<concord_hub::TimelineItem> for TimelineItemBody {
+    fn from(item: concord_hub::TimelineItem) -> Self {
+        use concord_hub::TimelineItem;
+        let time = item.time();
+        let (kind, detail) = match item {
+            TimelineItem::Event(e) => ("event", serde_json::to_value(e)),
+            TimelineItem::Trigger { trigger, .. } => {
+                ("trigger", Ok(serde_json::json!({ "trigger": trigger })))
+            }
+            TimelineItem::Decision(d) => ("decision", serde_json::to_value(decision_body(d))),
+            TimelineItem::Response(r) => ("response", serde_json::to_value(r)),
+        };
+        Self {
+            time,
+            kind,
+            detail: detail.unwrap_or_default(),
+        }
+    }
+}

@@ -104,6 +104,7 @@ async fn every_v1_route_needs_a_key_and_the_right_role() {
         ("POST", "/v1/decisions", &[CHANNEL, AGENT, ADMIN]),
         ("POST", "/v1/responses", &[CHANNEL, AGENT, ADMIN]),
         ("GET", "/v1/customers/27820000001", &[AGENT, ADMIN]),
+        ("GET", "/v1/customers/27820000001/timeline", &[AGENT, ADMIN]),
         ("GET", "/v1/kpis", &[MARKETER, ADMIN]),
         ("GET", "/v1/triggers", &[MARKETER, ADMIN]),
     ];
@@ -268,6 +269,28 @@ async fn decision_response_and_kpis_round_trip() {
 
     let (_, customer) = call(&h, "GET", "/v1/customers/27820000001", Some(AGENT), "").await;
     assert_eq!(customer["recent_decisions"][0]["decision_id"], decision_id);
+
+    // The timeline interleaves the decision and its response, newest first.
+    let (status, timeline) = call(
+        &h,
+        "GET",
+        "/v1/customers/27820000001/timeline",
+        Some(AGENT),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{timeline}");
+    let kinds: Vec<&str> = timeline["items"]
+        .as_array()
+        .map(|i| i.iter().filter_map(|x| x["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(kinds, ["response", "decision"], "{timeline}");
+    assert_eq!(timeline["items"][0]["detail"]["outcome"], "accepted");
+    let (status, json) = call(&h, "GET", "/v1/customers/nobody/timeline", Some(AGENT), "").await;
+    assert_eq!(
+        (status, json["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_customer"))
+    );
 }
 
 #[tokio::test]

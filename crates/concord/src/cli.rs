@@ -24,6 +24,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the hub in production: a strategy folder, a data folder, API keys from config or env.
     Serve(ServeArgs),
+    /// Bulk-load a customer base from CSV or Parquet files into a data folder (server stopped).
+    Load(LoadArgs),
     /// Validate a strategy folder; errors name file:line:col and the field.
     Check(CheckArgs),
     /// Print the JSON Schema of the strategy folder's files.
@@ -70,6 +72,52 @@ pub struct ServeArgs {
     /// Without it, keys come from $CONCORD_API_KEYS (ROLE=KEY entries separated by commas).
     #[arg(long)]
     pub api_keys: Option<PathBuf>,
+    #[cfg(feature = "kafka")]
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+}
+
+/// Consume events from a Kafka topic too (all three of brokers, topic and group, or none).
+#[cfg(feature = "kafka")]
+#[derive(Debug, Args)]
+pub struct KafkaArgs {
+    /// Bootstrap servers, e.g. broker1:9092,broker2:9092.
+    #[arg(long, requires_all = ["kafka_topic", "kafka_group"])]
+    pub kafka_brokers: Option<String>,
+    /// The topic of events (key = customer id; value = one event, a JSON array or NDJSON).
+    #[arg(long, requires_all = ["kafka_brokers", "kafka_group"])]
+    pub kafka_topic: Option<String>,
+    /// Consumer group id; offsets are committed only once events are durable.
+    #[arg(long, requires_all = ["kafka_brokers", "kafka_topic"])]
+    pub kafka_group: Option<String>,
+    /// Extra librdkafka setting, KEY=VALUE, repeatable (e.g. security.protocol=SASL_PLAINTEXT).
+    #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
+    pub kafka_options: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Strategy folder: its profile.yaml is what the mapping is checked against.
+    #[arg(long)]
+    pub strategy: PathBuf,
+    /// Data folder to load into; created if missing. No server may have it open.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Column mapping (YAML): which column is the customer id, which columns feed which attributes.
+    #[arg(long)]
+    pub mapping: PathBuf,
+    /// File format when the extension doesn't say (csv or parquet).
+    #[arg(long, value_parser = ["csv", "parquet"])]
+    pub format: Option<String>,
+    /// Rows per durable batch.
+    #[arg(long, default_value_t = 50_000)]
+    pub batch_rows: usize,
+    /// How many rejected rows to print (all are counted).
+    #[arg(long, default_value_t = 20)]
+    pub show_rejected: usize,
+    /// The files to load, in order.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

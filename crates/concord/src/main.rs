@@ -3,7 +3,10 @@
 mod check;
 mod cli;
 mod demo;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod keys;
+mod load;
 mod serve;
 
 use clap::Parser;
@@ -16,6 +19,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Load(args) => load::run(args),
         Command::Check(args) => return check::run(&args),
         Command::Schema => check::print_schema(),
     };

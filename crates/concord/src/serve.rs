@@ -14,12 +14,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let strategy = load_strategy(&args.strategy)?;
     let keys = crate::keys::load(args.api_keys.as_deref())?;
     let runtime = runtime()?;
+    #[cfg(feature = "kafka")]
+    let kafka = crate::kafka::source(&args.kafka)?;
     runtime.block_on(async move {
         let state = open(&args.data, strategy, keys)?;
         let listener = bind(args.listen).await?;
         let addr = listener.local_addr()?;
+        #[cfg(feature = "kafka")]
+        let consumer = crate::kafka::Consumer::start(kafka, &state);
         tracing::info!(%addr, "concord is serving");
-        serve(listener, state).await
+        let served = serve(listener, state).await;
+        #[cfg(feature = "kafka")]
+        consumer.stop().await;
+        served
     })
 }
 

@@ -398,3 +398,230 @@ fn demo_traffic_is_answered_from_the_simulator_and_shows_in_kpis() {
         std::thread::sleep(Duration::from_millis(250));
     }
 }
+
+#[cfg(feature = "kafka")]
+#[test]
+fn serve_consumes_events_from_kafka_and_fires_triggers() {
+    use rdkafka::ClientConfig;
+    use rdkafka::mocking::MockCluster;
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+    // librdkafka's mock cluster speaks the real protocol on loopback; the server is a separate process.
+    let cluster = MockCluster::new(1).expect("mock cluster");
+    cluster.create_topic("events", 2, 1).expect("topic");
+    let bootstrap = cluster.bootstrap_servers();
+    let data = tempfile::tempdir().expect("temp dir");
+    let admin = "e2e-admin-key-0000000001";
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let group = format!("e2e-{}-{port}", std::process::id());
+    let child = Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--strategy")
+        .arg(example_strategy())
+        .arg("--data")
+        .arg(data.path())
+        .args([
+            "--kafka-brokers",
+            &bootstrap,
+            "--kafka-topic",
+            "events",
+            "--kafka-group",
+            &group,
+        ])
+        .args([
+            "--kafka-option",
+            "session.timeout.ms=6000",
+            "--kafka-option",
+            "heartbeat.interval.ms=500",
+        ])
+        .env("CONCORD_API_KEYS", format!("admin={admin}"))
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("concord serve starts");
+    let server = Running {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    wait_ready(&server.url);
+
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", &bootstrap)
+        .create()
+        .expect("producer");
+    let customer = "27831112222";
+    let now = jiff::Timestamp::now();
+    for i in 0..3 {
+        let event = json!({"event_id": format!("k{i}"), "customer_id": customer, "time": now.to_string(), "type": "dropped_call", "cell": "K1"});
+        let value = event.to_string();
+        producer
+            .send(BaseRecord::to("events").key(customer).payload(&value))
+            .map_err(|(e, _)| e)
+            .expect("queued");
+    }
+    producer.flush(Duration::from_secs(30)).expect("delivered");
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let (status, profile) = send(
+            "GET",
+            &format!("{}/v1/customers/{customer}", server.url),
+            admin,
+            None,
+        );
+        if status == 200 && profile["aggregates"]["dropped_calls_24h"].as_f64() == Some(3.0) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the events never arrived from Kafka: {status} {profile}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (status, triggers) = send("GET", &format!("{}/v1/triggers", server.url), admin, None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        triggers["counts"]["dropped_calls_health_check"], 1,
+        "{triggers}"
+    );
+}
+
+fn shared_data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(name)
+}
+
+#[test]
+fn load_puts_a_real_base_into_the_data_folder_that_serve_then_answers_from() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let mapping = example_strategy().join("loads/wa_churn.yaml");
+    let output = Command::new(BIN)
+        .arg("load")
+        .arg("--strategy")
+        .arg(example_strategy())
+        .arg("--data")
+        .arg(&data)
+        .arg("--mapping")
+        .arg(&mapping)
+        .arg(shared_data("wa_churn.csv"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("7043 rows read, 7043 loaded, 0 rejected"),
+        "{stdout}"
+    );
+
+    // A CSV with a bad row: the good rows load, the bad one is reported with its line and column.
+    let bad_csv = dir.path().join("bad.csv");
+    let text = std::fs::read_to_string(shared_data("wa_churn.csv")).expect("read");
+    let mut lines: Vec<String> = text.lines().take(4).map(str::to_owned).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let tenure = header
+        .iter()
+        .position(|h| *h == "tenure")
+        .expect("tenure column");
+    for (i, line) in lines.iter_mut().enumerate().skip(1) {
+        let mut cells: Vec<String> = line.split(',').map(str::to_owned).collect();
+        // Fresh ids (rownames is the first column), so the rows are new to the data folder.
+        cells[0] = format!("9{i}000");
+        if i == 3 {
+            cells[tenure] = "abc".into();
+        }
+        *line = cells.join(",");
+    }
+    std::fs::write(&bad_csv, lines.join("\n") + "\n").expect("write");
+    let output = Command::new(BIN)
+        .arg("load")
+        .arg("--strategy")
+        .arg(example_strategy())
+        .arg("--data")
+        .arg(&data)
+        .arg("--mapping")
+        .arg(&mapping)
+        .arg(&bad_csv)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("3 rows read, 2 loaded, 1 rejected"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(line 4), column `tenure`"), "{stdout}");
+
+    let admin = "e2e-admin-key-0000000001";
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--strategy")
+        .arg(example_strategy())
+        .arg("--data")
+        .arg(&data)
+        .env("CONCORD_API_KEYS", format!("admin={admin}"))
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("serve starts");
+    let server = Running {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    wait_ready(&server.url);
+    let (status, profile) = send(
+        "GET",
+        &format!("{}/v1/customers/wa-1", server.url),
+        admin,
+        None,
+    );
+    assert_eq!(status, 200, "{profile}");
+    assert_eq!(profile["attributes"]["tenure_months"], 1.0, "{profile}");
+    assert_eq!(profile["attributes"]["segment"], "postpaid");
+    let (status, health) = send("GET", &format!("{}/healthz", server.url), admin, None);
+    assert_eq!((status, health["customers"].as_u64()), (200, Some(7045)));
+}
+
+#[test]
+fn load_refuses_a_bad_mapping_and_a_folder_in_use() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mapping = dir.path().join("bad.yaml");
+    std::fs::write(
+        &mapping,
+        "id: rownames\nattributes:\n  colour: {column: tenure}\n",
+    )
+    .expect("write");
+    let output = Command::new(BIN)
+        .arg("load")
+        .arg("--strategy")
+        .arg(example_strategy())
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .arg("--mapping")
+        .arg(&mapping)
+        .arg(shared_data("wa_churn.csv"))
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.yaml:3:3: attributes.colour"),
+        "{stderr}"
+    );
+}

@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 
-pub(crate) use customers::__path_get_customer;
+pub(crate) use customers::{__path_get_customer, __path_get_timeline};
 pub(crate) use decisions::__path_post_decision;
 pub(crate) use events::__path_post_events;
 pub(crate) use kpis::__path_get_kpis;
@@ -37,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/decisions", post(decisions::post_decision))
         .route("/v1/responses", post(responses::post_response))
         .route("/v1/customers/{id}", get(customers::get_customer))
+        .route("/v1/customers/{id}/timeline", get(customers::get_timeline))
         .route("/v1/kpis", get(kpis::get_kpis))
         .route("/v1/triggers", get(triggers::get_triggers))
         .fallback(|| async {
