@@ -16,6 +16,13 @@ mod strategy;
 mod validate;
 mod yaml_pos;
 
+/// YAML helpers other config readers share (e.g. base-load mappings): key-located maps and
+/// the field path at a line:col, for `file:line:col: field` errors.
+pub mod yaml {
+    pub use crate::raw::SpannedMap;
+    pub use crate::yaml_pos::path_at;
+}
+
 pub use error::{StrategyError, StrategyErrorKind, StrategyErrors};
 pub use json_schema::json_schema;
 pub use profile::{AggFn, AggregateSpec, DerivedSpec, ProfileSchema, ValueType, Window};

@@ -207,7 +207,7 @@ pub(crate) struct TreatmentEntry {
 
 /// A YAML mapping kept in file order, each key with its location (serde maps drop it).
 #[derive(Debug)]
-pub(crate) struct SpannedMap<V>(pub(crate) Vec<(Spanned<String>, V)>);
+pub struct SpannedMap<V>(pub Vec<(Spanned<String>, V)>);
 
 impl<V> Default for SpannedMap<V> {
     fn default() -> Self {

@@ -18,7 +18,7 @@ enum Frame {
 /// The field path (`actions[3].value`) of the node at `line`:`column` (1-based), or of the
 /// last node starting before it. When several nodes start there (a mapping and its first
 /// key), the outermost wins: "missing field" errors point at the mapping's start.
-pub(crate) fn path_at(src: &str, line: u64, column: u64) -> String {
+pub fn path_at(src: &str, line: u64, column: u64) -> String {
     let target = (line, column);
     let mut stack: Vec<Frame> = Vec::new();
     let mut best = String::new();

@@ -3,7 +3,6 @@
 
 mod raw;
 mod validate;
-mod yaml_pos;
 
 pub(crate) use validate::did_you_mean;
 
@@ -101,7 +100,7 @@ impl Mapping {
                     file: file.to_owned(),
                     line,
                     column,
-                    field: yaml_pos::path_at(text, line, column),
+                    field: concord_strategy::yaml::path_at(text, line, column),
                     message,
                 }],
             }

@@ -2,11 +2,9 @@
 //! `Spanned`, so its error gets a line:col.
 
 use concord_strategy::ValueType;
+use concord_strategy::yaml::SpannedMap;
 use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
-use std::fmt;
-use std::marker::PhantomData;
 
 /// A mapping file: which column holds the customer id, and how columns become attributes and
 /// holdings.
@@ -68,38 +66,4 @@ pub(crate) struct HoldingsEntry {
 pub(crate) struct HoldingFromEntry {
     pub(crate) column: Spanned<String>,
     pub(crate) equals: Spanned<String>,
-}
-
-/// A YAML mapping kept in file order, each key with its location (serde maps drop it).
-#[derive(Debug)]
-pub(crate) struct SpannedMap<V>(pub(crate) Vec<(Spanned<String>, V)>);
-
-impl<V> Default for SpannedMap<V> {
-    fn default() -> Self {
-        Self(Vec::new())
-    }
-}
-
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for SpannedMap<V> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MapVisitor<V>(PhantomData<V>);
-
-        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
-            type Value = SpannedMap<V>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a mapping")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(key) = map.next_key::<Spanned<String>>()? {
-                    entries.push((key, map.next_value::<V>()?));
-                }
-                Ok(SpannedMap(entries))
-            }
-        }
-
-        deserializer.deserialize_map(MapVisitor(PhantomData))
-    }
 }
