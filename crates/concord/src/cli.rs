@@ -26,6 +26,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Bulk-load a customer base from CSV or Parquet files into a data folder (server stopped).
     Load(LoadArgs),
+    /// Measure the hub on simulated data (figures for BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Validate a strategy folder; errors name file:line:col and the field.
     Check(CheckArgs),
     /// Print the JSON Schema of the strategy folder's files.
@@ -118,6 +121,33 @@ pub struct LoadArgs {
     /// The files to load, in order.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Base load and event ingest: in memory only, and durable through the journal.
+    Ingest(BenchIngestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchIngestArgs {
+    /// Simulated subscribers in the base.
+    #[arg(long, default_value_t = 100_000)]
+    pub subscribers: usize,
+    /// Days of simulated events to ingest.
+    #[arg(long, default_value_t = 1)]
+    pub days: u32,
+    /// Events per durable batch (one journal append + fsync each).
+    #[arg(long, default_value_t = 10_000)]
+    pub batch: usize,
+    /// Strategy folder whose profile schema the profiles follow (default: examples/telco).
+    #[arg(long)]
+    pub strategy: Option<PathBuf>,
+    /// Data folder for the durable run (default: a fresh temp folder, removed afterwards).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]

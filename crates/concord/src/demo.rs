@@ -21,7 +21,7 @@ const BASE_CHUNK: usize = 10_000;
 const EVENT_CHUNK: usize = 50_000;
 
 /// The example strategy shipped in the source tree.
-fn default_strategy_dir() -> PathBuf {
+pub fn default_strategy_dir() -> PathBuf {
     let in_cwd = PathBuf::from("examples/telco");
     if in_cwd.join("strategy.yaml").exists() {
         return in_cwd;

@@ -1,5 +1,6 @@
 //! `concord`: the one binary. Parses the command line and hands off to a command module.
 
+mod bench;
 mod check;
 mod cli;
 mod demo;
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Load(args) => load::run(args),
+        Command::Bench(cli::BenchCommand::Ingest(args)) => bench::ingest(args),
         Command::Check(args) => return check::run(&args),
         Command::Schema => check::print_schema(),
     };

@@ -625,3 +625,39 @@ fn load_refuses_a_bad_mapping_and_a_folder_in_use() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bench_ingest_reports_every_figure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(BIN)
+        .args([
+            "bench",
+            "ingest",
+            "--subscribers",
+            "300",
+            "--days",
+            "1",
+            "--batch",
+            "500",
+        ])
+        .arg("--data")
+        .arg(dir.path().join("bench"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for row in [
+        "in-memory event apply",
+        "durable event ingest",
+        "durable base load",
+        "recovery (journal replay) | ",
+    ] {
+        assert!(stdout.contains(row), "no {row} in:\n{stdout}");
+    }
+    assert!(stdout.contains("for 300 customers"), "{stdout}");
+}

@@ -1,0 +1,158 @@
+//! `concord bench`: measurements on simulated data, printed as a table for BENCHMARKS.md.
+//! Figures only: nothing here asserts a speed.
+
+use crate::cli::BenchIngestArgs;
+use crate::{demo, serve};
+use anyhow::Context;
+use concord_hub::Hub;
+use concord_model::Timestamp;
+use concord_profile::{CompiledSchema, ProfileStore};
+use concord_sim::{Operator, SimConfig};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Resident memory of this process, from /proc (Linux); 0 where unavailable.
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+#[allow(clippy::print_stdout)]
+pub fn ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
+    let strategy_dir = args
+        .strategy
+        .clone()
+        .unwrap_or_else(demo::default_strategy_dir);
+    let strategy = serve::load_strategy(&strategy_dir)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "concord bench ingest: {} subscribers, {} day(s) of events, batches of {}",
+        args.subscribers, args.days, args.batch
+    )?;
+
+    let started = Instant::now();
+    let start = Timestamp::from_second(1_798_761_600).context("valid start")?; // 2027-01-01
+    let mut operator = Operator::new(
+        SimConfig {
+            seed: args.seed,
+            subscribers: args.subscribers,
+            start,
+            ..SimConfig::default()
+        },
+        &[],
+    )
+    .context("building the simulated base")?;
+    let until = start.checked_add(jiff::SignedDuration::from_hours(24 * i64::from(args.days)))?;
+    let events = operator.events_until(until);
+    writeln!(
+        out,
+        "| simulate | {} subscribers, {} events | {:.2} s |",
+        args.subscribers,
+        events.len(),
+        started.elapsed().as_secs_f64()
+    )?;
+
+    // In memory only: the profile store alone, no journal.
+    let schema = CompiledSchema::new(
+        Arc::new(strategy.profile_schema().clone()),
+        Arc::from(strategy.triggers().to_vec()),
+    );
+    let rss_before = rss_bytes();
+    let store = ProfileStore::new(schema);
+    let t = Instant::now();
+    for s in operator.subscribers() {
+        store.upsert(&s.id, s.attributes.clone(), &s.initial_holdings);
+    }
+    let base_s = t.elapsed().as_secs_f64();
+    let rss_base = rss_bytes();
+    let t = Instant::now();
+    let mut fires = 0usize;
+    for event in &events {
+        fires += store.apply(event).1.len();
+    }
+    let apply_s = t.elapsed().as_secs_f64();
+    let rss_after = rss_bytes();
+    let n = args.subscribers.max(1) as f64;
+    writeln!(
+        out,
+        "| in-memory base upsert | {:.0} rows/s | {:.0} bytes/subscriber (RSS) |",
+        n / base_s,
+        rss_base.saturating_sub(rss_before) as f64 / n
+    )?;
+    writeln!(
+        out,
+        "| in-memory event apply | {:.0} events/s | {} trigger fires | {:.0} bytes/subscriber after events (RSS) |",
+        events.len() as f64 / apply_s,
+        fires,
+        rss_after.saturating_sub(rss_before) as f64 / n
+    )?;
+    drop(store);
+
+    // Durable: through the hub, journal first (group commit + fsync per batch).
+    let temp;
+    let data = match &args.data {
+        Some(dir) => dir.clone(),
+        None => {
+            temp = std::env::temp_dir().join(format!("concord-bench-{}", std::process::id()));
+            temp
+        }
+    };
+    let runtime = serve::runtime()?;
+    let (load_s, ingest_s, journal_bytes) = runtime.block_on(async {
+        let hub = Hub::open(&data, strategy.clone())?;
+        let t = Instant::now();
+        for chunk in operator.subscribers().chunks(50_000) {
+            let rows = chunk
+                .iter()
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        s.attributes.clone(),
+                        s.initial_holdings.clone(),
+                    )
+                })
+                .collect();
+            hub.load_customers(rows).await?;
+        }
+        let load_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for batch in events.chunks(args.batch.max(1)) {
+            hub.ingest(batch.to_vec()).await?;
+        }
+        let ingest_s = t.elapsed().as_secs_f64();
+        let journal_bytes = std::fs::metadata(data.join("journal.log"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        anyhow::Ok((load_s, ingest_s, journal_bytes))
+    })?;
+    writeln!(out, "| durable base load | {:.0} rows/s |", n / load_s)?;
+    writeln!(
+        out,
+        "| durable event ingest | {:.0} events/s | journal {:.0} bytes/event |",
+        events.len() as f64 / ingest_s,
+        journal_bytes as f64 / (events.len() + args.subscribers).max(1) as f64
+    )?;
+    let t = Instant::now();
+    let reopened = Hub::open(&data, strategy)?;
+    writeln!(
+        out,
+        "| recovery (journal replay) | {:.2} s for {} customers |",
+        t.elapsed().as_secs_f64(),
+        reopened.customer_count()
+    )?;
+    drop(reopened);
+    if args.data.is_none() {
+        let _ = std::fs::remove_dir_all(&data);
+    }
+    Ok(())
+}
