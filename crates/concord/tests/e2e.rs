@@ -70,6 +70,34 @@ fn start_demo(data: &Path, traffic: u32) -> (Running, HashMap<String, String>) {
     (Running { child, url }, vars)
 }
 
+const ADMIN: &str = "e2e-admin-key-0000000001";
+
+/// Starts `concord serve` on a free port with the example strategy, `data`, an admin key and
+/// `extra` flags; waits until it is ready.
+fn start_serve(data: &Path, extra: &[&str]) -> Running {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--strategy")
+        .arg(example_strategy())
+        .arg("--data")
+        .arg(data)
+        .args(extra)
+        .env("CONCORD_API_KEYS", format!("admin={ADMIN}"))
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("concord serve starts");
+    let running = Running {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    wait_ready(&running.url);
+    running
+}
+
 fn client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -215,31 +243,8 @@ fn demo_serves_the_whole_path_events_decision_response_kpis_profile() {
 #[test]
 fn serve_recovers_acknowledged_state_after_a_kill() {
     let data = tempfile::tempdir().expect("temp dir");
-    let keys = "admin=e2e-admin-key-0000000001";
-    let start = || {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let child = Command::new(BIN)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--strategy")
-            .arg(example_strategy())
-            .arg("--data")
-            .arg(data.path())
-            .env("CONCORD_API_KEYS", keys)
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .expect("concord serve starts");
-        let running = Running {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        wait_ready(&running.url);
-        running
-    };
-    let admin = "e2e-admin-key-0000000001";
-    let first = start();
+    let admin = ADMIN;
+    let first = start_serve(data.path(), &[]);
     let event = json!({"event_id": "r1", "customer_id": "27829990000", "time": "2026-11-20T08:00:00Z", "type": "product_added", "product": "roaming_pack"});
     let (status, report) = send(
         "POST",
@@ -250,7 +255,7 @@ fn serve_recovers_acknowledged_state_after_a_kill() {
     assert_eq!(status, 200, "{report}");
     drop(first); // SIGKILL: no graceful shutdown
 
-    let second = start();
+    let second = start_serve(data.path(), &[]);
     let (status, profile) = send(
         "GET",
         &format!("{}/v1/customers/27829990000", second.url),
@@ -411,41 +416,27 @@ fn serve_consumes_events_from_kafka_and_fires_triggers() {
     cluster.create_topic("events", 2, 1).expect("topic");
     let bootstrap = cluster.bootstrap_servers();
     let data = tempfile::tempdir().expect("temp dir");
-    let admin = "e2e-admin-key-0000000001";
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let group = format!("e2e-{}-{port}", std::process::id());
-    let child = Command::new(BIN)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--strategy")
-        .arg(example_strategy())
-        .arg("--data")
-        .arg(data.path())
-        .args([
+    let admin = ADMIN;
+    let group = format!(
+        "e2e-{}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond()
+    );
+    let server = start_serve(
+        data.path(),
+        &[
             "--kafka-brokers",
             &bootstrap,
             "--kafka-topic",
             "events",
             "--kafka-group",
             &group,
-        ])
-        .args([
             "--kafka-option",
             "session.timeout.ms=6000",
             "--kafka-option",
             "heartbeat.interval.ms=500",
-        ])
-        .env("CONCORD_API_KEYS", format!("admin={admin}"))
-        .env("RUST_LOG", "warn")
-        .spawn()
-        .expect("concord serve starts");
-    let server = Running {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    wait_ready(&server.url);
+        ],
+    );
 
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", &bootstrap)
@@ -565,26 +556,8 @@ fn load_puts_a_real_base_into_the_data_folder_that_serve_then_answers_from() {
     );
     assert!(stdout.contains("(line 4), column `tenure`"), "{stdout}");
 
-    let admin = "e2e-admin-key-0000000001";
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let child = Command::new(BIN)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--strategy")
-        .arg(example_strategy())
-        .arg("--data")
-        .arg(&data)
-        .env("CONCORD_API_KEYS", format!("admin={admin}"))
-        .env("RUST_LOG", "warn")
-        .spawn()
-        .expect("serve starts");
-    let server = Running {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    wait_ready(&server.url);
+    let admin = ADMIN;
+    let server = start_serve(&data, &[]);
     let (status, profile) = send(
         "GET",
         &format!("{}/v1/customers/wa-1", server.url),
