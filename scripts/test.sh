@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v cmake >/dev/null || need+=(cmake)
-if ! ls /usr/include/curl/curl.h /usr/include/*/curl/curl.h >/dev/null 2>&1; then
+if ! [ -f /usr/include/curl/curl.h ] && ! compgen -G '/usr/include/*/curl/curl.h' >/dev/null; then
   need+=(libcurl4-openssl-dev)
 fi
 if [ ${#need[@]} -gt 0 ]; then
