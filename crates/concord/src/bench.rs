@@ -142,6 +142,21 @@ pub fn ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
         events.len() as f64 / ingest_s,
         journal_bytes as f64 / (events.len() + args.subscribers).max(1) as f64
     )?;
+    // The HTTP path: NDJSON bodies through the whole axum app (routing, auth, parsing, ingest),
+    // in process (no sockets), into a fresh data folder.
+    let http_data = data.join("http");
+    let events_per_s = runtime.block_on(http_ndjson(
+        &http_data,
+        strategy.clone(),
+        &operator,
+        &events,
+        args.batch,
+    ))?;
+    writeln!(
+        out,
+        "| HTTP NDJSON ingest (in-process app, durable) | {events_per_s:.0} events/s |"
+    )?;
+
     let t = Instant::now();
     let reopened = Hub::open(&data, strategy)?;
     writeln!(
@@ -155,4 +170,61 @@ pub fn ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&data);
     }
     Ok(())
+}
+
+/// Posts `events` as NDJSON batches to `POST /v1/events` of an in-process app; events/s.
+async fn http_ndjson(
+    data: &std::path::Path,
+    strategy: Arc<concord_strategy::Strategy>,
+    operator: &Operator,
+    events: &[concord_model::Event],
+    batch: usize,
+) -> anyhow::Result<f64> {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    const KEY: &str = "bench-admin-key-000000000001";
+    let hub = Hub::open(data, strategy)?;
+    for chunk in operator.subscribers().chunks(50_000) {
+        let rows = chunk
+            .iter()
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    s.attributes.clone(),
+                    s.initial_holdings.clone(),
+                )
+            })
+            .collect();
+        hub.load_customers(rows).await?;
+    }
+    let keys = concord_server::ApiKeys::parse(&format!("admin={KEY}"))?;
+    let state =
+        concord_server::AppState::new(Arc::new(hub), keys, Arc::new(concord_model::SystemClock));
+    let app = concord_server::app(state);
+    let bodies: Vec<String> = events
+        .chunks(batch.max(1))
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|e| serde_json::to_string(e).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect();
+    let t = Instant::now();
+    for body in bodies {
+        let request = Request::post("/v1/events")
+            .header("authorization", format!("Bearer {KEY}"))
+            .header("content-type", "application/x-ndjson")
+            .body(Body::from(body))?;
+        let response = app.clone().oneshot(request).await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "POST /v1/events answered {}",
+            response.status()
+        );
+    }
+    Ok(events.len() as f64 / t.elapsed().as_secs_f64())
 }
