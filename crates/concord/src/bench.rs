@@ -111,19 +111,7 @@ pub fn ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
     let (load_s, ingest_s, journal_bytes) = runtime.block_on(async {
         let hub = Hub::open(&data, strategy.clone())?;
         let t = Instant::now();
-        for chunk in operator.subscribers().chunks(50_000) {
-            let rows = chunk
-                .iter()
-                .map(|s| {
-                    (
-                        s.id.clone(),
-                        s.attributes.clone(),
-                        s.initial_holdings.clone(),
-                    )
-                })
-                .collect();
-            hub.load_customers(rows).await?;
-        }
+        demo::load_base(&hub, &operator).await?;
         let load_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
         for batch in events.chunks(args.batch.max(1)) {
@@ -186,19 +174,7 @@ async fn http_ndjson(
 
     const KEY: &str = "bench-admin-key-000000000001";
     let hub = Hub::open(data, strategy)?;
-    for chunk in operator.subscribers().chunks(50_000) {
-        let rows = chunk
-            .iter()
-            .map(|s| {
-                (
-                    s.id.clone(),
-                    s.attributes.clone(),
-                    s.initial_holdings.clone(),
-                )
-            })
-            .collect();
-        hub.load_customers(rows).await?;
-    }
+    demo::load_base(&hub, operator).await?;
     let keys = concord_server::ApiKeys::parse(&format!("admin={KEY}"))?;
     let state =
         concord_server::AppState::new(Arc::new(hub), keys, Arc::new(concord_model::SystemClock));

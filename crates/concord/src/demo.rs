@@ -126,7 +126,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     })
 }
 
-async fn load_base(hub: &Hub, operator: &Operator) -> anyhow::Result<()> {
+pub async fn load_base(hub: &Hub, operator: &Operator) -> anyhow::Result<()> {
     for chunk in operator.subscribers().chunks(BASE_CHUNK) {
         let rows = chunk
             .iter()
