@@ -1,6 +1,8 @@
 //! Crash test: the real server is killed with SIGKILL at random moments while a client streams
 //! events; after each restart every acknowledged event must be in the profile, exactly once.
 
+mod common;
+
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -65,10 +67,7 @@ impl Drop for Server {
 }
 
 fn serve(strategy: &Path, data: &Path) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    let port = common::free_port();
     let child = Command::new(BIN)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .arg("--strategy")

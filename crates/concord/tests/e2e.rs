@@ -1,5 +1,7 @@
 //! End to end with the real binary: demo and serve on a free port, driven over HTTP.
 
+mod common;
+
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -75,10 +77,7 @@ const ADMIN: &str = "e2e-admin-key-0000000001";
 /// Starts `concord serve` on a free port with the example strategy, `data`, an admin key and
 /// `extra` flags; waits until it is ready.
 fn start_serve(data: &Path, extra: &[&str]) -> Running {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    let port = common::free_port();
     let child = Command::new(BIN)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .arg("--strategy")
@@ -479,6 +478,22 @@ fn serve_consumes_events_from_kafka_and_fires_triggers() {
     );
 }
 
+/// Runs `concord load` with the example strategy.
+fn load(data: &Path, mapping: &Path, file: &Path) -> std::process::Output {
+    Command::new(BIN)
+        .arg("load")
+        .arg("--strategy")
+        .arg(example_strategy())
+        .arg("--data")
+        .arg(data)
+        .arg("--mapping")
+        .arg(mapping)
+        .arg(file)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs")
+}
+
 fn shared_data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data")
@@ -490,18 +505,7 @@ fn load_puts_a_real_base_into_the_data_folder_that_serve_then_answers_from() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let mapping = example_strategy().join("loads/wa_churn.yaml");
-    let output = Command::new(BIN)
-        .arg("load")
-        .arg("--strategy")
-        .arg(example_strategy())
-        .arg("--data")
-        .arg(&data)
-        .arg("--mapping")
-        .arg(&mapping)
-        .arg(shared_data("wa_churn.csv"))
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("runs");
+    let output = load(&data, &mapping, &shared_data("wa_churn.csv"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -532,18 +536,7 @@ fn load_puts_a_real_base_into_the_data_folder_that_serve_then_answers_from() {
         *line = cells.join(",");
     }
     std::fs::write(&bad_csv, lines.join("\n") + "\n").expect("write");
-    let output = Command::new(BIN)
-        .arg("load")
-        .arg("--strategy")
-        .arg(example_strategy())
-        .arg("--data")
-        .arg(&data)
-        .arg("--mapping")
-        .arg(&mapping)
-        .arg(&bad_csv)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("runs");
+    let output = load(&data, &mapping, &bad_csv);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -580,17 +573,11 @@ fn load_refuses_a_bad_mapping_and_a_folder_in_use() {
         "id: rownames\nattributes:\n  colour: {column: tenure}\n",
     )
     .expect("write");
-    let output = Command::new(BIN)
-        .arg("load")
-        .arg("--strategy")
-        .arg(example_strategy())
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .arg("--mapping")
-        .arg(&mapping)
-        .arg(shared_data("wa_churn.csv"))
-        .output()
-        .expect("runs");
+    let output = load(
+        &dir.path().join("data"),
+        &mapping,
+        &shared_data("wa_churn.csv"),
+    );
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
