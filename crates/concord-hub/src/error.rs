@@ -16,6 +16,12 @@ pub enum HubError {
         decision: DecisionId,
         offered: Vec<String>,
     },
+    #[error("customer {customer}: {source}")]
+    BadRow {
+        customer: CustomerId,
+        #[source]
+        source: concord_profile::RowError,
+    },
     #[error("the data folder {} is in use by another Concord process", .0.display())]
     DataDirInUse(std::path::PathBuf),
     #[error(transparent)]

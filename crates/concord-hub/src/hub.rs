@@ -5,7 +5,7 @@ use crate::error::HubError;
 use crate::record::JournalRecord;
 use crate::trigger_log::{TriggerLog, TriggerReport};
 use concord_decide::{DecisionRequest, decide};
-use concord_ingest::{BaseRow, BaseSink, EventSink, IngestSummary, SinkError};
+use concord_ingest::{BaseRow, BaseSink, EventSink, IngestSummary, Refusal, SinkError};
 use concord_learn::{Learner, ModelSnapshot};
 use concord_measure::{KpiBook, KpiReport};
 use concord_model::{
@@ -13,17 +13,24 @@ use concord_model::{
     ResponseRecord, Timestamp, TraceEntry,
 };
 use concord_profile::{
-    ApplyOutcome, CompiledSchema, Journal, JournalReplay, Profile, ProfileStore, TriggerFire,
+    Admission, CompiledSchema, Journal, JournalOptions, JournalReplay, Position, Profile,
+    ProfileStore, TriggerFire,
 };
 use concord_strategy::Strategy;
 use parking_lot::Mutex;
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-const JOURNAL_FILE: &str = "journal.log";
+/// The journal's segment folder inside the data folder.
+const JOURNAL_DIR: &str = "journal";
+/// Where the JSON-lines journal lived before the binary segments; refused, not read.
+const LEGACY_JOURNAL_FILE: &str = "journal.log";
 const LOCK_FILE: &str = "LOCK";
+/// Events the customer view shows.
+const RECENT_EVENTS: usize = 20;
+/// Events the timeline shows, at most.
+const TIMELINE_EVENTS: usize = 200;
 
 #[derive(Debug)]
 pub struct Hub {
@@ -85,6 +92,8 @@ impl TimelineItem {
 #[derive(Debug, Clone)]
 pub struct CustomerSnapshot {
     pub profile: Profile,
+    /// The newest events first, read back from the journal.
+    pub recent_events: Vec<Event>,
     /// When each trigger last fired for this customer.
     pub triggers: Vec<(String, Timestamp)>,
     /// Every aggregate and derived field, as seen at the snapshot's time.
@@ -112,16 +121,35 @@ impl Hub {
         let mut decisions = DecisionLog::default();
         let mut decision_count = 0u64;
         let mut pending_responses = Vec::new();
-        let (journal, replayed) =
-            Journal::<JournalRecord>::open(&data_dir.join(JOURNAL_FILE), |record| match record {
+        let mut skipped_values = 0usize;
+        let wall_ms = Timestamp::now().as_millisecond();
+        let legacy = data_dir.join(LEGACY_JOURNAL_FILE);
+        if legacy.exists() {
+            return Err(
+                concord_profile::ProfileError::JournalFormatChanged { path: legacy }.into(),
+            );
+        }
+        // Snapshots will move `from` forward; until then every record is replayed. The position
+        // each record had is available to the callback for chaining a customer's events.
+        let (journal, replayed) = Journal::<JournalRecord>::open(
+            &data_dir.join(JOURNAL_DIR),
+            JournalOptions::default(),
+            Position(0),
+            |position, record| match record {
                 JournalRecord::Customer {
                     customer_id,
                     attributes,
                     holdings,
-                } => profiles.upsert(&customer_id, attributes, &holdings),
-                JournalRecord::Event(event) => {
+                } => {
+                    let problems = profiles.upsert(&customer_id, &attributes, &holdings);
+                    if !problems.is_empty() {
+                        skipped_values += problems.len();
+                    }
+                }
+                JournalRecord::Event { event, .. } => {
                     // Replaying in journal order fires exactly what firing on arrival did.
-                    triggers.record(profiles.apply(&event).1);
+                    profiles.replayed(&event, wall_ms);
+                    triggers.record(profiles.apply_admitted(&event, Some(position.0)));
                 }
                 JournalRecord::Decision(record) => {
                     decision_count += 1;
@@ -137,8 +165,15 @@ impl Hub {
                     }
                     pending_responses.push(response);
                 }
-            })?;
+            },
+        )?;
         learner.learn(&pending_responses);
+        if skipped_values > 0 {
+            tracing::warn!(
+                values = skipped_values,
+                "base-load values that no longer fit profile.yaml were skipped on replay"
+            );
+        }
         tracing::info!(
             records = replayed.records,
             customers = profiles.len(),
@@ -175,11 +210,20 @@ impl Hub {
         self.learner.snapshot()
     }
 
-    /// Loads base rows (static attributes and holdings), durably.
+    /// Loads base rows (static attributes and holdings), durably. A row that does not fit the
+    /// schema refuses the whole call before anything is written.
     pub async fn load_customers(
         &self,
         rows: Vec<(CustomerId, Attributes, Vec<String>)>,
     ) -> Result<usize, HubError> {
+        for (customer_id, attributes, _) in &rows {
+            self.profiles
+                .check_row(customer_id, attributes)
+                .map_err(|source| HubError::BadRow {
+                    customer: customer_id.clone(),
+                    source,
+                })?;
+        }
         let records: Vec<JournalRecord> = rows
             .into_iter()
             .map(
@@ -191,57 +235,117 @@ impl Hub {
             )
             .collect();
         self.journal.append_durable(&records).await?;
-        for record in records {
+        for record in &records {
             if let JournalRecord::Customer {
                 customer_id,
                 attributes,
                 holdings,
             } = record
             {
-                self.profiles.upsert(&customer_id, attributes, &holdings);
+                self.profiles.upsert(customer_id, attributes, holdings);
             }
         }
         Ok(self.profiles.len())
     }
 
-    /// Journals the events not seen before, then applies them. Returns once they are durable.
+    /// Admits the events not seen before (refusing late ones), journals them, then applies them.
+    /// Returns once they are durable.
     pub async fn ingest(&self, events: Vec<Event>) -> Result<IngestSummary, HubError> {
-        let mut seen_in_batch = HashSet::new();
-        let mut fresh = Vec::with_capacity(events.len());
-        let mut duplicates = 0;
-        for event in events {
-            let key = (event.customer_id.clone(), event.event_id.clone());
-            if self.profiles.is_duplicate(&event) || !seen_in_batch.insert(key) {
-                duplicates += 1;
-            } else {
-                fresh.push(JournalRecord::Event(event));
+        let wall_ms = Timestamp::now().as_millisecond();
+        let mut summary = IngestSummary::default();
+        let mut fresh: Vec<JournalRecord> = Vec::with_capacity(events.len());
+        // Admission runs under the journal's sequencing lock, so a duplicate of an event another
+        // batch is writing is acknowledged only after that write (this append is queued after
+        // it), and each event's chain link names the customer's previous event's position.
+        let done = self.journal.append_with(|frames| {
+            for (index, event) in events.into_iter().enumerate() {
+                match self.profiles.admit(&event, wall_ms) {
+                    Admission::Fresh => {
+                        let position = frames.next_position();
+                        let prev = self.profiles.swap_head(&event.customer_id, position.0);
+                        let record = JournalRecord::Event { event, prev };
+                        frames.push(&record);
+                        fresh.push(record);
+                    }
+                    Admission::Duplicate => summary.duplicates += 1,
+                    Admission::Late { watermark_ms } => summary.refused.push(Refusal {
+                        index,
+                        field: Some("time"),
+                        reason: late_reason(&event, watermark_ms, self.profiles.schema()),
+                    }),
+                    Admission::Invalid(reason) => summary.refused.push(Refusal {
+                        index,
+                        field: None,
+                        reason: reason.to_owned(),
+                    }),
+                }
             }
+        });
+        let outcome = match done {
+            Ok(done) => self.journal.wait(done).await.map_err(HubError::from),
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = outcome {
+            // Not durable, so not accepted: a retry must find these events fresh.
+            let events: Vec<&Event> = fresh
+                .iter()
+                .filter_map(|r| match r {
+                    JournalRecord::Event { event, .. } => Some(event),
+                    _ => None,
+                })
+                .collect();
+            self.profiles.forget(&events);
+            return Err(e);
         }
-        if !fresh.is_empty() {
-            self.journal.append_durable(&fresh).await?;
-        }
-        let mut accepted = 0;
         let mut fires: Vec<TriggerFire> = Vec::new();
         for record in &fresh {
-            if let JournalRecord::Event(event) = record {
-                let (outcome, fired) = self.profiles.apply(event);
-                match outcome {
-                    ApplyOutcome::Applied => accepted += 1,
-                    // A concurrent batch carried the same event and won the race.
-                    ApplyOutcome::Duplicate => duplicates += 1,
-                }
-                fires.extend(fired);
+            if let JournalRecord::Event { event, .. } = record {
+                fires.extend(self.profiles.apply_admitted(event, None));
+                summary.accepted += 1;
             }
         }
-        let triggers_fired = fires.len();
-        if triggers_fired > 0 {
+        summary.triggers_fired = fires.len();
+        if !fires.is_empty() {
             self.triggers.lock().record(fires);
         }
-        Ok(IngestSummary {
-            accepted,
-            duplicates,
-            triggers_fired,
-        })
+        Ok(summary)
+    }
+
+    /// The customer's newest events, newest first, read back along their journal chain.
+    async fn recent_events(&self, id: &CustomerId, limit: usize) -> Vec<Event> {
+        let Some(mut at) = self.profiles.read(id, |p| p.head()).flatten() else {
+            return Vec::new();
+        };
+        if at >= self.journal.durable_end().0 {
+            // The newest event is still being written: wait for the next group commit.
+            if let Err(e) = self.journal.append_durable(&[]).await {
+                tracing::warn!(error = %e, "could not wait for the journal to read recent events");
+            }
+        }
+        let mut events = Vec::new();
+        while events.len() < limit {
+            match self.journal.read_at(Position(at)) {
+                Ok(JournalRecord::Event { event, prev }) => {
+                    events.push(event);
+                    match prev {
+                        Some(p) => at = p,
+                        None => break,
+                    }
+                }
+                Ok(_) => {
+                    tracing::warn!(customer = %id, position = at, "an event chain points at a record that is not an event");
+                    break;
+                }
+                // Older segments may have been removed after a snapshot: the chain ends there.
+                Err(e) => {
+                    tracing::debug!(customer = %id, position = at, error = %e, "event chain ends");
+                    break;
+                }
+            }
+        }
+        // The chain is in arrival order; late events take their place by event time.
+        events.sort_by_key(|e| std::cmp::Reverse(e.time));
+        events
     }
 
     /// Runs the funnel for a known customer and records the decision before answering.
@@ -255,7 +359,7 @@ impl Hub {
         let decision = self
             .profiles
             .read(customer_id, |profile| {
-                let env = profile.env(self.profiles.schema(), time);
+                let env = profile.env(time);
                 decide(&self.strategy, &env, &request, &*models)
             })
             .ok_or_else(|| HubError::UnknownCustomer(customer_id.clone()))??;
@@ -350,15 +454,10 @@ impl Hub {
     }
 
     /// The customer view at `now`: profile, aggregates and derived fields, recent decisions.
-    pub fn customer(&self, id: &CustomerId, now: Timestamp) -> Option<CustomerSnapshot> {
-        let schema = self.profiles.schema();
-        let (profile, computed, triggers) = self.profiles.read(id, |p| {
-            (
-                p.clone(),
-                p.computed(schema, now),
-                p.trigger_history(schema),
-            )
-        })?;
+    pub async fn customer(&self, id: &CustomerId, now: Timestamp) -> Option<CustomerSnapshot> {
+        let (profile, computed, triggers) = self
+            .profiles
+            .read(id, |p| (p.view(), p.computed(now), p.trigger_history()))?;
         let decisions = self
             .decisions
             .lock()
@@ -367,6 +466,7 @@ impl Hub {
             .map(|(decision, _)| decision)
             .collect();
         Some(CustomerSnapshot {
+            recent_events: self.recent_events(id, RECENT_EVENTS).await,
             profile,
             triggers,
             computed,
@@ -379,14 +479,9 @@ impl Hub {
     }
 
     /// The customer's recent history, newest first: events, decisions, responses, trigger fires.
-    pub fn timeline(&self, id: &CustomerId) -> Option<Vec<TimelineItem>> {
-        let schema = self.profiles.schema();
-        let (events, fires) = self.profiles.read(id, |p| {
-            (
-                p.recent_events.iter().cloned().collect::<Vec<_>>(),
-                p.trigger_history(schema),
-            )
-        })?;
+    pub async fn timeline(&self, id: &CustomerId) -> Option<Vec<TimelineItem>> {
+        let fires = self.profiles.read(id, |p| p.trigger_history())?;
+        let events = self.recent_events(id, TIMELINE_EVENTS).await;
         let mut items: Vec<TimelineItem> = events.into_iter().map(TimelineItem::Event).collect();
         items.extend(
             fires
@@ -443,6 +538,17 @@ fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, HubError> {
             Err(concord_profile::ProfileError::JournalIo { path, source }.into())
         }
     }
+}
+
+/// Why a late event was refused, in words a sender can act on.
+fn late_reason(event: &Event, watermark_ms: i64, schema: &CompiledSchema) -> String {
+    let watermark = Timestamp::from_millisecond(watermark_ms)
+        .map_or_else(|_| watermark_ms.to_string(), |t| t.to_string());
+    let hours = schema.allowed_lateness_ms() as f64 / 3_600_000.0;
+    format!(
+        "event time {} is more than {hours}h (profile.yaml allowed_lateness) behind the newest event seen ({watermark}): too late to count",
+        event.time
+    )
 }
 
 fn action_value(record: &DecisionRecord, action: &ActionId) -> f64 {

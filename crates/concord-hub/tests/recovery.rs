@@ -38,19 +38,18 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Everything a client can observe of the hub, as comparable JSON.
-fn observe(hub: &Hub, customers: &[&str]) -> serde_json::Value {
-    let profiles: Vec<_> = customers
-        .iter()
-        .map(|c| {
-            hub.customer(&CustomerId::new(*c), at(500)).map(|s| {
-                serde_json::json!({
-                    "profile": serde_json::to_value(&s.profile).expect("profile serialises"),
-                    "computed": serde_json::to_value(&s.computed).expect("computed serialises"),
-                    "decisions": serde_json::to_value(&s.decisions).expect("decisions serialise"),
-                })
+async fn observe(hub: &Hub, customers: &[&str]) -> serde_json::Value {
+    let mut profiles = Vec::new();
+    for c in customers {
+        profiles.push(hub.customer(&CustomerId::new(*c), at(500)).await.map(|s| {
+            serde_json::json!({
+                "profile": serde_json::to_value(&s.profile).expect("profile serialises"),
+                "recent_events": serde_json::to_value(&s.recent_events).expect("events serialise"),
+                "computed": serde_json::to_value(&s.computed).expect("computed serialises"),
+                "decisions": serde_json::to_value(&s.decisions).expect("decisions serialise"),
             })
-        })
-        .collect();
+        }));
+    }
     let mut models: Vec<_> = hub
         .models()
         .models
@@ -154,11 +153,15 @@ fn reopening_replays_profiles_decisions_responses_kpis_and_models() {
             "the example strategy should offer c1 something in two channels"
         );
         let journaled = 2 + 3 + 5 + responses;
-        (observe(&hub, &customers), last.expect("decided"), journaled)
+        (
+            observe(&hub, &customers).await,
+            last.expect("decided"),
+            journaled,
+        )
     });
     let hub = Hub::open(dir.path(), strategy()).expect("reopens");
     assert_eq!(hub.replayed().records, journaled as u64);
-    assert_eq!(observe(&hub, &customers), before);
+    assert_eq!(rt.block_on(observe(&hub, &customers)), before);
     // The replayed decision log still matches responses, and duplicates still change nothing.
     let again = rt.block_on(hub.respond(
         &last_decision,
@@ -227,11 +230,11 @@ proptest! {
             b.ingest(events[..split].to_vec()).await.expect("ingests");
             b.ingest(events.clone()).await.expect("ingests");
             b.ingest(events[split..].to_vec()).await.expect("ingests");
-            (observe(&a, &customers), observe(&b, &customers))
+            (observe(&a, &customers).await, observe(&b, &customers).await)
         });
         prop_assert_eq!(&state_once, &state_twice);
         let reopened = Hub::open(twice.path(), strategy()).expect("reopens");
-        prop_assert_eq!(observe(&reopened, &customers), state_twice);
+        prop_assert_eq!(rt.block_on(observe(&reopened, &customers)), state_twice);
     }
 }
 

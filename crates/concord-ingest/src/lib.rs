@@ -5,4 +5,4 @@ mod batch;
 mod sink;
 
 pub use batch::{BatchError, LineError, MAX_EVENTS_PER_BATCH, ParsedBatch, parse_batch};
-pub use sink::{BaseRow, BaseSink, EventSink, IngestSummary, SinkError};
+pub use sink::{BaseRow, BaseSink, EventSink, IngestSummary, Refusal, SinkError};

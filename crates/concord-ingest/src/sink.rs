@@ -7,7 +7,7 @@ use std::future::Future;
 pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What a sink did with a batch of events.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IngestSummary {
     /// New events, now durable and applied.
     pub accepted: usize,
@@ -15,6 +15,18 @@ pub struct IngestSummary {
     pub duplicates: usize,
     /// Real-time triggers the new events fired.
     pub triggers_fired: usize,
+    /// Events the sink refused (too late, unstorable), by position in the batch: nothing changed.
+    pub refused: Vec<Refusal>,
+}
+
+/// One refused event of a batch and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The event's 0-based position in the batch handed to the sink.
+    pub index: usize,
+    /// The field the reason is about, if one.
+    pub field: Option<&'static str>,
+    pub reason: String,
 }
 
 /// Receives events. `ingest` returns only once the events are durable, so a source may then

@@ -1,6 +1,7 @@
 //! Concord's shared vocabulary: the types every stage of the data flow speaks. No IO lives here.
 
 mod clock;
+pub mod codec;
 mod decision;
 mod event;
 mod event_fields;

@@ -1,148 +1,224 @@
-//! Aggregate state: per-bucket accumulators that fold events in any order to the same result.
+//! Aggregate state: per-bucket accumulators that fold events in any order to the same result,
+//! packed for a whole customer into one sorted slice of 24-byte cells.
 //!
 //! A windowed aggregate keeps one accumulator per event-time bucket; reading it at `now` folds
 //! the buckets the window covers. Order of arrival never matters: every fold is commutative
-//! (ties in `last` are broken by event id), so late and out-of-order events land where they belong.
+//! (ties in `last` are broken by a hash of the event id, then by the value), so late and
+//! out-of-order events land where they belong. Buckets older than the window plus the allowed
+//! lateness behind a customer's newest bucket can no longer be read or written, and are dropped.
 
+use crate::symbols::{NO_SYMBOL, Symbols};
 use concord_model::{EventId, Value};
 use concord_strategy::{AggFn, AggregateSpec};
-use serde::Serialize;
-use std::collections::BTreeSet;
 
-/// How far behind the newest bucket a windowed aggregate keeps buckets, in windows: reads at a
-/// `now` up to this many windows before the newest event stay exact.
-const KEEP_WINDOWS: i64 = 2;
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) enum Acc {
-    Count(u64),
-    Sum(f64),
-    Min(f64),
-    Max(f64),
-    Last {
-        time_ms: i64,
-        event_id: String,
-        value: Value,
-    },
-    Distinct(BTreeSet<String>),
+/// One accumulator: aggregate `agg`, bucket `bucket`, and its state in `a` and `b`.
+///
+/// - count: `a` = the count; sum, min, max: `a` = the f64's bits;
+/// - last: `a` = the order key (event time in ms << 16 | tie-break), `b` = the value, `tag` its kind;
+/// - distinct: one cell per distinct value, `a` = the value's 64-bit hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cell {
+    agg: u16,
+    tag: u8,
+    bucket: u32,
+    a: u64,
+    b: u64,
 }
 
-impl Acc {
-    fn empty(function: AggFn) -> Option<Acc> {
-        match function {
-            AggFn::Count => Some(Acc::Count(0)),
-            AggFn::Sum => Some(Acc::Sum(0.0)),
-            AggFn::Distinct => Some(Acc::Distinct(BTreeSet::new())),
-            AggFn::Min | AggFn::Max | AggFn::Last => None,
-        }
-    }
+const TAG_NUM: u8 = 0;
+const TAG_STR: u8 = 1;
+const TAG_BOOL: u8 = 2;
 
-    /// The accumulator of a single event's contribution.
-    fn one(function: AggFn, value: &Value, time_ms: i64, event_id: &EventId) -> Option<Acc> {
-        Some(match function {
-            AggFn::Count => Acc::Count(1),
-            AggFn::Sum => Acc::Sum(value.as_f64()?),
-            AggFn::Min => Acc::Min(value.as_f64()?),
-            AggFn::Max => Acc::Max(value.as_f64()?),
-            AggFn::Last if value.is_null() => return None,
-            AggFn::Last => Acc::Last {
-                time_ms,
-                event_id: event_id.0.clone(),
-                value: value.clone(),
-            },
-            AggFn::Distinct if value.is_null() => return None,
-            AggFn::Distinct => Acc::Distinct(BTreeSet::from([value.to_string()])),
-        })
-    }
-
-    fn merge(&mut self, other: &Acc) {
-        match (self, other) {
-            (Acc::Count(a), Acc::Count(b)) => *a += b,
-            (Acc::Sum(a), Acc::Sum(b)) => *a += b,
-            (Acc::Min(a), Acc::Min(b)) => *a = a.min(*b),
-            (Acc::Max(a), Acc::Max(b)) => *a = a.max(*b),
-            (
-                last @ Acc::Last { .. },
-                Acc::Last {
-                    time_ms,
-                    event_id,
-                    value,
-                },
-            ) => {
-                if let Acc::Last {
-                    time_ms: t,
-                    event_id: e,
-                    ..
-                } = last
-                    && (*time_ms, event_id) > (*t, e)
-                {
-                    *last = Acc::Last {
-                        time_ms: *time_ms,
-                        event_id: event_id.clone(),
-                        value: value.clone(),
-                    };
-                }
-            }
-            (Acc::Distinct(a), Acc::Distinct(b)) => a.extend(b.iter().cloned()),
-            // Accumulators of one aggregate always share a kind.
-            _ => {}
-        }
-    }
-
-    fn value(&self) -> Value {
-        match self {
-            Acc::Count(n) => Value::Num(*n as f64),
-            Acc::Sum(x) | Acc::Min(x) | Acc::Max(x) => Value::Num(*x),
-            Acc::Last { value, .. } => value.clone(),
-            Acc::Distinct(set) => Value::Num(set.len() as f64),
-        }
-    }
+/// Ties between `last` events at the same millisecond: a hash of the event id decides.
+pub fn last_tiebreak(event_id: &EventId) -> u16 {
+    (twox_hash::XxHash3_64::oneshot(event_id.0.as_bytes()) & 0xffff) as u16
 }
 
-/// One aggregate's state for one customer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub(crate) struct AggState {
-    /// `(bucket, accumulator)` sorted by bucket; a lifetime aggregate uses bucket 0 only.
-    buckets: Vec<(i64, Acc)>,
+/// The hash a `distinct` aggregate counts a value by.
+fn distinct_hash(value: &Value) -> u64 {
+    twox_hash::XxHash3_64::oneshot(value.to_string().as_bytes())
 }
 
-impl AggState {
-    /// Folds one event's `value` (the aggregate's field, or null for `count`) in.
+/// An event's contribution to one aggregate, before it is placed.
+pub(crate) struct Contribution<'a> {
+    pub time_ms: i64,
+    pub event_id: &'a EventId,
+    pub value: &'a Value,
+}
+
+/// All aggregate state of one customer: cells sorted by (aggregate, bucket, distinct hash).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct AggCells(Box<[Cell]>);
+
+impl AggCells {
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The cells of aggregate `agg`.
+    fn of(&self, agg: u16) -> &[Cell] {
+        let start = self.0.partition_point(|c| c.agg < agg);
+        let end = self.0.partition_point(|c| c.agg <= agg);
+        &self.0[start..end]
+    }
+
+    /// Folds one event into aggregate `index`. `keep_ms` is how far behind its newest bucket an
+    /// aggregate keeps buckets (window + allowed lateness). False when the event can't be placed
+    /// (a time before 1970 or after 2106, or a value of the wrong kind): nothing changed.
     pub(crate) fn add(
         &mut self,
+        index: usize,
         spec: &AggregateSpec,
-        time_ms: i64,
-        event_id: &EventId,
-        value: &Value,
-    ) {
-        let Some(acc) = Acc::one(spec.function, value, time_ms, event_id) else {
-            return;
+        event: &Contribution<'_>,
+        keep_ms: i64,
+        symbols: &Symbols,
+    ) -> bool {
+        let (Ok(agg), Some(bucket)) = (u16::try_from(index), bucket_of(spec, event.time_ms)) else {
+            return false;
         };
-        let bucket = spec.window.map_or(0, |w| w.bucket_of(time_ms));
-        match self.buckets.binary_search_by_key(&bucket, |(b, _)| *b) {
-            Ok(at) => self.buckets[at].1.merge(&acc),
-            Err(at) => self.buckets.insert(at, (bucket, acc)),
+        let Some((tag, a, b)) = contribution(spec.function, event, symbols) else {
+            return false;
+        };
+        let mut cells = std::mem::take(&mut self.0).into_vec();
+        let key = (
+            agg,
+            bucket,
+            if spec.function == AggFn::Distinct {
+                a
+            } else {
+                0
+            },
+        );
+        let at = cells.partition_point(|c| (c.agg, c.bucket, distinct_key(spec.function, c)) < key);
+        let hit = cells
+            .get(at)
+            .is_some_and(|c| (c.agg, c.bucket, distinct_key(spec.function, c)) == key);
+        if hit {
+            merge(spec.function, &mut cells[at], tag, a, b);
+        } else {
+            cells.insert(
+                at,
+                Cell {
+                    agg,
+                    tag,
+                    bucket,
+                    a,
+                    b,
+                },
+            );
         }
-        if let Some(window) = spec.window
-            && let Some(&(newest, _)) = self.buckets.last()
-        {
-            let oldest_kept = newest - KEEP_WINDOWS * window.buckets();
-            self.buckets.retain(|(b, _)| *b > oldest_kept);
+        if let Some(window) = spec.window {
+            let newest = cells
+                .iter()
+                .filter(|c| c.agg == agg)
+                .map(|c| c.bucket)
+                .max()
+                .unwrap_or(bucket);
+            let keep = u32::try_from((keep_ms / window.bucket_ms).max(window.buckets()))
+                .unwrap_or(u32::MAX);
+            let oldest_kept = newest.saturating_sub(keep);
+            cells.retain(|c| c.agg != agg || c.bucket >= oldest_kept);
         }
+        self.0 = cells.into_boxed_slice();
+        true
     }
 
     /// The aggregate as seen at `now_ms`: 0 for an empty count, sum or distinct; null otherwise.
-    pub(crate) fn value_at(&self, spec: &AggregateSpec, now_ms: i64) -> Value {
-        let mut total = Acc::empty(spec.function);
-        for (bucket, acc) in &self.buckets {
-            if spec.window.is_some_and(|w| !w.covers(*bucket, now_ms)) {
-                continue;
+    pub(crate) fn value_at(
+        &self,
+        index: usize,
+        spec: &AggregateSpec,
+        now_ms: i64,
+        symbols: &Symbols,
+    ) -> Value {
+        let Ok(agg) = u16::try_from(index) else {
+            return Value::Null;
+        };
+        let covered = self.of(agg).iter().filter(|c| match spec.window {
+            Some(w) => w.covers(i64::from(c.bucket), now_ms),
+            None => true,
+        });
+        let nums = covered.clone().map(|c| f64::from_bits(c.a));
+        match spec.function {
+            AggFn::Count => Value::Num(covered.map(|c| c.a as f64).sum()),
+            AggFn::Sum => Value::Num(nums.sum()),
+            AggFn::Min => nums.reduce(f64::min).map_or(Value::Null, Value::Num),
+            AggFn::Max => nums.reduce(f64::max).map_or(Value::Null, Value::Num),
+            AggFn::Last => {
+                covered
+                    .max_by_key(|c| (c.a as i64, c.b))
+                    .map_or(Value::Null, |c| match c.tag {
+                        TAG_STR => symbols.name(c.b as u32).map_or(Value::Null, Value::Str),
+                        TAG_BOOL => Value::Bool(c.b != 0),
+                        _ => Value::Num(f64::from_bits(c.b)),
+                    })
             }
-            match &mut total {
-                Some(total) => total.merge(acc),
-                None => total = Some(acc.clone()),
+            AggFn::Distinct => {
+                let mut hashes: Vec<u64> = covered.map(|c| c.a).collect();
+                hashes.sort_unstable();
+                hashes.dedup();
+                Value::Num(hashes.len() as f64)
             }
         }
-        total.map_or(Value::Null, |acc| acc.value())
+    }
+}
+
+fn distinct_key(function: AggFn, cell: &Cell) -> u64 {
+    if function == AggFn::Distinct {
+        cell.a
+    } else {
+        0
+    }
+}
+
+/// The bucket an event falls in: its window bucket, or 0 for a lifetime aggregate.
+fn bucket_of(spec: &AggregateSpec, time_ms: i64) -> Option<u32> {
+    match spec.window {
+        Some(w) => u32::try_from(w.bucket_of(time_ms)).ok(),
+        None => Some(0),
+    }
+}
+
+/// One event's (tag, a, b), or `None` when it contributes nothing (a missing or non-numeric field).
+fn contribution(
+    function: AggFn,
+    event: &Contribution<'_>,
+    symbols: &Symbols,
+) -> Option<(u8, u64, u64)> {
+    let number = || event.value.as_f64().map(f64::to_bits);
+    Some(match function {
+        AggFn::Count => (TAG_NUM, 1, 0),
+        AggFn::Sum | AggFn::Min | AggFn::Max => (TAG_NUM, number()?, 0),
+        AggFn::Last => {
+            let key = (event.time_ms << 16) | i64::from(last_tiebreak(event.event_id));
+            let (tag, b) = match event.value {
+                Value::Num(n) => (TAG_NUM, n.to_bits()),
+                Value::Bool(v) => (TAG_BOOL, u64::from(*v)),
+                Value::Str(s) => {
+                    let id = symbols.intern(s).unwrap_or(NO_SYMBOL);
+                    (TAG_STR, u64::from(id))
+                }
+                Value::Null | Value::List(_) => return None,
+            };
+            (tag, key as u64, b)
+        }
+        AggFn::Distinct if event.value.is_null() => return None,
+        AggFn::Distinct => (TAG_NUM, distinct_hash(event.value), 0),
+    })
+}
+
+fn merge(function: AggFn, cell: &mut Cell, tag: u8, a: u64, b: u64) {
+    match function {
+        AggFn::Count => cell.a += a,
+        AggFn::Sum => cell.a = (f64::from_bits(cell.a) + f64::from_bits(a)).to_bits(),
+        AggFn::Min => cell.a = f64::from_bits(cell.a).min(f64::from_bits(a)).to_bits(),
+        AggFn::Max => cell.a = f64::from_bits(cell.a).max(f64::from_bits(a)).to_bits(),
+        AggFn::Last => {
+            if (a as i64, b) > (cell.a as i64, cell.b) {
+                *cell = Cell { tag, a, b, ..*cell };
+            }
+        }
+        // The same value again in the same bucket: already counted.
+        AggFn::Distinct => {}
     }
 }

@@ -2,13 +2,17 @@
 //! type, which aggregates that type feeds and which triggers it can change the answer of.
 
 use concord_model::{EventType, Timestamp};
-use concord_strategy::{AggregateSpec, DerivedSpec, ProfileSchema, Trigger, Var};
+use concord_strategy::{AggregateSpec, DerivedSpec, ProfileSchema, Trigger, ValueType, Var};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct CompiledSchema {
     schema: Arc<ProfileSchema>,
     triggers: Arc<[Trigger]>,
+    /// The declared attributes in column order, and each name's column.
+    attributes: Vec<(String, ValueType)>,
+    attribute_index: HashMap<String, usize>,
     aggregates_by_event: Vec<Vec<usize>>,
     triggers_by_event: Vec<Vec<usize>>,
 }
@@ -35,9 +39,21 @@ impl CompiledSchema {
                     .collect()
             })
             .collect();
+        let attributes: Vec<(String, ValueType)> = schema
+            .attributes
+            .iter()
+            .map(|(name, t)| (name.clone(), *t))
+            .collect();
+        let attribute_index = attributes
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (name.clone(), i))
+            .collect();
         Self {
             schema,
             triggers,
+            attributes,
+            attribute_index,
             aggregates_by_event,
             triggers_by_event,
         }
@@ -45,6 +61,28 @@ impl CompiledSchema {
 
     pub fn schema(&self) -> &ProfileSchema {
         &self.schema
+    }
+
+    /// The declared attributes, in column order.
+    pub fn attributes(&self) -> &[(String, ValueType)] {
+        &self.attributes
+    }
+
+    /// The column of attribute `name`.
+    pub fn attribute_index(&self, name: &str) -> Option<usize> {
+        self.attribute_index.get(name).copied()
+    }
+
+    /// How late an event may arrive, behind the newest seen.
+    pub fn allowed_lateness_ms(&self) -> i64 {
+        self.schema.allowed_lateness_ms
+    }
+
+    /// How far behind its newest bucket aggregate `spec` keeps state: its window plus lateness.
+    pub fn keep_ms(&self, spec: &AggregateSpec) -> i64 {
+        spec.window.map_or(0, |w| {
+            w.length_ms.saturating_add(self.schema.allowed_lateness_ms)
+        })
     }
 
     pub fn aggregates(&self) -> &[AggregateSpec] {

@@ -2,13 +2,14 @@
 //! out-of-order streams with duplicates.
 
 use concord_model::{CustomerId, Event, EventId, EventKind, Timestamp, Value};
-use concord_profile::{CompiledSchema, Profile};
+use concord_profile::{ApplyOutcome, CompiledSchema, ProfileStore, last_tiebreak};
 use concord_strategy::{AggFn, AggregateSpec, RuleEnv, Strategy as StrategyFolder, Var};
 use proptest::prelude::*;
 use std::sync::Arc;
 
 const PROFILE: &str = "attributes:
   segment: string
+allowed_lateness: 30d
 aggregates:
   drops_24h: {event: dropped_call, function: count, window: 24h}
   drop_cells_7d: {event: dropped_call, function: distinct, field: cell, window: 7d, bucket: 6h}
@@ -142,9 +143,10 @@ fn brute_force(spec: &AggregateSpec, events: &[Event], segment: &str, now_ms: i6
         AggFn::Sum => Value::Num(nums().sum()),
         AggFn::Min => nums().reduce(f64::min).map_or(Value::Null, Value::Num),
         AggFn::Max => nums().reduce(f64::max).map_or(Value::Null, Value::Num),
+        // Ties at one millisecond: a hash of the event id decides.
         AggFn::Last => values
             .iter()
-            .max_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)))
+            .max_by_key(|(t, id, _)| (*t, last_tiebreak(&EventId::new(id.as_str()))))
             .map_or(Value::Null, |(_, _, v)| v.clone()),
         AggFn::Distinct => {
             let set: std::collections::BTreeSet<String> =
@@ -166,112 +168,131 @@ proptest! {
 
     #[test]
     fn aggregates_equal_brute_force(events in arbitrary_stream(), now_minute in 0i64..17_280, prepaid in prop::bool::ANY) {
-        let schema = schema();
+        let store = ProfileStore::new(schema());
         let segment = if prepaid { "prepaid" } else { "postpaid" };
-        let mut profile = Profile::new(CustomerId::new("c1"));
-        profile.set_attributes([("segment".to_owned(), Value::from(segment))].into_iter().collect());
+        let id = CustomerId::new("c1");
+        store.upsert(&id, &[("segment".to_owned(), Value::from(segment))].into_iter().collect(), &[]);
         for e in &events {
-            profile.apply(&schema, e);
+            store.apply(e);
         }
         // Reads stay exact from one window before the newest event onwards.
         let newest = events.iter().map(|e| e.time.as_millisecond()).max().unwrap_or(START);
         let now_ms = START + now_minute * 60_000;
         let now = Timestamp::from_millisecond(now_ms).expect("valid time");
+        let schema = store.schema();
         for (index, spec) in schema.aggregates().iter().enumerate() {
             if spec.window.is_some_and(|w| now_ms < newest - w.length_ms) {
                 continue;
             }
-            let got = profile.aggregate(&schema, index, now);
+            let got = store.read(&id, |p| p.aggregate(index, now)).expect("known customer");
             let want = brute_force(spec, &events, segment, now_ms);
             prop_assert!(close(&got, &want), "{} at +{now_minute}m: got {got}, want {want}", spec.name);
         }
-        let derived = profile.computed(&schema, now);
+        let derived = store.read(&id, |p| p.computed(now)).expect("known customer");
         let sum = |name: &str| derived.get(name).and_then(Value::as_f64).unwrap_or(f64::NAN);
         prop_assert_eq!(sum("drops_and_contacts"), sum("drops_24h") + sum("billing_contacts_7d"));
+    }
+
+    #[test]
+    fn applying_a_stream_twice_equals_applying_it_once(events in arbitrary_stream(), now_minute in 0i64..17_280) {
+        let once = ProfileStore::new(schema());
+        let twice = ProfileStore::new(schema());
+        for e in &events {
+            once.apply(e);
+        }
+        for e in events.iter().chain(&events) {
+            twice.apply(e);
+        }
+        let now = Timestamp::from_millisecond(START + now_minute * 60_000).expect("valid time");
+        let id = CustomerId::new("c1");
+        let view = |s: &ProfileStore| s.read(&id, |p| (p.view(), p.computed(now), p.trigger_history()));
+        prop_assert_eq!(view(&once), view(&twice));
     }
 }
 
 #[test]
 fn windows_slide_with_the_clock_and_late_events_land_in_place() {
-    let schema = schema();
-    let mut profile = Profile::new(CustomerId::new("c1"));
-    let drops = |p: &Profile, hour: i64| {
+    let store = ProfileStore::new(schema());
+    let id = CustomerId::new("c1");
+    let drops = |s: &ProfileStore, hour: i64| {
         let now = Timestamp::from_millisecond(START + hour * HOUR).expect("valid time");
-        p.aggregate(&schema, 0, now)
+        s.read(&id, |p| p.aggregate(0, now))
+            .expect("known customer")
     };
-    profile.apply(
-        &schema,
-        &event(1, 10 * 60, EventKind::DroppedCall { cell: "A".into() }),
-    );
-    profile.apply(
-        &schema,
-        &event(2, 20 * 60, EventKind::DroppedCall { cell: "A".into() }),
-    );
-    assert_eq!(drops(&profile, 20), Value::Num(2.0));
+    store.apply(&event(
+        1,
+        10 * 60,
+        EventKind::DroppedCall { cell: "A".into() },
+    ));
+    store.apply(&event(
+        2,
+        20 * 60,
+        EventKind::DroppedCall { cell: "A".into() },
+    ));
+    assert_eq!(drops(&store, 20), Value::Num(2.0));
     assert_eq!(
-        drops(&profile, 34),
+        drops(&store, 34),
         Value::Num(1.0),
         "the 10h event left the 24h window at 34h"
     );
-    assert_eq!(drops(&profile, 44), Value::Num(0.0));
+    assert_eq!(drops(&store, 44), Value::Num(0.0));
     // A late event, two hours after the fact, counts where it happened.
-    profile.apply(
-        &schema,
-        &event(3, 19 * 60, EventKind::DroppedCall { cell: "B".into() }),
-    );
-    assert_eq!(drops(&profile, 21), Value::Num(3.0));
-    assert_eq!(drops(&profile, 43), Value::Num(1.0));
-    let ever = schema
+    store.apply(&event(
+        3,
+        19 * 60,
+        EventKind::DroppedCall { cell: "B".into() },
+    ));
+    assert_eq!(drops(&store, 21), Value::Num(3.0));
+    assert_eq!(drops(&store, 43), Value::Num(1.0));
+    let ever = store
+        .schema()
         .aggregates()
         .iter()
         .position(|a| a.name == "drops_ever")
         .expect("declared");
     assert_eq!(
-        profile.aggregate(
-            &schema,
-            ever,
-            Timestamp::from_millisecond(START).expect("t")
-        ),
+        store
+            .read(&id, |p| p.aggregate(
+                ever,
+                Timestamp::from_millisecond(START).expect("t")
+            ))
+            .expect("known customer"),
         Value::Num(3.0)
     );
 }
 
 #[test]
 fn triggers_fire_once_per_cooldown_in_event_time() {
-    let schema = schema();
-    let mut profile = Profile::new(CustomerId::new("c1"));
-    let fired = |p: &mut Profile, n: u32, hour: i64| {
+    let store = ProfileStore::new(schema());
+    let fired = |s: &ProfileStore, n: u32, hour: i64| {
         let e = event(n, hour * 60, EventKind::DroppedCall { cell: "A".into() });
-        p.apply(&schema, &e);
-        p.fire_triggers(&schema, &e)
-            .into_iter()
-            .map(|f| f.trigger)
-            .collect::<Vec<_>>()
+        let (outcome, fires) = s.apply(&e);
+        assert_eq!(outcome, ApplyOutcome::Applied);
+        fires.into_iter().map(|f| f.trigger).collect::<Vec<_>>()
     };
-    assert!(fired(&mut profile, 1, 0).is_empty());
-    assert!(fired(&mut profile, 2, 1).is_empty());
+    assert!(fired(&store, 1, 0).is_empty());
+    assert!(fired(&store, 2, 1).is_empty());
     assert_eq!(
-        fired(&mut profile, 3, 2),
+        fired(&store, 3, 2),
         ["drops"],
         "the third drop in 24h fires"
     );
-    assert!(
-        fired(&mut profile, 4, 3).is_empty(),
-        "inside the 2-day cool-down"
-    );
+    assert!(fired(&store, 4, 3).is_empty(), "inside the 2-day cool-down");
     assert_eq!(
-        fired(&mut profile, 5, 4),
+        fired(&store, 5, 4),
         ["contacts"],
         "five drops: the derived rule's trigger"
     );
     for (n, hour) in [(6, 60), (7, 61)] {
-        assert!(fired(&mut profile, n, hour).is_empty());
+        assert!(fired(&store, n, hour).is_empty());
     }
     assert_eq!(
-        fired(&mut profile, 8, 62),
+        fired(&store, 8, 62),
         ["drops"],
         "after the cool-down, three new drops fire again"
     );
-    let history = profile.trigger_history(&schema);
+    let history = store
+        .read(&CustomerId::new("c1"), |p| p.trigger_history())
+        .expect("known customer");
     assert_eq!(history.len(), 2);
 }

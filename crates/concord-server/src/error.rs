@@ -84,6 +84,12 @@ impl From<HubError> for ApiError {
                 message,
             )
             .field("action_id"),
+            HubError::BadRow { source, .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_row",
+                message.clone(),
+            )
+            .field(source.attribute.clone()),
             HubError::DataDirInUse(_) | HubError::Journal(_) => {
                 // The cause is logged once here; the client learns only that storage failed.
                 tracing::error!(error = %message, "storage failed");

@@ -201,6 +201,7 @@ pub struct CustomerBody {
     pub aggregates: BTreeMap<String, Value>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_event_at: Option<jiff::Timestamp>,
+    /// The newest events first (read back from the journal, up to 20).
     #[schema(value_type = Vec<Object>)]
     pub recent_events: Vec<Event>,
     /// When each real-time trigger last fired for this customer.
@@ -217,7 +218,7 @@ impl From<CustomerSnapshot> for CustomerBody {
             holdings: profile.holdings.into_iter().collect(),
             aggregates: snapshot.computed,
             last_event_at: profile.last_event_at,
-            recent_events: profile.recent_events.into_iter().rev().collect(),
+            recent_events: snapshot.recent_events,
             triggers: snapshot
                 .triggers
                 .into_iter()

@@ -138,6 +138,7 @@ mod tests {
             geography: &geography,
             dealers: &dealers,
             prepaid_share: 0.7,
+            first_household: 0,
         };
         let population = generator.generate(&mut stream_rng(1, Stream::Population), 3);
         let attributes = render(

@@ -5,7 +5,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// The largest base the simulator generates: the MSISDN plan holds 9 prefixes of 9,999,999 numbers,
-/// and memory (about 4 KiB of attributes per subscriber) runs out well before that.
+/// and memory (about 4 KiB of attributes per subscriber) runs out well before that in one piece:
+/// build a big base in partitions ([`crate::Partition`]).
 pub const MAX_SUBSCRIBERS: usize = 10_000_000;
 
 /// How big and how troubled the simulated operator is. Same config, same operator, event for event.
@@ -14,7 +15,7 @@ pub const MAX_SUBSCRIBERS: usize = 10_000_000;
 pub struct SimConfig {
     /// Seeds every random stream (population, events, responses).
     pub seed: u64,
-    /// Size of the subscriber base.
+    /// Size of the subscriber base (all partitions together, when it is built in partitions).
     pub subscribers: usize,
     /// When the simulation clock starts; events begin here.
     pub start: Timestamp,

@@ -7,6 +7,14 @@ use thiserror::Error;
 pub enum SimError {
     #[error("subscribers must be between 1 and {max}, got {got}")]
     SubscriberCount { got: usize, max: usize },
+    #[error(
+        "partition {index} of {count} does not exist in a base of {subscribers}: count must be 1 to the base size, index below count"
+    )]
+    Partition {
+        index: usize,
+        count: usize,
+        subscribers: usize,
+    },
     #[error("config field `{field}` must be {expected}, got {got}")]
     OutOfRange {
         field: &'static str,

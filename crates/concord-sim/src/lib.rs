@@ -3,6 +3,9 @@
 //! cells, recharges, bills, disputes, care contacts, product changes, port-outs), and customers
 //! who answer offers with a true, hidden propensity.
 //!
+//! A base too big for memory is built one [`Partition`] at a time
+//! ([`Operator::new_partition`]): disjoint MSISDNs, and events that stay inside their partition.
+//!
 //! Decisioning sees only what a real operator sees ([`Operator::subscribers`], the events, the
 //! outcomes of [`Operator::respond`]); [`Operator::truth`] is for checks and benchmarks.
 //!
@@ -39,6 +42,7 @@ mod geography;
 mod holdings;
 mod lifecycle;
 mod operator;
+mod partition;
 mod population;
 mod portfolio;
 mod products;
@@ -64,6 +68,7 @@ pub use config::{MAX_SUBSCRIBERS, SimConfig};
 pub use error::SimError;
 pub use holdings::{Holdings, Product};
 pub use operator::Operator;
+pub use partition::Partition;
 pub use stream::EventsUntil;
 pub use subscriber::Subscriber;
 pub use traits::LatentTraits;

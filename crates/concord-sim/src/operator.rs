@@ -8,9 +8,10 @@ use crate::dealers::Dealers;
 use crate::diurnal::Diurnal;
 use crate::error::SimError;
 use crate::geography::Geography;
+use crate::partition::Partition;
 use crate::population::Generator;
 use crate::profile::value_score;
-use crate::rng::{SimRng, Stream, hashed_unit, stream_rng};
+use crate::rng::{SimRng, Stream, hashed_unit, partition_rng, stream_rng};
 use crate::schedule::Schedule;
 use crate::social::SocialGraph;
 use crate::state::{Experience, SubscriberState};
@@ -24,6 +25,10 @@ use std::fmt;
 /// Same config and catalog, same calls: same subscribers, events and outcomes.
 pub struct Operator {
     pub(crate) config: SimConfig,
+    pub(crate) partition: Partition,
+    /// The global index (position in the numbering plan) of `subscribers[0]`.
+    pub(crate) first_subscriber: usize,
+    pub(crate) event_id_prefix: String,
     pub(crate) subscribers: Vec<Subscriber>,
     pub(crate) graph: SocialGraph,
     pub(crate) truth: Truth,
@@ -39,6 +44,7 @@ impl fmt::Debug for Operator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Operator")
             .field("config", &self.config)
+            .field("partition", &self.partition)
             .field("subscribers", &self.subscribers.len())
             .field("catalog", &self.catalog.len())
             .field("events_emitted", &self.events_emitted)
@@ -51,9 +57,32 @@ impl Operator {
     /// Generates the subscriber base, plants the bad cells and dealers, and schedules the first
     /// events. The catalog gives the actions `respond` knows; more can be added later.
     pub fn new(config: SimConfig, catalog: &[ActionSpec]) -> Result<Operator, SimError> {
-        config.validate()?;
-        let actions = derive_actions(catalog, &HashMap::new())?;
+        Operator::new_partition(config, catalog, Partition::WHOLE)
+    }
 
+    /// One partition of the base that `config.subscribers` sizes, built alone: only its own
+    /// subscribers are in memory, with the MSISDNs of [`Partition::range`], so the partitions
+    /// of one config never share a customer id, household id or event id, and their sizes sum
+    /// to `config.subscribers`. Geography, cells and dealers are the whole base's; households,
+    /// social ties, the event stream and responses stay inside the partition (its events only
+    /// name its own subscribers). Indices taken or returned by [`Operator::subscriber_idx`],
+    /// [`Operator::social_ties`] and [`Truth`] are positions in this partition's
+    /// [`Operator::subscribers`]. Same config and partition, same operator;
+    /// `Partition::WHOLE` is [`Operator::new`].
+    pub fn new_partition(
+        config: SimConfig,
+        catalog: &[ActionSpec],
+        partition: Partition,
+    ) -> Result<Operator, SimError> {
+        config.validate()?;
+        partition.validate(config.subscribers)?;
+        let actions = derive_actions(catalog, &HashMap::new())?;
+        let range = partition.range(config.subscribers);
+        let first_subscriber = range.start;
+        let part = partition.index;
+
+        // Partition 0's streams are the whole base's: the world (geography, dealers) is the same
+        // in every partition, so it always comes from them.
         let mut geo_rng = stream_rng(config.seed, Stream::Geography);
         let geography = Geography::generate(&mut geo_rng, config.bad_cell_share);
         let dealers = Dealers::generate(
@@ -63,13 +92,15 @@ impl Operator {
             geography.n_regions(),
         );
 
-        let mut pop_rng = stream_rng(config.seed, Stream::Population);
+        let mut pop_rng = partition_rng(config.seed, Stream::Population, part);
         let generator = Generator {
             geography: &geography,
             dealers: &dealers,
             prepaid_share: config.prepaid_share,
+            // A partition has no more households than subscribers, so this keeps them apart.
+            first_household: first_subscriber as u32,
         };
-        let mut population = generator.generate(&mut pop_rng, config.subscribers);
+        let mut population = generator.generate(&mut pop_rng, range.len());
         let graph = SocialGraph::build(
             &mut pop_rng,
             &population.profiles,
@@ -87,6 +118,7 @@ impl Operator {
         }
 
         let subscribers = build_subscribers(
+            first_subscriber,
             &population.profiles,
             &population.holdings,
             &geography,
@@ -100,7 +132,8 @@ impl Operator {
             .zip(&population.traits)
             .enumerate()
             .map(|(i, (profile, traits))| {
-                let key = noise_key ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                let global = (first_subscriber + i) as u64;
+                let key = noise_key ^ global.wrapping_mul(0x9e37_79b9_7f4a_7c15);
                 let noise = [
                     hashed_unit(key, 1),
                     hashed_unit(key, 2),
@@ -136,15 +169,23 @@ impl Operator {
             now_ms: start_ms,
             churn_scale: config.churn_scale,
         };
+        let event_id_prefix = if partition.count == 1 {
+            "sim-".to_owned()
+        } else {
+            format!("sim-{part}-")
+        };
         let mut operator = Operator {
+            partition,
+            first_subscriber,
+            event_id_prefix,
             subscribers,
             graph,
             truth,
             schedule: Schedule::starting_at(start_ms),
             diurnal: Diurnal::default(),
             catalog: catalog.to_vec(),
-            event_rng: stream_rng(config.seed, Stream::Events),
-            response_rng: stream_rng(config.seed, Stream::Responses),
+            event_rng: partition_rng(config.seed, Stream::Events, part),
+            response_rng: partition_rng(config.seed, Stream::Responses, part),
             events_emitted: 0,
             config,
         };
@@ -154,6 +195,18 @@ impl Operator {
 
     pub fn config(&self) -> &SimConfig {
         &self.config
+    }
+
+    /// Which slice of the configured base this operator holds ([`Partition::WHOLE`] from
+    /// [`Operator::new`]).
+    pub fn partition(&self) -> Partition {
+        self.partition
+    }
+
+    /// The global index (position in the numbering plan) of the first of
+    /// [`Operator::subscribers`]; 0 unless this is a later partition.
+    pub fn first_subscriber(&self) -> usize {
+        self.first_subscriber
     }
 
     /// The subscriber base as it was generated (attributes do not follow later events).
@@ -166,9 +219,12 @@ impl Operator {
             .and_then(|i| self.subscribers.get(i))
     }
 
-    /// The index of a subscriber in [`Operator::subscribers`], from the MSISDN alone.
+    /// The index of a subscriber in [`Operator::subscribers`], from the MSISDN alone; `None`
+    /// for ids of other partitions.
     pub fn subscriber_idx(&self, id: &CustomerId) -> Option<usize> {
-        msisdn_index(id.as_str()).filter(|i| *i < self.subscribers.len())
+        msisdn_index(id.as_str())
+            .and_then(|i| i.checked_sub(self.first_subscriber))
+            .filter(|i| *i < self.subscribers.len())
     }
 
     /// Who the subscriber talks to, by index: the operator's call graph, which the truth also

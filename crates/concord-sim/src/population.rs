@@ -42,6 +42,8 @@ pub(crate) struct Generator<'a> {
     pub geography: &'a Geography,
     pub dealers: &'a Dealers,
     pub prepaid_share: f64,
+    /// Households are numbered from here + 1, so partitions of one base never share one.
+    pub first_household: u32,
 }
 
 impl Generator<'_> {
@@ -52,7 +54,7 @@ impl Generator<'_> {
             holdings: Vec::with_capacity(n),
             outside_ties: Vec::with_capacity(n),
         };
-        let mut household_no: u32 = 0;
+        let mut household_no: u32 = self.first_household;
         while population.profiles.len() < n {
             household_no += 1;
             let left = n - population.profiles.len();

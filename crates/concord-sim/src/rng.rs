@@ -18,8 +18,14 @@ pub(crate) enum Stream {
 }
 
 pub(crate) fn stream_rng(seed: u64, stream: Stream) -> SimRng {
+    partition_rng(seed, stream, 0)
+}
+
+/// The stream of one partition of a base: partition 0's is the unpartitioned stream, the others
+/// are independent of it and of each other (ChaCha's stream id holds both numbers).
+pub(crate) fn partition_rng(seed: u64, stream: Stream, partition: usize) -> SimRng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(stream as u64);
+    rng.set_stream(stream as u64 | (partition as u64) << 8);
     rng
 }
 
@@ -110,6 +116,15 @@ mod tests {
         let mut events = stream_rng(1, Stream::Events);
         let mut responses = stream_rng(1, Stream::Responses);
         assert_ne!(events.random::<u64>(), responses.random::<u64>());
+    }
+
+    #[test]
+    fn partition_streams_start_from_the_whole_base() {
+        let draw = |partition| partition_rng(5, Stream::Population, partition).random::<u64>();
+        assert_eq!(draw(0), stream_rng(5, Stream::Population).random::<u64>());
+        assert_ne!(draw(1), draw(0));
+        assert_ne!(draw(1), draw(2));
+        assert_ne!(draw(1), partition_rng(5, Stream::Events, 1).random::<u64>());
     }
 
     #[test]

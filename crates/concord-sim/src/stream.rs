@@ -1,5 +1,6 @@
 //! The event stream: pops the agenda in time order, lets each task change the world, and turns
-//! what happened into `Event`s with ids `sim-1`, `sim-2`, ...
+//! what happened into `Event`s with ids `sim-1`, `sim-2`, ... (`sim-<k>-1`, ... in partition `k`
+//! of a partitioned base).
 
 use crate::diurnal::DAY_MS;
 use crate::operator::Operator;
@@ -55,9 +56,9 @@ impl Operator {
     fn make_event(&mut self, entry: Entry, kind: EventKind) -> Event {
         self.events_emitted += 1;
         // Rebuilt from the index rather than cloned: reading 100k scattered ids misses cache.
-        let customer_id = CustomerId(msisdn(entry.subscriber as usize));
+        let customer_id = CustomerId(msisdn(self.first_subscriber + entry.subscriber as usize));
         Event {
-            event_id: EventId(event_id(self.events_emitted)),
+            event_id: EventId(event_id(&self.event_id_prefix, self.events_emitted)),
             customer_id,
             time: timestamp(entry.at_ms),
             kind,
@@ -166,8 +167,9 @@ impl Iterator for EventsUntil<'_> {
     }
 }
 
-/// `sim-<n>`, without the formatting machinery.
-fn event_id(n: u64) -> String {
+/// `<prefix><n>` (`sim-<n>`, or `sim-<partition>-<n>` in a partitioned base), without the
+/// formatting machinery.
+fn event_id(prefix: &str, n: u64) -> String {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = n;
@@ -179,8 +181,8 @@ fn event_id(n: u64) -> String {
             break;
         }
     }
-    let mut id = String::with_capacity(4 + digits.len() - at);
-    id.push_str("sim-");
+    let mut id = String::with_capacity(prefix.len() + digits.len() - at);
+    id.push_str(prefix);
     id.extend(digits[at..].iter().map(|&d| char::from(d)));
     id
 }
@@ -231,10 +233,11 @@ mod tests {
 
     #[test]
     fn event_ids_count_up() {
-        assert_eq!(event_id(0), "sim-0");
-        assert_eq!(event_id(7), "sim-7");
-        assert_eq!(event_id(1_234_567), "sim-1234567");
-        assert_eq!(event_id(u64::MAX), format!("sim-{}", u64::MAX));
+        assert_eq!(event_id("sim-", 0), "sim-0");
+        assert_eq!(event_id("sim-", 7), "sim-7");
+        assert_eq!(event_id("sim-", 1_234_567), "sim-1234567");
+        assert_eq!(event_id("sim-", u64::MAX), format!("sim-{}", u64::MAX));
+        assert_eq!(event_id("sim-3-", 12), "sim-3-12");
     }
 
     #[test]

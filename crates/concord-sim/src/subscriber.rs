@@ -20,8 +20,9 @@ pub struct Subscriber {
 
 /// Renders the public base. Rendering is a pure function of each profile, so it runs on all
 /// cores in chunks and is concatenated in order: the ~4 KiB attribute map per subscriber is
-/// most of what building a base costs.
+/// most of what building a base costs. Ids start at `first` in the numbering plan.
 pub(crate) fn build_subscribers(
+    first: usize,
     profiles: &[Profile],
     holdings: &[Holdings],
     geography: &Geography,
@@ -33,7 +34,7 @@ pub(crate) fn build_subscribers(
             .zip(holdings)
             .enumerate()
             .map(|(i, (profile, held))| Subscriber {
-                id: CustomerId::new(msisdn(offset + i)),
+                id: CustomerId::new(msisdn(first + offset + i)),
                 attributes: attributes::render(profile, *held, geography, dealers),
                 initial_holdings: held.names(),
             })

@@ -12,7 +12,8 @@ pub struct KafkaStats {
     pub events_accepted: u64,
     /// Events the sink had seen before (same event id): nothing changed.
     pub duplicates: u64,
-    /// Lines (or JSON array elements) rejected; a message unreadable as a whole counts as one.
+    /// Lines (or JSON array elements) rejected, and events the sink refused (too late); a message
+    /// unreadable as a whole counts as one.
     pub rejected_lines: u64,
     /// Batches handed over completely (to the sink, or rejected line by line).
     pub batches: u64,
@@ -52,6 +53,13 @@ impl LiveStats {
         self.0
             .rejected_lines
             .fetch_add(as_u64(rejected_lines), Ordering::Relaxed);
+    }
+
+    /// Events the sink refused for good (counted with the rejected lines).
+    pub(crate) fn message_read_refused(&self, refused: usize) {
+        self.0
+            .rejected_lines
+            .fetch_add(as_u64(refused), Ordering::Relaxed);
     }
 
     pub(crate) fn batch_done(&self, accepted: usize, duplicates: usize) {

@@ -73,6 +73,12 @@ impl<S: EventSink, F: Future<Output = ()>> Worker<'_, S, F> {
                 match self.deliver(events).await {
                     Delivery::Done(summary) => {
                         self.stats.batch_done(summary.accepted, summary.duplicates);
+                        // Refused events (too late, unstorable) can never be accepted: they are
+                        // counted and logged, and the offsets move past them.
+                        self.stats.message_read_refused(summary.refused.len());
+                        if let Some(first) = summary.refused.first() {
+                            tracing::warn!(topic = %self.topic, refused = summary.refused.len(), first = %first.reason, "kafka source: the hub refused events");
+                        }
                         self.pending.merge(&offsets);
                     }
                     Delivery::Abandoned => {

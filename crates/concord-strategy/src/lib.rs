@@ -25,7 +25,10 @@ pub mod yaml {
 
 pub use error::{StrategyError, StrategyErrorKind, StrategyErrors};
 pub use json_schema::json_schema;
-pub use profile::{AggFn, AggregateSpec, DerivedSpec, ProfileSchema, ValueType, Window};
+pub use profile::{
+    AggFn, AggregateSpec, DEFAULT_ALLOWED_LATENESS_MS, DerivedSpec, ProfileSchema, ValueType,
+    Window,
+};
 pub use rule::{EvalError, Rule, RuleEnv, RuleError, Var};
 pub use strategy::{
     Action, ActionKind, Arbitration, Channel, Group, Issue, Strategy, Treatment, Trigger,

@@ -109,8 +109,11 @@ pub struct DerivedSpec {
     pub value_type: ValueType,
 }
 
+/// How late an event may arrive by default: a day behind the newest event seen.
+pub const DEFAULT_ALLOWED_LATENESS_MS: i64 = 24 * 3_600_000;
+
 /// What a rule may read under `customer.` and `context.`, and with which types.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProfileSchema {
     /// Customer static attributes, `customer.<name>` in rules.
     pub attributes: BTreeMap<String, ValueType>,
@@ -120,6 +123,21 @@ pub struct ProfileSchema {
     pub aggregates: Vec<AggregateSpec>,
     /// Derived fields, `customer.<name>` in rules; the index is the `Var`'s.
     pub derived: Vec<DerivedSpec>,
+    /// Events older than the newest event seen minus this are rejected; duplicates are
+    /// recognised within it.
+    pub allowed_lateness_ms: i64,
+}
+
+impl Default for ProfileSchema {
+    fn default() -> Self {
+        Self {
+            attributes: BTreeMap::new(),
+            context: BTreeMap::new(),
+            aggregates: Vec::new(),
+            derived: Vec::new(),
+            allowed_lateness_ms: DEFAULT_ALLOWED_LATENESS_MS,
+        }
+    }
 }
 
 impl ProfileSchema {

@@ -107,6 +107,12 @@ pub(crate) struct ProfileFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     pub(crate) derived: SpannedMap<Spanned<String>>,
+    /// How late (in event time, behind the newest event seen) an event may arrive and still
+    /// count, e.g. `24h` (the default). Older events are rejected with a reason; duplicates are
+    /// recognised within this horizon.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) allowed_lateness: Option<Spanned<String>>,
 }
 
 /// One aggregate, e.g. `{event: dropped_call, function: count, window: 24h}`.

@@ -127,6 +127,9 @@ pub struct LoadArgs {
 pub enum BenchCommand {
     /// Base load and event ingest: in memory only, and durable through the journal.
     Ingest(BenchIngestArgs),
+    /// A big base through the real binary: Parquet bulk load, a day of events over HTTP, memory
+    /// per subscriber, and recovery after kill -9 (generated in partitions, one in memory at a time).
+    Scale(BenchScaleArgs),
 }
 
 #[derive(Debug, Args)]
@@ -140,12 +143,46 @@ pub struct BenchIngestArgs {
     /// Events per durable batch (one journal append + fsync each).
     #[arg(long, default_value_t = 10_000)]
     pub batch: usize,
+    /// Durable batches ingested concurrently (like concurrent clients or Kafka partitions).
+    #[arg(long, default_value_t = 4)]
+    pub in_flight: usize,
     /// Strategy folder whose profile schema the profiles follow (default: examples/telco).
     #[arg(long)]
     pub strategy: Option<PathBuf>,
     /// Data folder for the durable run (default: a fresh temp folder, removed afterwards).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchScaleArgs {
+    /// Simulated subscribers in the base.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub subscribers: usize,
+    /// The most subscribers generated at once (memory: about 5 KB each while generating).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub partition: usize,
+    /// Days of simulated events to post.
+    #[arg(long, default_value_t = 1)]
+    pub days: u32,
+    /// Event lines per POST /v1/events.
+    #[arg(long, default_value_t = 10_000)]
+    pub batch: usize,
+    /// Concurrent POST connections.
+    #[arg(long, default_value_t = 1)]
+    pub connections: usize,
+    /// Folder for the base file, event files and data folder; new or empty (default: a fresh
+    /// temp folder). Removed afterwards unless --keep, or the bench fails.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Keep the folder afterwards.
+    #[arg(long)]
+    pub keep: bool,
+    /// Strategy folder (default: examples/telco).
+    #[arg(long)]
+    pub strategy: Option<PathBuf>,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
 }

@@ -25,9 +25,13 @@ pub async fn get_customer(
 ) -> Result<Json<CustomerBody>, ApiError> {
     caller.require(&[Role::Agent, Role::Admin])?;
     let id = CustomerId::new(id);
-    let snapshot = state.hub.customer(&id, state.clock.now()).ok_or_else(|| {
-        ApiError::not_found("unknown_customer", format!("unknown customer {id}")).field("id")
-    })?;
+    let snapshot = state
+        .hub
+        .customer(&id, state.clock.now())
+        .await
+        .ok_or_else(|| {
+            ApiError::not_found("unknown_customer", format!("unknown customer {id}")).field("id")
+        })?;
     Ok(Json(snapshot.into()))
 }
 
@@ -47,7 +51,7 @@ pub async fn get_timeline(
 ) -> Result<Json<TimelineBody>, ApiError> {
     caller.require(&[Role::Agent, Role::Admin])?;
     let id = CustomerId::new(id);
-    let items = state.hub.timeline(&id).ok_or_else(|| {
+    let items = state.hub.timeline(&id).await.ok_or_else(|| {
         ApiError::not_found("unknown_customer", format!("unknown customer {id}")).field("id")
     })?;
     Ok(Json(TimelineBody {

@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
-use concord_ingest::{BatchError, parse_batch};
+use concord_ingest::{BatchError, LineError, parse_batch};
 
 /// Ingest events. Good lines are made durable and applied even when other lines are rejected
 /// (then the answer is 422 with the per-line report); resending is safe, duplicates change nothing.
@@ -46,9 +46,16 @@ pub async fn post_events(
             _ => error,
         }
     })?;
-    let rejected = parsed.rejected;
-    let events: Vec<_> = parsed.events.into_iter().map(|(_, e)| e).collect();
+    let mut rejected = parsed.rejected;
+    let (lines, events): (Vec<usize>, Vec<_>) = parsed.events.into_iter().unzip();
     let summary = state.hub.ingest(events).await?;
+    // Events the hub refused (too late, unstorable) are rejected lines too.
+    rejected.extend(summary.refused.iter().map(|r| LineError {
+        line: lines.get(r.index).copied().unwrap_or_default(),
+        field: r.field.map(str::to_owned),
+        message: r.reason.clone(),
+    }));
+    rejected.sort_by_key(|r| r.line);
     let metrics = &state.metrics.events;
     metrics
         .get_or_create(&ResultLabel { result: "accepted" })

@@ -3,6 +3,7 @@
 mod attributes;
 mod determinism;
 mod events;
+mod partition;
 mod respond;
 mod run;
 mod throughput;

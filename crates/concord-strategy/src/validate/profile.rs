@@ -27,6 +27,17 @@ pub(super) fn profile(
         context: names(&mut report, &file.context, "context"),
         ..ProfileSchema::default()
     };
+    if let Some(text) = &file.allowed_lateness {
+        match parse_duration(&text.value) {
+            Ok(ms) => schema.allowed_lateness_ms = ms,
+            Err(message) => report.at(
+                &text.referenced,
+                "allowed_lateness".to_owned(),
+                StrategyErrorKind::InvalidValue,
+                message,
+            ),
+        }
+    }
     for (name, entry) in &file.aggregates.0 {
         let field = format!("aggregates.{}", name.value);
         if !check_name(&mut report, name, &field) || !check_free(&mut report, &schema, name, &field)

@@ -41,6 +41,7 @@ fn aggregate_and_derived_defects() {
             "profile.yaml:14:3: aggregates.balance: `customer.balance` is already declared",
             "profile.yaml:17:19: derived.loop: a derived field can't read another derived field (`customer.twice`)",
             "profile.yaml:18:22: derived.nothing: unknown attribute `customer.nowhere`",
+            "profile.yaml:19:19: allowed_lateness: `a while` is not a duration",
         ],
     );
 }

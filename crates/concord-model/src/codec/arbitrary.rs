@@ -1,0 +1,187 @@
+//! Proptest strategies for every codec type: each event variant with every field arbitrary.
+
+use crate::{
+    ActionId, Attributes, ChannelId, CustomerId, DecisionId, DecisionRecord, Event, EventId,
+    EventKind, EventType, Outcome, RankedAction, ResponseRecord, Timestamp, Value,
+};
+use proptest::prelude::*;
+
+pub(super) fn time() -> impl Strategy<Value = Timestamp> {
+    let any_time = Timestamp::MIN.as_nanosecond()..=Timestamp::MAX.as_nanosecond();
+    let today = 1_700_000_000_000_000_000i128..1_900_000_000_000_000_000;
+    prop_oneof![any_time, today].prop_map(|n| Timestamp::from_nanosecond(n).unwrap_or_default())
+}
+
+pub(super) fn text() -> impl Strategy<Value = String> {
+    prop_oneof!["[a-z0-9_-]{0,12}", any::<String>()]
+}
+
+/// A kind of the given type with every field drawn from `f`.
+fn kind(t: EventType, f: Fields) -> EventKind {
+    let (s, [x, y, z], flag, [o1, o2], of, ou, ot) = f;
+    let [s1, s2, s3, s4] = s;
+    match t {
+        EventType::VoiceCall => EventKind::VoiceCall {
+            duration_s: x,
+            international: flag,
+        },
+        EventType::Sms => EventKind::Sms { count: ou },
+        EventType::DataUsage => EventKind::DataUsage { mb: x },
+        EventType::DroppedCall => EventKind::DroppedCall { cell: s1 },
+        EventType::BundleUsage => EventKind::BundleUsage {
+            bundle: s1,
+            used_mb: x,
+            total_mb: y,
+            expires: ot,
+        },
+        EventType::Recharge => EventKind::Recharge {
+            amount: x,
+            channel: s1,
+        },
+        EventType::BillIssued => EventKind::BillIssued { amount: z },
+        EventType::Payment => EventKind::Payment { amount: y },
+        EventType::DisputeOpened => EventKind::DisputeOpened {
+            dispute_id: s1,
+            amount: of,
+        },
+        EventType::DisputeClosed => EventKind::DisputeClosed {
+            dispute_id: s1,
+            resolution: o1,
+        },
+        EventType::CareContact => EventKind::CareContact {
+            channel: s1,
+            reason: s2,
+        },
+        EventType::StoreVisit => EventKind::StoreVisit { store: s1 },
+        EventType::AppSession => EventKind::AppSession { duration_s: of },
+        EventType::WebSession => EventKind::WebSession { duration_s: of },
+        EventType::Order => EventKind::Order {
+            order_id: s1,
+            product: s2,
+            channel: s3,
+        },
+        EventType::Activation => EventKind::Activation {
+            channel: s1,
+            dealer: o1,
+            tariff: s4,
+            promotion: o2,
+        },
+        EventType::ProductAdded => EventKind::ProductAdded { product: s1 },
+        EventType::ProductRemoved => EventKind::ProductRemoved { product: s2 },
+        EventType::DeviceChange => EventKind::DeviceChange {
+            device: s1,
+            network: o2,
+        },
+        EventType::LocationUpdate => EventKind::LocationUpdate {
+            cell: s1,
+            region: o1,
+        },
+        EventType::ConsentChange => EventKind::ConsentChange {
+            channel: s3,
+            granted: flag,
+        },
+        EventType::PortOut => EventKind::PortOut {
+            reason: o1,
+            destination: o2,
+        },
+        EventType::SurveyAnswer => EventKind::SurveyAnswer {
+            survey: s1,
+            score: of,
+            answer: o2,
+        },
+    }
+}
+
+type Fields = (
+    [String; 4],
+    [f64; 3],
+    bool,
+    [Option<String>; 2],
+    Option<f64>,
+    Option<u32>,
+    Option<Timestamp>,
+);
+
+fn fields() -> impl Strategy<Value = Fields> {
+    let num = proptest::num::f64::ANY;
+    (
+        [text(), text(), text(), text()],
+        [num, num, num],
+        any::<bool>(),
+        [proptest::option::of(text()), proptest::option::of(text())],
+        proptest::option::of(num),
+        any::<Option<u32>>(),
+        proptest::option::of(time()),
+    )
+}
+
+pub(super) fn event() -> impl Strategy<Value = Event> {
+    (0..EventType::ALL.len(), fields(), text(), text(), time()).prop_map(|(t, f, id, c, time)| {
+        Event {
+            event_id: EventId(id),
+            customer_id: CustomerId(c),
+            time,
+            kind: kind(EventType::ALL[t], f),
+        }
+    })
+}
+
+pub(super) fn value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        proptest::num::f64::ANY.prop_map(Value::Num),
+        text().prop_map(Value::Str),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        proptest::collection::vec(inner, 0..6).prop_map(Value::List)
+    })
+}
+
+pub(super) fn attributes() -> impl Strategy<Value = Attributes> {
+    proptest::collection::btree_map(text(), value(), 0..8)
+}
+
+pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecord)> {
+    let action = (any::<u32>(), text(), text(), [proptest::num::f64::ANY; 3]).prop_map(
+        |(rank, id, issue, [p, v, q])| RankedAction {
+            rank,
+            action_id: ActionId(id.clone()),
+            issue,
+            group: id,
+            propensity: p,
+            value: v,
+            priority: q,
+            treatment: (rank % 2 == 0).then(|| "sms".into()),
+        },
+    );
+    let actions = proptest::collection::vec(action, 0..4);
+    (
+        text(),
+        text(),
+        time(),
+        attributes(),
+        actions,
+        0..Outcome::ALL.len(),
+    )
+        .prop_map(|(id, customer, time, context, actions, outcome)| {
+            let decision = DecisionRecord {
+                decision_id: DecisionId(id.clone()),
+                customer_id: CustomerId(customer.clone()),
+                channel: ChannelId("ussd".into()),
+                time,
+                strategy_hash: "ab12".into(),
+                context,
+                actions,
+            };
+            let response = ResponseRecord {
+                decision_id: DecisionId(id),
+                action_id: ActionId("a".into()),
+                customer_id: CustomerId(customer),
+                channel: ChannelId("ussd".into()),
+                outcome: Outcome::ALL[outcome],
+                time,
+            };
+            (decision, response)
+        })
+}

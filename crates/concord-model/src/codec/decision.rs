@@ -1,0 +1,92 @@
+//! Binary forms of [`DecisionRecord`] and [`ResponseRecord`], lossless where JSON is not (a NaN
+//! propensity or context number would come back from JSON as `null`).
+
+use super::{BinaryCodec, DecodeError, Reader};
+use crate::decision::{DecisionRecord, RankedAction, ResponseRecord};
+use crate::outcome::Outcome;
+
+impl BinaryCodec for Outcome {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(*self as u8);
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let tag = input.byte()?;
+        Outcome::ALL
+            .get(usize::from(tag))
+            .copied()
+            .ok_or_else(|| input.error(format!("unknown outcome tag {tag}")))
+    }
+}
+
+impl BinaryCodec for RankedAction {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.rank.encode(out);
+        self.action_id.encode(out);
+        self.issue.encode(out);
+        self.group.encode(out);
+        self.propensity.encode(out);
+        self.value.encode(out);
+        self.priority.encode(out);
+        self.treatment.encode(out);
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(RankedAction {
+            rank: input.read()?,
+            action_id: input.read()?,
+            issue: input.read()?,
+            group: input.read()?,
+            propensity: input.read()?,
+            value: input.read()?,
+            priority: input.read()?,
+            treatment: input.read()?,
+        })
+    }
+}
+
+impl BinaryCodec for DecisionRecord {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.decision_id.encode(out);
+        self.customer_id.encode(out);
+        self.channel.encode(out);
+        self.time.encode(out);
+        self.strategy_hash.encode(out);
+        self.context.encode(out);
+        self.actions.encode(out);
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(DecisionRecord {
+            decision_id: input.read()?,
+            customer_id: input.read()?,
+            channel: input.read()?,
+            time: input.read()?,
+            strategy_hash: input.read()?,
+            context: input.read()?,
+            actions: input.read()?,
+        })
+    }
+}
+
+impl BinaryCodec for ResponseRecord {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.decision_id.encode(out);
+        self.action_id.encode(out);
+        self.customer_id.encode(out);
+        self.channel.encode(out);
+        self.outcome.encode(out);
+        self.time.encode(out);
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(ResponseRecord {
+            decision_id: input.read()?,
+            action_id: input.read()?,
+            customer_id: input.read()?,
+            channel: input.read()?,
+            outcome: input.read()?,
+            time: input.read()?,
+        })
+    }
+}

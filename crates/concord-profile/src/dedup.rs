@@ -1,0 +1,180 @@
+//! Exactly-once admission of events: a fingerprint index over the allowed-lateness horizon.
+//!
+//! The watermark is the newest event time seen (capped at the wall clock plus a margin, so one
+//! event from a broken clock cannot make every later event late). An event older than the
+//! watermark minus the allowed lateness is refused as late; within the horizon, an event's
+//! (customer id, event id) fingerprint is remembered, so a repeat changes nothing. Fingerprints
+//! older than the horizon are forgotten: nothing that old can be admitted any more.
+
+use concord_model::Event;
+use hashbrown::HashTable;
+
+const HOUR_MS: i64 = 3_600_000;
+/// How far ahead of the wall clock the watermark may move.
+pub const MAX_FUTURE_MS: i64 = HOUR_MS;
+
+/// What admitting an event decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Fresh,
+    /// Seen before within the horizon: nothing changes.
+    Duplicate,
+    /// Older than the horizon: refused, nothing changes.
+    Late {
+        watermark_ms: i64,
+    },
+    /// The event can't be stored (the reason says why): refused, nothing changes.
+    Invalid(&'static str),
+}
+
+/// The 64-bit fingerprint of an event's identity.
+pub fn fingerprint(event: &Event) -> u64 {
+    let mut hasher = twox_hash::XxHash3_64::with_seed(0x00c0_4c0d);
+    std::hash::Hasher::write(&mut hasher, event.customer_id.0.as_bytes());
+    std::hash::Hasher::write_u8(&mut hasher, 0xff);
+    std::hash::Hasher::write(&mut hasher, event.event_id.0.as_bytes());
+    std::hash::Hasher::finish(&hasher)
+}
+
+#[derive(Debug)]
+pub struct Dedup {
+    lateness_ms: i64,
+    watermark_ms: i64,
+    /// (fingerprint, hour of event time) for every admitted event within the horizon.
+    seen: HashTable<(u64, u32)>,
+    /// The horizon hour the index was last pruned at.
+    pruned_hour: i64,
+}
+
+impl Dedup {
+    pub fn new(lateness_ms: i64) -> Self {
+        Self {
+            lateness_ms,
+            watermark_ms: i64::MIN,
+            seen: HashTable::new(),
+            pruned_hour: i64::MIN,
+        }
+    }
+
+    pub fn watermark_ms(&self) -> Option<i64> {
+        (self.watermark_ms != i64::MIN).then_some(self.watermark_ms)
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+
+    /// Decides on `event` and, when fresh, remembers it. `wall_ms` caps the watermark.
+    pub fn admit(&mut self, event: &Event, wall_ms: i64) -> Admission {
+        let time_ms = event.time.as_millisecond();
+        if self.watermark_ms != i64::MIN && time_ms < self.watermark_ms - self.lateness_ms {
+            return Admission::Late {
+                watermark_ms: self.watermark_ms,
+            };
+        }
+        let fp = fingerprint(event);
+        if self.seen.find(fp, |(f, _)| *f == fp).is_some() {
+            return Admission::Duplicate;
+        }
+        self.remember(fp, time_ms, wall_ms.saturating_add(MAX_FUTURE_MS));
+        Admission::Fresh
+    }
+
+    /// Records an event the journal already holds (replay): no judgement, just memory.
+    pub fn replayed(&mut self, event: &Event, wall_ms: i64) {
+        let fp = fingerprint(event);
+        if self.seen.find(fp, |(f, _)| *f == fp).is_none() {
+            self.remember(
+                fp,
+                event.time.as_millisecond(),
+                wall_ms.saturating_add(MAX_FUTURE_MS),
+            );
+        }
+    }
+
+    /// Forgets a fresh event whose journal write failed, so a retry is fresh again.
+    pub fn forget(&mut self, event: &Event) {
+        let fp = fingerprint(event);
+        if let Ok(entry) = self.seen.find_entry(fp, |(f, _)| *f == fp) {
+            entry.remove();
+        }
+    }
+
+    fn remember(&mut self, fp: u64, time_ms: i64, cap_ms: i64) {
+        let hour = u32::try_from(time_ms.div_euclid(HOUR_MS).max(0)).unwrap_or(u32::MAX);
+        self.seen.insert_unique(fp, (fp, hour), |(f, _)| *f);
+        self.watermark_ms = self.watermark_ms.max(time_ms.min(cap_ms));
+        let horizon_hour = (self.watermark_ms - self.lateness_ms).div_euclid(HOUR_MS) - 1;
+        if horizon_hour > self.pruned_hour {
+            self.pruned_hour = horizon_hour;
+            self.seen.retain(|(_, h)| i64::from(*h) >= horizon_hour);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use concord_model::{CustomerId, EventId, EventKind, Timestamp};
+
+    fn event(id: &str, customer: &str, hour: i64) -> Event {
+        Event {
+            event_id: EventId::new(id),
+            customer_id: CustomerId::new(customer),
+            time: Timestamp::from_millisecond(1_800_000_000_000 + hour * HOUR_MS)
+                .unwrap_or(Timestamp::UNIX_EPOCH),
+            kind: EventKind::DataUsage { mb: 1.0 },
+        }
+    }
+
+    const WALL: i64 = 1_900_000_000_000;
+
+    #[test]
+    fn repeats_are_duplicates_and_ids_are_per_customer() {
+        let mut dedup = Dedup::new(24 * HOUR_MS);
+        assert_eq!(dedup.admit(&event("e1", "a", 0), WALL), Admission::Fresh);
+        assert_eq!(
+            dedup.admit(&event("e1", "a", 0), WALL),
+            Admission::Duplicate
+        );
+        assert_eq!(dedup.admit(&event("e1", "b", 0), WALL), Admission::Fresh);
+    }
+
+    #[test]
+    fn events_behind_the_horizon_are_late_and_old_fingerprints_go() {
+        let mut dedup = Dedup::new(24 * HOUR_MS);
+        assert_eq!(dedup.admit(&event("e1", "a", 0), WALL), Admission::Fresh);
+        assert_eq!(dedup.admit(&event("e2", "a", 30), WALL), Admission::Fresh);
+        assert!(matches!(
+            dedup.admit(&event("e3", "a", 5), WALL),
+            Admission::Late { .. }
+        ));
+        assert_eq!(dedup.admit(&event("e4", "a", 7), WALL), Admission::Fresh);
+        assert_eq!(dedup.len(), 2, "e1 fell out of the horizon");
+    }
+
+    #[test]
+    fn a_future_event_moves_the_watermark_only_to_the_wall_clock() {
+        let mut dedup = Dedup::new(24 * HOUR_MS);
+        let wall = 1_800_000_000_000;
+        assert_eq!(
+            dedup.admit(&event("e1", "a", 10_000), wall),
+            Admission::Fresh
+        );
+        assert_eq!(dedup.watermark_ms(), Some(wall + MAX_FUTURE_MS));
+        assert_eq!(dedup.admit(&event("e2", "a", 0), wall), Admission::Fresh);
+    }
+
+    #[test]
+    fn a_forgotten_event_is_fresh_again() {
+        let mut dedup = Dedup::new(24 * HOUR_MS);
+        let e = event("e1", "a", 0);
+        assert_eq!(dedup.admit(&e, WALL), Admission::Fresh);
+        dedup.forget(&e);
+        assert_eq!(dedup.admit(&e, WALL), Admission::Fresh);
+    }
+}

@@ -1,0 +1,416 @@
+//! The in-memory profile store: customers sharded by id hash, each shard a set of typed columns
+//! (attributes as f64 / interned string / bool, holdings as bits, aggregates as packed cells).
+
+mod column;
+mod ids;
+mod paged;
+mod row;
+mod shard;
+
+pub use column::TypeMismatch;
+pub use row::{ProfileEnv, ProfileRef};
+
+use crate::aggregate::Contribution;
+use crate::dedup::{Admission, Dedup};
+use crate::schema::{CompiledSchema, TriggerFire};
+use crate::symbols::{Symbols, hash_str};
+use crate::view::Profile;
+use column::Column;
+use concord_model::{Attributes, CustomerId, Event, EventKind, Timestamp, Value};
+use ids::MAX_ID_BYTES;
+use parking_lot::{Mutex, RwLock};
+use row::EventEnv;
+use shard::Shard;
+
+const SHARD_BITS: u32 = 6;
+
+/// What applying an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    Applied,
+    /// The event was seen before: nothing changed.
+    Duplicate,
+    /// The event is older than the allowed lateness: refused, nothing changed.
+    Late {
+        watermark_ms: i64,
+    },
+    /// The event can't be stored (its reason says why): refused, nothing changed.
+    Invalid(&'static str),
+}
+
+/// A base-row value that does not fit the schema.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("attribute `{attribute}`: {reason}")]
+pub struct RowError {
+    pub attribute: String,
+    pub reason: String,
+}
+
+/// Sizes, for metrics and benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StoreStats {
+    pub customers: usize,
+    pub symbols: usize,
+    pub products: usize,
+    pub dedup_entries: usize,
+    pub aggregate_cells: usize,
+}
+
+#[derive(Debug)]
+pub struct ProfileStore {
+    pub(crate) schema: CompiledSchema,
+    pub(crate) symbols: Symbols,
+    pub(crate) products: Symbols,
+    shards: Box<[RwLock<Shard>]>,
+    dedup: Mutex<Dedup>,
+}
+
+impl ProfileStore {
+    pub fn new(schema: CompiledSchema) -> Self {
+        let shards = (0..1usize << SHARD_BITS)
+            .map(|_| RwLock::new(Shard::new(&schema)))
+            .collect();
+        let dedup = Mutex::new(Dedup::new(schema.allowed_lateness_ms()));
+        Self {
+            schema,
+            symbols: Symbols::default(),
+            products: Symbols::default(),
+            shards,
+            dedup,
+        }
+    }
+
+    pub fn schema(&self) -> &CompiledSchema {
+        &self.schema
+    }
+
+    fn locate(&self, id: &str) -> (u64, &RwLock<Shard>) {
+        let hash = hash_str(id);
+        (hash, &self.shards[(hash >> (64 - SHARD_BITS)) as usize])
+    }
+
+    /// Checks a base row against the schema: every attribute declared, every value its type.
+    pub fn check_row(&self, id: &CustomerId, attributes: &Attributes) -> Result<(), RowError> {
+        if id.0.len() >= MAX_ID_BYTES {
+            return Err(RowError {
+                attribute: "customer_id".into(),
+                reason: format!("longer than {} bytes", MAX_ID_BYTES - 1),
+            });
+        }
+        for (name, value) in attributes {
+            let Some(index) = self.schema.attribute_index(name) else {
+                return Err(RowError {
+                    attribute: name.clone(),
+                    reason: "not declared in profile.yaml attributes".into(),
+                });
+            };
+            let (_, value_type) = &self.schema.attributes()[index];
+            Column::accepts(*value_type, value).map_err(|e| RowError {
+                attribute: name.clone(),
+                reason: format!("expected a {}, got a {}", e.expected.as_str(), e.got),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Creates the customer if new and merges `attributes` and `holdings` (a base-load row).
+    /// What does not fit the schema is skipped and returned (check rows first with
+    /// [`ProfileStore::check_row`]; replaying under a changed schema is where this happens).
+    pub fn upsert(
+        &self,
+        id: &CustomerId,
+        attributes: &Attributes,
+        holdings: &[String],
+    ) -> Vec<RowError> {
+        let (hash, shard) = self.locate(&id.0);
+        let mut shard = shard.write();
+        let mut problems = Vec::new();
+        let Some(row) = shard.row_or_insert(hash, &id.0) else {
+            problems.push(RowError {
+                attribute: "customer_id".into(),
+                reason: format!("longer than {} bytes", MAX_ID_BYTES - 1),
+            });
+            return problems;
+        };
+        for (name, value) in attributes {
+            let Some(column) = self
+                .schema
+                .attribute_index(name)
+                .and_then(|i| shard.columns.get_mut(i))
+            else {
+                problems.push(RowError {
+                    attribute: name.clone(),
+                    reason: "not declared in profile.yaml attributes".into(),
+                });
+                continue;
+            };
+            if let Err(e) = column.set(row, value, &self.symbols) {
+                problems.push(RowError {
+                    attribute: name.clone(),
+                    reason: format!("expected a {}, got a {}", e.expected.as_str(), e.got),
+                });
+            }
+        }
+        for product in holdings {
+            if let Some(p) = self.products.intern(product) {
+                shard.add_holding(row, p);
+            }
+        }
+        problems
+    }
+
+    /// Makes `head` the journal position of the customer's newest event and returns the one
+    /// before (the chain link to write with it). Creates the customer if new.
+    pub fn swap_head(&self, id: &CustomerId, head: u64) -> Option<u64> {
+        let (hash, shard) = self.locate(&id.0);
+        let mut shard = shard.write();
+        let row = shard.row_or_insert(hash, &id.0)?;
+        let slot = shard.head.get_mut(row)?;
+        let prev = std::mem::replace(slot, head);
+        (prev != shard::NO_HEAD).then_some(prev)
+    }
+
+    /// Decides whether `event` is new (and remembers it if so). `wall_ms` is the wall clock.
+    pub fn admit(&self, event: &Event, wall_ms: i64) -> Admission {
+        if let Some(reason) = invalid(event) {
+            return Admission::Invalid(reason);
+        }
+        self.dedup.lock().admit(event, wall_ms)
+    }
+
+    /// Forgets admitted events whose journal write failed, so a retry is accepted.
+    pub fn forget(&self, events: &[&Event]) {
+        let mut dedup = self.dedup.lock();
+        for event in events {
+            dedup.forget(event);
+        }
+    }
+
+    /// Remembers an event replayed from the journal (admitted before the restart).
+    pub fn replayed(&self, event: &Event, wall_ms: i64) {
+        self.dedup.lock().replayed(event, wall_ms);
+    }
+
+    /// The newest event time seen (capped at the wall clock plus an hour).
+    pub fn watermark(&self) -> Option<Timestamp> {
+        self.dedup
+            .lock()
+            .watermark_ms()
+            .and_then(|ms| Timestamp::from_millisecond(ms).ok())
+    }
+
+    /// Admits and applies one event at the current wall-clock time (in-memory use: tests,
+    /// benchmarks). A duplicate or late event changes nothing and fires nothing.
+    pub fn apply(&self, event: &Event) -> (ApplyOutcome, Vec<TriggerFire>) {
+        match self.admit(event, Timestamp::now().as_millisecond()) {
+            Admission::Fresh => (ApplyOutcome::Applied, self.apply_admitted(event, None)),
+            Admission::Duplicate => (ApplyOutcome::Duplicate, Vec::new()),
+            Admission::Late { watermark_ms } => (ApplyOutcome::Late { watermark_ms }, Vec::new()),
+            Admission::Invalid(reason) => (ApplyOutcome::Invalid(reason), Vec::new()),
+        }
+    }
+
+    /// Applies an admitted event, creating the profile on a customer's first event, then checks
+    /// the triggers it can affect. `head` is the event's journal position, if journaled.
+    pub fn apply_admitted(&self, event: &Event, head: Option<u64>) -> Vec<TriggerFire> {
+        let (hash, shard) = self.locate(&event.customer_id.0);
+        let mut shard = shard.write();
+        let Some(row) = shard.row_or_insert(hash, &event.customer_id.0) else {
+            return Vec::new();
+        };
+        self.fold_into_aggregates(&mut shard, row, event);
+        let time_ms = event.time.as_millisecond();
+        if let Some(last) = shard.last_event_ms.get_mut(row) {
+            *last = (*last).max(time_ms);
+        }
+        if let Some(position) = head
+            && let Some(slot) = shard.head.get_mut(row)
+        {
+            *slot = position;
+        }
+        match &event.kind {
+            EventKind::ProductAdded { product } => {
+                if let Some(p) = self.products.intern(product) {
+                    shard.add_holding(row, p);
+                }
+            }
+            EventKind::ProductRemoved { product } => {
+                if let Some(p) = self.products.lookup(product) {
+                    shard.remove_holding(row, p);
+                }
+            }
+            EventKind::ConsentChange { channel, granted } => {
+                // Consent is an attribute when profile.yaml declares `consent_<channel>: bool`.
+                if let Some(column) = self
+                    .schema
+                    .attribute_index(&format!("consent_{channel}"))
+                    .and_then(|i| shard.columns.get_mut(i))
+                {
+                    let _ = column.set(row, &Value::Bool(*granted), &self.symbols);
+                }
+            }
+            _ => {}
+        }
+        self.fire_triggers(&mut shard, row, event)
+    }
+
+    fn fold_into_aggregates(&self, shard: &mut Shard, row: u32, event: &Event) {
+        let indices = self.schema.aggregates_of(event.kind.event_type());
+        if indices.is_empty() {
+            return;
+        }
+        // Filters read the row; judge them all before changing it.
+        let counted: Vec<(usize, Value)> = {
+            let env = EventEnv {
+                row: ProfileRef {
+                    store: self,
+                    shard,
+                    row,
+                },
+                event,
+            };
+            indices
+                .iter()
+                .filter_map(|&index| {
+                    let spec = &self.schema.aggregates()[index];
+                    // An event the filter can't judge (a missing optional field) does not count.
+                    if let Some(filter) = &spec.filter
+                        && !filter.eval_bool(&env).unwrap_or(false)
+                    {
+                        return None;
+                    }
+                    let value = spec
+                        .field
+                        .as_deref()
+                        .map_or(Value::Null, |f| event.kind.field(f));
+                    Some((index, value))
+                })
+                .collect()
+        };
+        let Some(cells) = shard.aggs.get_mut(row) else {
+            return;
+        };
+        for (index, value) in &counted {
+            let spec = &self.schema.aggregates()[*index];
+            let contribution = Contribution {
+                time_ms: event.time.as_millisecond(),
+                event_id: &event.event_id,
+                value,
+            };
+            cells.add(
+                *index,
+                spec,
+                &contribution,
+                self.schema.keep_ms(spec),
+                &self.symbols,
+            );
+        }
+    }
+
+    fn fire_triggers(&self, shard: &mut Shard, row: u32, event: &Event) -> Vec<TriggerFire> {
+        let mut fired: Vec<(u16, usize)> = Vec::new();
+        let now_ms = event.time.as_millisecond();
+        {
+            let profile = ProfileRef {
+                store: self,
+                shard,
+                row,
+            };
+            let env = profile.env(event.time);
+            let history = shard.fires.get(&row);
+            for &index in self.schema.triggers_of(event.kind.event_type()) {
+                let trigger = &self.schema.triggers()[index];
+                let Ok(slot) = u16::try_from(index) else {
+                    continue;
+                };
+                let last = history.and_then(|h| h.iter().find(|(i, _)| *i == slot));
+                if last.is_some_and(|(_, at)| now_ms - at < trigger.cooldown_ms) {
+                    continue;
+                }
+                // A rule that can't be judged (a missing value) does not fire.
+                if trigger.when.eval_bool(&env).unwrap_or(false) {
+                    fired.push((slot, index));
+                }
+            }
+        }
+        if fired.is_empty() {
+            return Vec::new();
+        }
+        let history = shard.fires.entry(row).or_default();
+        for &(slot, _) in &fired {
+            match history.iter_mut().find(|(i, _)| *i == slot) {
+                Some(entry) => entry.1 = now_ms,
+                None => history.push((slot, now_ms)),
+            }
+        }
+        fired
+            .into_iter()
+            .map(|(_, index)| {
+                let trigger = &self.schema.triggers()[index];
+                TriggerFire {
+                    trigger: trigger.id.clone(),
+                    customer_id: event.customer_id.clone(),
+                    channel: trigger.channel.clone(),
+                    time: event.time,
+                    event_id: event.event_id.clone(),
+                    context: trigger.context.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Runs `f` over the customer's row under a read lock; `None` for an unknown customer.
+    pub fn read<R>(&self, id: &CustomerId, f: impl FnOnce(ProfileRef<'_>) -> R) -> Option<R> {
+        let (hash, shard) = self.locate(&id.0);
+        let shard = shard.read();
+        let row = shard.row(hash, &id.0)?;
+        Some(f(ProfileRef {
+            store: self,
+            shard: &shard,
+            row,
+        }))
+    }
+
+    pub fn get(&self, id: &CustomerId) -> Option<Profile> {
+        self.read(id, |p| p.view())
+    }
+
+    pub fn contains(&self, id: &CustomerId) -> bool {
+        let (hash, shard) = self.locate(&id.0);
+        shard.read().row(hash, &id.0).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.read().len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn stats(&self) -> StoreStats {
+        let mut stats = StoreStats {
+            symbols: self.symbols.len(),
+            products: self.products.len(),
+            dedup_entries: self.dedup.lock().len(),
+            ..StoreStats::default()
+        };
+        for shard in self.shards.iter() {
+            let shard = shard.read();
+            stats.customers += shard.len();
+            stats.aggregate_cells += shard.aggs.iter().map(|c| c.len()).sum::<usize>();
+        }
+        stats
+    }
+}
+
+/// Why an event can't be stored, if it can't.
+fn invalid(event: &Event) -> Option<&'static str> {
+    if event.customer_id.0.len() >= MAX_ID_BYTES {
+        return Some("the customer id is 16 KiB or longer");
+    }
+    if event.time.as_millisecond() < 0 {
+        return Some("the event time is before 1970");
+    }
+    None
+}
