@@ -224,7 +224,8 @@ fn scan<T: JournalCodec>(
     Ok(None)
 }
 
-/// The offset of a frame with a valid CRC anywhere after the bad one at `bad`, if any.
+/// The offset of a frame with a valid CRC anywhere after the bad one at `bad`, if any. Reads the
+/// rest of the segment into memory; it runs only when opening found a bad frame.
 fn good_frame_after(file: &File, bad: u64, len: u64) -> std::io::Result<Option<u64>> {
     let mut tail = vec![0u8; (len - bad) as usize];
     file.read_exact_at(&mut tail, bad)?;
