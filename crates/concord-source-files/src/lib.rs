@@ -48,4 +48,6 @@ pub use load::{LoadOptions, load_file};
 pub use mapping::Mapping;
 pub use progress::{LoadProgress, ProgressFn, ProgressUnit, progress_bar_callback};
 pub use report::{LoadReport, MAX_REJECTIONS_KEPT, RejectKind, Rejection};
-pub use write::{BASE_HOLDINGS_COLUMN, BASE_ID_COLUMN, ParquetBaseWriter, write_parquet_base};
+pub use write::{
+    BASE_HOLDINGS_COLUMN, BASE_ID_COLUMN, ParquetBaseWriter, base_mapping_yaml, write_parquet_base,
+};

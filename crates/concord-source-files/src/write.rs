@@ -234,8 +234,9 @@ fn parquet_error(path: &Path, err: impl std::fmt::Display) -> WriteError {
     }
 }
 
-/// The mapping YAML for a base file written for `schema` (see [`ParquetBaseWriter`]).
-pub(crate) fn base_mapping_yaml(schema: &ProfileSchema) -> String {
+/// The mapping YAML for a base file written for `schema` (see [`ParquetBaseWriter`]), e.g. to
+/// save beside the file for `concord load`.
+pub fn base_mapping_yaml(schema: &ProfileSchema) -> String {
     let quote = |text: &str| format!("'{}'", text.replace('\'', "''"));
     let mut yaml = format!(
         "id: {BASE_ID_COLUMN}\nholdings: {{ column: {BASE_HOLDINGS_COLUMN}, separator: '{LIST_SEPARATOR}' }}\nattributes:\n"

@@ -5,9 +5,8 @@
 use anyhow::Context;
 use concord_model::Timestamp;
 use concord_sim::{Operator, Partition, SimConfig};
-use concord_source_files::{BASE_HOLDINGS_COLUMN, BASE_ID_COLUMN, Mapping, ParquetBaseWriter};
+use concord_source_files::{Mapping, ParquetBaseWriter, base_mapping_yaml};
 use concord_strategy::ProfileSchema;
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -115,22 +114,4 @@ fn write_events(mut operator: Operator, until: Timestamp, path: &Path) -> anyhow
     out.flush()
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(n)
-}
-
-/// The mapping of a file [`ParquetBaseWriter`] wrote: every schema attribute from the column of
-/// its name (optional), ids and `;`-separated holdings from their own columns. The same YAML as
-/// `Mapping::for_base_file` builds in memory, as a file for `concord load`.
-fn base_mapping_yaml(schema: &ProfileSchema) -> String {
-    let quote = |text: &str| format!("'{}'", text.replace('\'', "''"));
-    let mut yaml = format!(
-        "id: {BASE_ID_COLUMN}\nholdings: {{ column: {BASE_HOLDINGS_COLUMN}, separator: ';' }}\nattributes:\n"
-    );
-    for name in schema.attributes.keys() {
-        let name = quote(name);
-        let _ = writeln!(yaml, "  {name}: {{ column: {name}, required: false }}");
-    }
-    if schema.attributes.is_empty() {
-        yaml.push_str("  {}\n");
-    }
-    yaml
 }
