@@ -90,16 +90,6 @@ impl Symbols {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// Every interned string in id order (what a snapshot stores).
-    pub fn all(&self) -> Vec<String> {
-        self.inner
-            .read()
-            .names
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
-    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,29 @@ pub struct RowError {
     pub reason: String,
 }
 
+impl RowError {
+    fn id_too_long() -> Self {
+        Self {
+            attribute: "customer_id".into(),
+            reason: format!("longer than {} bytes", MAX_ID_BYTES - 1),
+        }
+    }
+
+    fn undeclared(name: &str) -> Self {
+        Self {
+            attribute: name.to_owned(),
+            reason: "not declared in profile.yaml attributes".into(),
+        }
+    }
+
+    fn mismatch(name: &str, e: &TypeMismatch) -> Self {
+        Self {
+            attribute: name.to_owned(),
+            reason: format!("expected a {}, got a {}", e.expected.as_str(), e.got),
+        }
+    }
+}
+
 /// Sizes, for metrics and benchmarks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StoreStats {
@@ -92,23 +115,14 @@ impl ProfileStore {
     /// Checks a base row against the schema: every attribute declared, every value its type.
     pub fn check_row(&self, id: &CustomerId, attributes: &Attributes) -> Result<(), RowError> {
         if id.0.len() >= MAX_ID_BYTES {
-            return Err(RowError {
-                attribute: "customer_id".into(),
-                reason: format!("longer than {} bytes", MAX_ID_BYTES - 1),
-            });
+            return Err(RowError::id_too_long());
         }
         for (name, value) in attributes {
             let Some(index) = self.schema.attribute_index(name) else {
-                return Err(RowError {
-                    attribute: name.clone(),
-                    reason: "not declared in profile.yaml attributes".into(),
-                });
+                return Err(RowError::undeclared(name));
             };
             let (_, value_type) = &self.schema.attributes()[index];
-            Column::accepts(*value_type, value).map_err(|e| RowError {
-                attribute: name.clone(),
-                reason: format!("expected a {}, got a {}", e.expected.as_str(), e.got),
-            })?;
+            Column::accepts(*value_type, value).map_err(|e| RowError::mismatch(name, &e))?;
         }
         Ok(())
     }
@@ -126,10 +140,7 @@ impl ProfileStore {
         let mut shard = shard.write();
         let mut problems = Vec::new();
         let Some(row) = shard.row_or_insert(hash, &id.0) else {
-            problems.push(RowError {
-                attribute: "customer_id".into(),
-                reason: format!("longer than {} bytes", MAX_ID_BYTES - 1),
-            });
+            problems.push(RowError::id_too_long());
             return problems;
         };
         for (name, value) in attributes {
@@ -138,17 +149,11 @@ impl ProfileStore {
                 .attribute_index(name)
                 .and_then(|i| shard.columns.get_mut(i))
             else {
-                problems.push(RowError {
-                    attribute: name.clone(),
-                    reason: "not declared in profile.yaml attributes".into(),
-                });
+                problems.push(RowError::undeclared(name));
                 continue;
             };
             if let Err(e) = column.set(row, value, &self.symbols) {
-                problems.push(RowError {
-                    attribute: name.clone(),
-                    reason: format!("expected a {}, got a {}", e.expected.as_str(), e.got),
-                });
+                problems.push(RowError::mismatch(name, &e));
             }
         }
         for product in holdings {
