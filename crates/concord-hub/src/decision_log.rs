@@ -1,5 +1,6 @@
 //! Recent decisions, by id for response matching and by customer for the customer view.
 
+use concord_model::codec::{BinaryCodec, DecodeError, Reader};
 use concord_model::{ActionId, CustomerId, DecisionId, DecisionRecord, ResponseRecord};
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -73,5 +74,45 @@ impl DecisionLog {
 
     pub fn len(&self) -> usize {
         self.by_id.len()
+    }
+
+    /// Appends the log's binary form, oldest decision first (for a snapshot).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let kept: Vec<&Entry> = self
+            .order
+            .iter()
+            .filter_map(|id| self.by_id.get(id))
+            .collect();
+        (kept.len() as u64).encode(out);
+        for entry in kept {
+            entry.record.encode(out);
+            let mut responded: Vec<&ActionId> = entry.responded.iter().collect();
+            responded.sort();
+            (responded.len() as u64).encode(out);
+            for action in responded {
+                action.encode(out);
+            }
+            entry.responses.encode(out);
+        }
+    }
+
+    /// Rebuilds a log from [`DecisionLog::encode`]'s bytes by inserting in the same order.
+    pub fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut log = Self::default();
+        for _ in 0..input.count()? {
+            let record: DecisionRecord = input.read()?;
+            let id = record.decision_id.clone();
+            let mut responded = HashSet::new();
+            for _ in 0..input.count()? {
+                responded.insert(input.read::<ActionId>()?);
+            }
+            let responses: Vec<ResponseRecord> = input.read()?;
+            log.insert(record);
+            if let Some(entry) = log.by_id.get_mut(&id) {
+                entry.responded = responded;
+                entry.responses = responses;
+            }
+        }
+        Ok(log)
     }
 }

@@ -24,6 +24,11 @@ pub enum HubError {
     },
     #[error("the data folder {} is in use by another Concord process", .0.display())]
     DataDirInUse(std::path::PathBuf),
+    #[error("snapshot {}: {reason}", path.display())]
+    Snapshot {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error(transparent)]
     Journal(#[from] concord_profile::ProfileError),
 }

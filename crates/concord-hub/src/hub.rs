@@ -1,9 +1,12 @@
 //! The hub's operations: ingest, load, decide, respond, and the read models behind the API.
 
+use crate::apply::{Applier, Batch, EventSide};
 use crate::decision_log::DecisionLog;
 use crate::error::HubError;
+use crate::open::Recovery;
 use crate::record::JournalRecord;
-use crate::trigger_log::{TriggerLog, TriggerReport};
+use crate::snapshot::SnapshotDir;
+use crate::trigger_log::TriggerReport;
 use concord_decide::{DecisionRequest, decide};
 use concord_ingest::{BaseRow, BaseSink, EventSink, IngestSummary, Refusal, SinkError};
 use concord_learn::{Learner, ModelSnapshot};
@@ -13,20 +16,14 @@ use concord_model::{
     ResponseRecord, Timestamp, TraceEntry,
 };
 use concord_profile::{
-    Admission, CompiledSchema, Journal, JournalOptions, JournalReplay, Position, Profile,
-    ProfileStore, TriggerFire,
+    Admission, CompiledSchema, Journal, JournalReplay, Position, Profile, ProfileError,
+    ProfileStore,
 };
 use concord_strategy::Strategy;
 use parking_lot::Mutex;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// The journal's segment folder inside the data folder.
-const JOURNAL_DIR: &str = "journal";
-/// Where the JSON-lines journal lived before the binary segments; refused, not read.
-const LEGACY_JOURNAL_FILE: &str = "journal.log";
-const LOCK_FILE: &str = "LOCK";
+use tokio::sync::oneshot;
 /// Events the customer view shows.
 const RECENT_EVENTS: usize = 20;
 /// Events the timeline shows, at most.
@@ -34,17 +31,40 @@ const TIMELINE_EVENTS: usize = 200;
 
 #[derive(Debug)]
 pub struct Hub {
-    strategy: Arc<Strategy>,
-    profiles: ProfileStore,
-    journal: Journal<JournalRecord>,
-    learner: Learner,
-    kpis: KpiBook,
-    decisions: Mutex<DecisionLog>,
-    triggers: Mutex<TriggerLog>,
-    next_decision: AtomicU64,
+    pub(crate) strategy: Arc<Strategy>,
+    /// Profiles and trigger fires: written only by the apply thread (and by replay).
+    pub(crate) events: Arc<EventSide>,
+    /// Dropped before the journal: it finishes the queued batches, which wait on journal writes.
+    pub(crate) applier: Applier,
+    pub(crate) journal: Journal<JournalRecord>,
+    pub(crate) learner: Learner,
+    pub(crate) kpis: KpiBook,
+    pub(crate) decisions: Mutex<DecisionLog>,
+    pub(crate) next_decision: AtomicU64,
+    /// Held (shared) by a decision or response from journaling to recording, and exclusively by
+    /// a snapshot while it copies the decision side, so that copy is exact at one position.
+    pub(crate) decision_gate: tokio::sync::RwLock<()>,
+    pub(crate) snapshots: SnapshotDir,
     replayed: JournalReplay,
+    recovery: Recovery,
     /// Held for the hub's life: one process writes a data folder at a time.
     _lock: std::fs::File,
+}
+
+/// What [`Hub::open`] hands over to build the hub.
+pub(crate) struct Parts {
+    pub(crate) strategy: Arc<Strategy>,
+    pub(crate) events: Arc<EventSide>,
+    pub(crate) applier: Applier,
+    pub(crate) journal: Journal<JournalRecord>,
+    pub(crate) learner: Learner,
+    pub(crate) kpis: KpiBook,
+    pub(crate) decisions: DecisionLog,
+    pub(crate) decision_count: u64,
+    pub(crate) replayed: JournalReplay,
+    pub(crate) recovery: Recovery,
+    pub(crate) snapshots: SnapshotDir,
+    pub(crate) lock: std::fs::File,
 }
 
 #[derive(Debug, Clone)]
@@ -102,96 +122,31 @@ pub struct CustomerSnapshot {
 }
 
 impl Hub {
-    /// Opens the hub on `data_dir`, replaying its journal so memory matches what was acknowledged.
-    pub fn open(data_dir: &Path, strategy: Arc<Strategy>) -> Result<Hub, HubError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| {
-            concord_profile::ProfileError::JournalIo {
-                path: data_dir.to_owned(),
-                source,
-            }
-        })?;
-        let lock = lock_data_dir(data_dir)?;
-        let profiles = ProfileStore::new(CompiledSchema::new(
-            Arc::new(strategy.profile_schema().clone()),
-            Arc::from(strategy.triggers().to_vec()),
-        ));
-        let mut triggers = TriggerLog::default();
-        let learner = Learner::new();
-        let kpis = KpiBook::new();
-        let mut decisions = DecisionLog::default();
-        let mut decision_count = 0u64;
-        let mut pending_responses = Vec::new();
-        let mut skipped_values = 0usize;
-        let wall_ms = Timestamp::now().as_millisecond();
-        let legacy = data_dir.join(LEGACY_JOURNAL_FILE);
-        if legacy.exists() {
-            return Err(
-                concord_profile::ProfileError::JournalFormatChanged { path: legacy }.into(),
-            );
+    pub(crate) fn assemble(parts: Parts) -> Hub {
+        Hub {
+            strategy: parts.strategy,
+            events: parts.events,
+            applier: parts.applier,
+            journal: parts.journal,
+            learner: parts.learner,
+            kpis: parts.kpis,
+            decisions: Mutex::new(parts.decisions),
+            next_decision: AtomicU64::new(parts.decision_count),
+            decision_gate: tokio::sync::RwLock::new(()),
+            snapshots: parts.snapshots,
+            replayed: parts.replayed,
+            recovery: parts.recovery,
+            _lock: parts.lock,
         }
-        // Snapshots will move `from` forward; until then every record is replayed. The position
-        // each record had is available to the callback for chaining a customer's events.
-        let (journal, replayed) = Journal::<JournalRecord>::open(
-            &data_dir.join(JOURNAL_DIR),
-            JournalOptions::default(),
-            Position(0),
-            |position, record| match record {
-                JournalRecord::Customer {
-                    customer_id,
-                    attributes,
-                    holdings,
-                } => {
-                    let problems = profiles.upsert(&customer_id, &attributes, &holdings);
-                    if !problems.is_empty() {
-                        skipped_values += problems.len();
-                    }
-                }
-                JournalRecord::Event { event, .. } => {
-                    // Replaying in journal order fires exactly what firing on arrival did.
-                    profiles.replayed(&event, wall_ms);
-                    triggers.record(profiles.apply_admitted(&event, Some(position.0)));
-                }
-                JournalRecord::Decision(record) => {
-                    decision_count += 1;
-                    kpis.record_decision(&record);
-                    decisions.insert(record);
-                }
-                JournalRecord::Response(response) => {
-                    if let Some(entry) = decisions.get_mut(&response.decision_id) {
-                        entry.responded.insert(response.action_id.clone());
-                        entry.responses.push(response.clone());
-                        let value = action_value(&entry.record, &response.action_id);
-                        kpis.record_response(&response, value);
-                    }
-                    pending_responses.push(response);
-                }
-            },
-        )?;
-        learner.learn(&pending_responses);
-        if skipped_values > 0 {
-            tracing::warn!(
-                values = skipped_values,
-                "base-load values that no longer fit profile.yaml were skipped on replay"
-            );
-        }
-        tracing::info!(
-            records = replayed.records,
-            customers = profiles.len(),
-            decisions = decision_count,
-            "journal replayed"
-        );
-        Ok(Hub {
-            strategy,
-            profiles,
-            journal,
-            learner,
-            kpis,
-            decisions: Mutex::new(decisions),
-            triggers: Mutex::new(triggers),
-            next_decision: AtomicU64::new(decision_count),
-            replayed,
-            _lock: lock,
-        })
+    }
+
+    fn profiles(&self) -> &ProfileStore {
+        &self.events.profiles
+    }
+
+    /// What the last open restored and replayed, and how long it took.
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
     }
 
     pub fn strategy(&self) -> &Arc<Strategy> {
@@ -203,7 +158,7 @@ impl Hub {
     }
 
     pub fn customer_count(&self) -> usize {
-        self.profiles.len()
+        self.profiles().len()
     }
 
     pub fn models(&self) -> Arc<ModelSnapshot> {
@@ -217,103 +172,107 @@ impl Hub {
         rows: Vec<(CustomerId, Attributes, Vec<String>)>,
     ) -> Result<usize, HubError> {
         for (customer_id, attributes, _) in &rows {
-            self.profiles
+            self.profiles()
                 .check_row(customer_id, attributes)
                 .map_err(|source| HubError::BadRow {
                     customer: customer_id.clone(),
                     source,
                 })?;
         }
-        let records: Vec<JournalRecord> = rows
-            .into_iter()
-            .map(
-                |(customer_id, attributes, holdings)| JournalRecord::Customer {
-                    customer_id,
-                    attributes,
-                    holdings,
-                },
-            )
-            .collect();
-        self.journal.append_durable(&records).await?;
-        for record in &records {
-            if let JournalRecord::Customer {
-                customer_id,
-                attributes,
-                holdings,
-            } = record
-            {
-                self.profiles.upsert(customer_id, attributes, holdings);
-            }
-        }
-        Ok(self.profiles.len())
+        let (done, applied) = oneshot::channel();
+        self.applier.submit(|| {
+            let mut records = Vec::with_capacity(rows.len());
+            let mut end = 0;
+            let durable = self.journal.append_with(|frames| {
+                for (customer_id, attributes, holdings) in rows {
+                    let record = JournalRecord::Customer {
+                        customer_id,
+                        attributes,
+                        holdings,
+                    };
+                    records.push((frames.push(&record).0, record));
+                }
+                end = frames.next_position().0;
+            })?;
+            Ok::<_, ProfileError>(Batch {
+                records,
+                end,
+                durable,
+                done,
+            })
+        })?;
+        applied.await.map_err(|_| ProfileError::JournalClosed)??;
+        Ok(self.profiles().len())
     }
 
-    /// Admits the events not seen before (refusing late ones), journals them, then applies them.
-    /// Returns once they are durable.
+    /// Admits the events not seen before (refusing late ones), journals them, and returns once
+    /// they are durable and applied.
     pub async fn ingest(&self, events: Vec<Event>) -> Result<IngestSummary, HubError> {
         let wall_ms = Timestamp::now().as_millisecond();
         let mut summary = IngestSummary::default();
-        let mut fresh: Vec<JournalRecord> = Vec::with_capacity(events.len());
+        let (done, applied) = oneshot::channel();
+        let profiles = self.profiles();
         // Admission runs under the journal's sequencing lock, so a duplicate of an event another
-        // batch is writing is acknowledged only after that write (this append is queued after
+        // batch is writing is acknowledged only after that write (this batch is applied after
         // it), and each event's chain link names the customer's previous event's position.
-        let done = self.journal.append_with(|frames| {
-            for (index, event) in events.into_iter().enumerate() {
-                match self.profiles.admit(&event, wall_ms) {
-                    Admission::Fresh => {
-                        let position = frames.next_position();
-                        let prev = self.profiles.swap_head(&event.customer_id, position.0);
-                        let record = JournalRecord::Event { event, prev };
-                        frames.push(&record);
-                        fresh.push(record);
+        self.applier.submit(|| {
+            let mut records = Vec::with_capacity(events.len());
+            let mut end = 0;
+            let appended = self.journal.append_with(|frames| {
+                for (index, event) in events.into_iter().enumerate() {
+                    match profiles.admit(&event, wall_ms) {
+                        Admission::Fresh => {
+                            let position = frames.next_position();
+                            let prev = profiles.swap_head(&event.customer_id, position.0);
+                            let record = JournalRecord::Event { event, prev };
+                            frames.push(&record);
+                            records.push((position.0, record));
+                        }
+                        Admission::Duplicate => summary.duplicates += 1,
+                        Admission::Late { watermark_ms } => summary.refused.push(Refusal {
+                            index,
+                            field: Some("time"),
+                            reason: late_reason(&event, watermark_ms, profiles.schema()),
+                        }),
+                        Admission::Invalid(reason) => summary.refused.push(Refusal {
+                            index,
+                            field: None,
+                            reason: reason.to_owned(),
+                        }),
                     }
-                    Admission::Duplicate => summary.duplicates += 1,
-                    Admission::Late { watermark_ms } => summary.refused.push(Refusal {
-                        index,
-                        field: Some("time"),
-                        reason: late_reason(&event, watermark_ms, self.profiles.schema()),
-                    }),
-                    Admission::Invalid(reason) => summary.refused.push(Refusal {
-                        index,
-                        field: None,
-                        reason: reason.to_owned(),
-                    }),
+                }
+                end = frames.next_position().0;
+            });
+            match appended {
+                Ok(durable) => Ok(Batch {
+                    records,
+                    end,
+                    durable,
+                    done,
+                }),
+                Err(e) => {
+                    // Not journaled, so not accepted: a retry must find these events fresh.
+                    let admitted: Vec<&Event> = records
+                        .iter()
+                        .filter_map(|(_, r)| match r {
+                            JournalRecord::Event { event, .. } => Some(event),
+                            _ => None,
+                        })
+                        .collect();
+                    profiles.forget(&admitted);
+                    Err(e)
                 }
             }
-        });
-        let outcome = match done {
-            Ok(done) => self.journal.wait(done).await.map_err(HubError::from),
-            Err(e) => Err(e.into()),
-        };
-        if let Err(e) = outcome {
-            // Not durable, so not accepted: a retry must find these events fresh.
-            let events: Vec<&Event> = fresh
-                .iter()
-                .filter_map(|r| match r {
-                    JournalRecord::Event { event, .. } => Some(event),
-                    _ => None,
-                })
-                .collect();
-            self.profiles.forget(&events);
-            return Err(e);
-        }
-        let mut fires: Vec<TriggerFire> = Vec::new();
-        for record in &fresh {
-            if let JournalRecord::Event { event, .. } = record {
-                fires.extend(self.profiles.apply_admitted(event, None));
-                summary.accepted += 1;
-            }
-        }
-        summary.triggers_fired = fires.len();
-        if !fires.is_empty() {
-            self.triggers.lock().record(fires);
-        }
+        })?;
+        let applied = applied.await.map_err(|_| ProfileError::JournalClosed)??;
+        summary.accepted = applied.events;
+        summary.triggers_fired = applied.fires;
         Ok(summary)
     }
 
     /// The customer's newest events, newest first, read back along their journal chain.
     async fn recent_events(&self, id: &CustomerId, limit: usize) -> Vec<Event> {
-        let Some(mut at) = self.profiles.read(id, |p| p.head()).flatten() else {
+        let Some(mut at) = self.profiles().read(id, |p| p.head()).flatten() else {
             return Vec::new();
         };
         if at >= self.journal.durable_end().0 {
@@ -357,12 +316,13 @@ impl Hub {
     ) -> Result<DecisionOutcome, HubError> {
         let models = self.learner.snapshot();
         let decision = self
-            .profiles
+            .profiles()
             .read(customer_id, |profile| {
                 let env = profile.env(time);
                 decide(&self.strategy, &env, &request, &*models)
             })
             .ok_or_else(|| HubError::UnknownCustomer(customer_id.clone()))??;
+        let _gate = self.decision_gate.read().await;
         let seq = self.next_decision.fetch_add(1, Ordering::Relaxed) + 1;
         let record = DecisionRecord {
             decision_id: DecisionId::new(format!("d-{:x}-{seq}", time.as_millisecond())),
@@ -392,6 +352,7 @@ impl Hub {
         outcome: Outcome,
         time: Timestamp,
     ) -> Result<ResponseOutcome, HubError> {
+        let _gate = self.decision_gate.read().await;
         // Claim the (decision, action) pair under the lock so concurrent duplicates count once.
         let (record, value) = {
             let mut log = self.decisions.lock();
@@ -456,7 +417,7 @@ impl Hub {
     /// The customer view at `now`: profile, aggregates and derived fields, recent decisions.
     pub async fn customer(&self, id: &CustomerId, now: Timestamp) -> Option<CustomerSnapshot> {
         let (profile, computed, triggers) = self
-            .profiles
+            .profiles()
             .read(id, |p| (p.view(), p.computed(now), p.trigger_history()))?;
         let decisions = self
             .decisions
@@ -475,12 +436,12 @@ impl Hub {
     }
 
     pub fn knows_customer(&self, id: &CustomerId) -> bool {
-        self.profiles.contains(id)
+        self.profiles().contains(id)
     }
 
     /// The customer's recent history, newest first: events, decisions, responses, trigger fires.
     pub async fn timeline(&self, id: &CustomerId) -> Option<Vec<TimelineItem>> {
-        let fires = self.profiles.read(id, |p| p.trigger_history())?;
+        let fires = self.profiles().read(id, |p| p.trigger_history())?;
         let events = self.recent_events(id, TIMELINE_EVENTS).await;
         let mut items: Vec<TimelineItem> = events.into_iter().map(TimelineItem::Event).collect();
         items.extend(
@@ -499,7 +460,7 @@ impl Hub {
 
     /// Trigger fires: counts per trigger and the most recent fires, newest first.
     pub fn triggers(&self, limit: usize) -> TriggerReport {
-        self.triggers.lock().report(limit)
+        self.events.triggers.lock().report(limit)
     }
 
     pub fn kpis(&self) -> KpiReport {
@@ -519,27 +480,6 @@ impl Hub {
     }
 }
 
-/// Takes the data folder's exclusive lock, so a second server or a bulk load can't interleave writes.
-fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, HubError> {
-    let path = data_dir.join(LOCK_FILE);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|source| concord_profile::ProfileError::JournalIo {
-            path: path.clone(),
-            source,
-        })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(HubError::DataDirInUse(data_dir.to_owned())),
-        Err(std::fs::TryLockError::Error(source)) => {
-            Err(concord_profile::ProfileError::JournalIo { path, source }.into())
-        }
-    }
-}
-
 /// Why a late event was refused, in words a sender can act on.
 fn late_reason(event: &Event, watermark_ms: i64, schema: &CompiledSchema) -> String {
     let watermark = Timestamp::from_millisecond(watermark_ms)
@@ -551,7 +491,7 @@ fn late_reason(event: &Event, watermark_ms: i64, schema: &CompiledSchema) -> Str
     )
 }
 
-fn action_value(record: &DecisionRecord, action: &ActionId) -> f64 {
+pub(crate) fn action_value(record: &DecisionRecord, action: &ActionId) -> f64 {
     record
         .actions
         .iter()

@@ -1,16 +1,21 @@
 //! The hub: one object that owns every stage's state and the journal that makes it durable.
 //!
 //! The write path is always journal first, then memory, so anything acknowledged survives a
-//! restart; [`Hub::open`] rebuilds memory by replaying the journal in order.
+//! restart; [`Hub::open`] rebuilds memory from the newest snapshot and the journal after it.
 
+mod apply;
 mod decision_log;
 mod error;
 mod hub;
+mod open;
 mod record;
+mod snapshot;
 mod trigger_log;
 
 pub use concord_ingest::IngestSummary;
 pub use error::HubError;
 pub use hub::{CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome, TimelineItem};
+pub use open::{HubOptions, Recovery};
 pub use record::JournalRecord;
+pub use snapshot::{SnapshotInfo, SnapshotPolicy, Snapshotter};
 pub use trigger_log::TriggerReport;

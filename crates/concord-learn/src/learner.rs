@@ -22,6 +22,18 @@ impl Learner {
         self.published.load_full()
     }
 
+    /// A copy of the working state, for a snapshot.
+    pub fn export(&self) -> ModelSnapshot {
+        self.working.lock().clone()
+    }
+
+    /// Replaces every model with `state` (restoring a snapshot, before any response is learnt).
+    pub fn restore(&self, state: ModelSnapshot) {
+        let mut working = self.working.lock();
+        *working = state;
+        self.published.store(Arc::new(working.clone()));
+    }
+
     /// Applies a batch of responses and publishes one new snapshot for the whole batch.
     pub fn learn(&self, responses: &[ResponseRecord]) {
         if responses.is_empty() {

@@ -63,6 +63,20 @@ impl KpiBook {
         Self::default()
     }
 
+    /// Every tally, for a snapshot.
+    pub fn export(&self) -> Vec<((ActionId, ChannelId), Tally)> {
+        self.tallies
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    }
+
+    /// Replaces every tally with `tallies` (restoring a snapshot).
+    pub fn restore(&self, tallies: Vec<((ActionId, ChannelId), Tally)>) {
+        *self.tallies.lock() = tallies.into_iter().collect();
+    }
+
     pub fn record_decision(&self, decision: &DecisionRecord) {
         let mut tallies = self.tallies.lock();
         for action in &decision.actions {

@@ -163,6 +163,87 @@ impl AggCells {
     }
 }
 
+/// Bytes a cell takes in a snapshot: agg u16, tag u8, bucket u32, a u64, b u64, little-endian.
+pub(crate) const CELL_BYTES: usize = 23;
+
+/// How a snapshot's cells land under the current schema.
+#[derive(Debug)]
+pub(crate) struct CellRemap<'a> {
+    /// By the snapshot's aggregate index: the current index, or `None` for a dropped aggregate.
+    pub to: &'a [Option<u16>],
+    /// The current aggregates' functions, by index.
+    pub functions: &'a [AggFn],
+    /// How many strings are interned: a `last` string cell must name one of them.
+    pub symbols: usize,
+}
+
+impl AggCells {
+    /// Appends the cells, `CELL_BYTES` each.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        out.reserve(self.0.len() * CELL_BYTES);
+        for cell in &self.0 {
+            let mut bytes = [0u8; CELL_BYTES];
+            bytes[0..2].copy_from_slice(&cell.agg.to_le_bytes());
+            bytes[2] = cell.tag;
+            bytes[3..7].copy_from_slice(&cell.bucket.to_le_bytes());
+            bytes[7..15].copy_from_slice(&cell.a.to_le_bytes());
+            bytes[15..23].copy_from_slice(&cell.b.to_le_bytes());
+            out.extend_from_slice(&bytes);
+        }
+    }
+
+    /// Reads cells written by [`AggCells::encode`], moving them to their current aggregate and
+    /// dropping those of dropped aggregates; the result is sorted as [`AggCells::add`] needs.
+    pub(crate) fn decode(src: &[u8], remap: &CellRemap<'_>) -> Result<Self, String> {
+        let mut cells = Vec::with_capacity(src.len() / CELL_BYTES);
+        let mut moved = false;
+        for bytes in src.chunks_exact(CELL_BYTES) {
+            let u64_at = |i: usize| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&bytes[i..i + 8]);
+                u64::from_le_bytes(b)
+            };
+            let old = u16::from_le_bytes([bytes[0], bytes[1]]);
+            let agg = match remap.to.get(usize::from(old)) {
+                Some(Some(agg)) => *agg,
+                Some(None) => continue,
+                None => return Err(format!("a cell of aggregate {old}, which the layout lacks")),
+            };
+            moved |= agg != old;
+            let cell = Cell {
+                agg,
+                tag: bytes[2],
+                bucket: u32::from_le_bytes([bytes[3], bytes[4], bytes[5], bytes[6]]),
+                a: u64_at(7),
+                b: u64_at(15),
+            };
+            if cell.tag > TAG_BOOL {
+                return Err(format!("a cell with unknown tag {}", cell.tag));
+            }
+            if cell.tag == TAG_STR && cell.b >= remap.symbols as u64 {
+                return Err(format!(
+                    "a cell names string {} of {} interned",
+                    cell.b, remap.symbols
+                ));
+            }
+            cells.push(cell);
+        }
+        if moved {
+            // Stable: within an aggregate the cells keep their (bucket, hash) order.
+            cells.sort_by_key(|c| c.agg);
+        }
+        let key = |c: &Cell| {
+            let function = remap.functions.get(usize::from(c.agg)).copied();
+            let distinct = function.map_or(0, |f| distinct_key(f, c));
+            (c.agg, c.bucket, distinct)
+        };
+        if cells.windows(2).any(|w| key(&w[0]) >= key(&w[1])) {
+            return Err("cells out of order or repeated".into());
+        }
+        Ok(Self(cells.into_boxed_slice()))
+    }
+}
+
 fn distinct_key(function: AggFn, cell: &Cell) -> u64 {
     if function == AggFn::Distinct {
         cell.a

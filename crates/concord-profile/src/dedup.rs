@@ -68,6 +68,40 @@ impl Dedup {
         self.seen.is_empty()
     }
 
+    /// The state a snapshot keeps: watermark, pruned hour and every (fingerprint, hour).
+    pub(crate) fn parts(&self) -> (i64, i64, impl ExactSizeIterator<Item = &(u64, u32)>) {
+        (self.watermark_ms, self.pruned_hour, self.seen.iter())
+    }
+
+    /// Whether nothing was ever admitted (a snapshot restores only into such an index).
+    pub(crate) fn is_fresh(&self) -> bool {
+        self.seen.is_empty() && self.watermark_ms == i64::MIN && self.pruned_hour == i64::MIN
+    }
+
+    /// An index with the state of [`Dedup::parts`]; `Err` when a fingerprint repeats.
+    pub(crate) fn from_parts(
+        lateness_ms: i64,
+        watermark_ms: i64,
+        pruned_hour: i64,
+        seen: impl ExactSizeIterator<Item = (u64, u32)>,
+    ) -> Result<Self, String> {
+        let mut dedup = Self::new(lateness_ms);
+        dedup.watermark_ms = watermark_ms;
+        dedup.pruned_hour = pruned_hour;
+        dedup.seen.reserve(seen.len(), |(f, _)| *f);
+        for (fp, hour) in seen {
+            match dedup.seen.entry(fp, |(f, _)| *f == fp, |(f, _)| *f) {
+                hashbrown::hash_table::Entry::Occupied(_) => {
+                    return Err(format!("fingerprint {fp:016x} appears twice"));
+                }
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert((fp, hour));
+                }
+            }
+        }
+        Ok(dedup)
+    }
+
     /// Decides on `event` and, when fresh, remembers it. `wall_ms` caps the watermark.
     pub fn admit(&mut self, event: &Event, wall_ms: i64) -> Admission {
         let time_ms = event.time.as_millisecond();

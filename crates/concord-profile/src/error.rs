@@ -40,3 +40,28 @@ pub enum ProfileError {
     #[error("the journal writer has stopped")]
     JournalClosed,
 }
+
+/// Why a snapshot blob could not be restored. `context` names what was being read
+/// (`shard 12: column `arpu``); `offset` is the byte within the blob.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("{context}: {reason} at byte {offset}")]
+    Corrupt {
+        context: String,
+        offset: usize,
+        reason: String,
+    },
+    #[error(
+        "{context}: snapshot format version {found} is not one this build reads (it reads version {supported})"
+    )]
+    UnknownVersion {
+        context: String,
+        found: u8,
+        supported: u8,
+    },
+    /// Snapshots restore only into a store that has not been written to.
+    #[error("{context}: the store already holds data there; restore into a fresh store")]
+    NotEmpty { context: String },
+    #[error("shard {index} does not exist (the store has {count})")]
+    NoSuchShard { index: usize, count: usize },
+}

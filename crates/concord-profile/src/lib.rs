@@ -11,14 +11,15 @@ mod view;
 
 pub use aggregate::last_tiebreak;
 pub use dedup::{Admission, Dedup, MAX_FUTURE_MS, fingerprint};
-pub use error::ProfileError;
+pub use error::{ProfileError, SnapshotError};
 pub use journal::{
     Durable, FRAME_HEADER, FrameWriter, Journal, JournalCodec, JournalOptions, JournalReplay,
     Position,
 };
 pub use schema::{CompiledSchema, TriggerFire};
 pub use store::{
-    ApplyOutcome, ProfileEnv, ProfileRef, ProfileStore, RowError, StoreStats, TypeMismatch,
+    ApplyOutcome, BatchOutcome, Change, ProfileEnv, ProfileRef, ProfileStore, RestoredShard,
+    RowError, StoreStats, TypeMismatch,
 };
 pub use symbols::Symbols;
 pub use view::Profile;

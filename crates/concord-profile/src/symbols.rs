@@ -2,6 +2,7 @@
 //! and referenced by a `u32`, so a column of strings costs four bytes a row.
 
 use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use parking_lot::RwLock;
 
 /// The id no interned string has: a null in a string column.
@@ -81,6 +82,46 @@ impl Symbols {
         ids.into_iter()
             .filter_map(|id| inner.names.get(id as usize).map(|s| s.to_string()))
             .collect()
+    }
+
+    /// Runs `f` over every string in id order, under one read lock (a snapshot).
+    pub(crate) fn with_names<R>(&self, f: impl FnOnce(&[Box<str>]) -> R) -> R {
+        f(&self.inner.read().names)
+    }
+
+    /// A table whose ids are the positions in `names`; `Err` names a string that repeats.
+    pub(crate) fn from_names(names: Vec<Box<str>>) -> Result<Self, String> {
+        if u32::try_from(names.len()).is_err() {
+            return Err(format!(
+                "{} strings are more than a table holds",
+                names.len()
+            ));
+        }
+        let mut index = HashTable::with_capacity(names.len());
+        for (id, name) in names.iter().enumerate() {
+            let hash = hash_str(name);
+            let same = |&other: &u32| names.get(other as usize) == Some(name);
+            let rehash = |&other: &u32| names.get(other as usize).map_or(0, |n| hash_str(n));
+            match index.entry(hash, same, rehash) {
+                Entry::Occupied(_) => return Err(format!("`{name}` appears twice")),
+                Entry::Vacant(slot) => {
+                    slot.insert(id as u32);
+                }
+            }
+        }
+        Ok(Self {
+            inner: RwLock::new(Inner { index, names }),
+        })
+    }
+
+    /// Takes `other`'s strings if this table is still empty; false (and unchanged) otherwise.
+    pub(crate) fn fill_if_empty(&self, other: Self) -> bool {
+        let mut inner = self.inner.write();
+        if !inner.names.is_empty() {
+            return false;
+        }
+        *inner = other.inner.into_inner();
+        true
     }
 
     pub fn len(&self) -> usize {

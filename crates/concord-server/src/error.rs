@@ -90,7 +90,7 @@ impl From<HubError> for ApiError {
                 message.clone(),
             )
             .field(source.attribute.clone()),
-            HubError::DataDirInUse(_) | HubError::Journal(_) => {
+            HubError::DataDirInUse(_) | HubError::Journal(_) | HubError::Snapshot { .. } => {
                 // The cause is logged once here; the client learns only that storage failed.
                 tracing::error!(error = %message, "storage failed");
                 ApiError::new(

@@ -75,9 +75,26 @@ pub struct ServeArgs {
     /// Without it, keys come from $CONCORD_API_KEYS (ROLE=KEY entries separated by commas).
     #[arg(long)]
     pub api_keys: Option<PathBuf>,
+    /// Seconds between background snapshots (taken only if the journal grew since the last).
+    #[arg(long, default_value_t = 600)]
+    pub snapshot_every_secs: u64,
+    /// Take a snapshot as soon as this many MiB were journaled since the last one: bounds the
+    /// journal replayed on restart.
+    #[arg(long, default_value_t = 512)]
+    pub snapshot_after_mib: u64,
     #[cfg(feature = "kafka")]
     #[command(flatten)]
     pub kafka: KafkaArgs,
+}
+
+impl ServeArgs {
+    pub fn snapshot_policy(&self) -> concord_hub::SnapshotPolicy {
+        concord_hub::SnapshotPolicy {
+            every: std::time::Duration::from_secs(self.snapshot_every_secs),
+            max_bytes: self.snapshot_after_mib << 20,
+            ..concord_hub::SnapshotPolicy::default()
+        }
+    }
 }
 
 /// Consume events from a Kafka topic too (all three of brokers, topic and group, or none).

@@ -122,7 +122,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 tracing::error!(error = %e, "the demo's simulated operator stopped");
             }
         });
-        serve::serve(listener, state).await
+        serve::serve(listener, state, concord_hub::SnapshotPolicy::default()).await
     })
 }
 

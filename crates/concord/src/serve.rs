@@ -2,7 +2,7 @@
 
 use crate::cli::ServeArgs;
 use anyhow::Context;
-use concord_hub::Hub;
+use concord_hub::{Hub, SnapshotPolicy, Snapshotter};
 use concord_model::SystemClock;
 use concord_server::{ApiKeys, AppState, app};
 use concord_strategy::Strategy;
@@ -14,6 +14,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let strategy = load_strategy(&args.strategy)?;
     let keys = crate::keys::load(args.api_keys.as_deref())?;
     let runtime = runtime()?;
+    let policy = args.snapshot_policy();
     #[cfg(feature = "kafka")]
     let kafka = crate::kafka::source(&args.kafka)?;
     runtime.block_on(async move {
@@ -23,7 +24,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         #[cfg(feature = "kafka")]
         let consumer = crate::kafka::Consumer::start(kafka, &state);
         tracing::info!(%addr, "concord is serving");
-        let served = serve(listener, state).await;
+        let served = serve(listener, state, policy).await;
         #[cfg(feature = "kafka")]
         consumer.stop().await;
         served
@@ -60,12 +61,28 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
         .with_context(|| format!("listening on {addr}"))
 }
 
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
-    axum::serve(listener, app(state))
+/// Serves until Ctrl-C, taking snapshots in the background and one last one on the way out (so
+/// the next start replays nothing).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    policy: SnapshotPolicy,
+) -> anyhow::Result<()> {
+    let hub = state.hub.clone();
+    let snapshotter = Snapshotter::start(&hub, policy).context("starting the snapshot thread")?;
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
         })
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+    tokio::task::spawn_blocking(move || {
+        snapshotter.stop();
+        hub.snapshot()
+    })
+    .await
+    .context("the shutdown snapshot stopped")?
+    .context("taking the shutdown snapshot")?;
+    served
 }

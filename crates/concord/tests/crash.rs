@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_concord");
 const ADMIN: &str = "crash-admin-key-0000000001";
 const CUSTOMERS: usize = 20;
+/// Concurrent clients streaming events.
+const STREAMS: usize = 3;
 
 /// Rounds of (serve, stream, SIGKILL, restart, verify); override with CONCORD_CRASH_ROUNDS.
 fn rounds() -> usize {
@@ -70,6 +72,8 @@ fn serve(strategy: &Path, data: &Path) -> (Server, String) {
     let port = common::free_port();
     let child = Command::new(BIN)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        // A snapshot every second something changed: kills land before, during and after them.
+        .args(["--snapshot-every-secs", "1", "--snapshot-after-mib", "0"])
         .arg("--strategy")
         .arg(strategy)
         .arg("--data")
@@ -103,13 +107,13 @@ fn client() -> reqwest::blocking::Client {
         .expect("client")
 }
 
-fn batch(round: usize, first: usize, n: usize) -> (String, Vec<(usize, String)>) {
+fn batch(round: usize, stream: usize, first: usize, n: usize) -> (String, Vec<(usize, String)>) {
     let time = jiff::Timestamp::now().to_string();
     let mut lines = Vec::with_capacity(n);
     let mut ids = Vec::with_capacity(n);
     for i in first..first + n {
         let customer = i % CUSTOMERS;
-        let id = format!("r{round}-e{i}");
+        let id = format!("r{round}-s{stream}-e{i}");
         lines.push(json!({"event_id": id, "customer_id": format!("crash-{customer}"), "time": time, "type": "sms"}).to_string());
         ids.push((customer, id));
     }
@@ -134,6 +138,28 @@ fn stored_counts(url: &str) -> Vec<f64> {
         .collect()
 }
 
+/// Waits until a snapshot newer than `since` is in the data folder.
+fn wait_for_snapshot(data: &Path, since: std::time::SystemTime) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let written = std::fs::read_dir(data.join("snapshots"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                e.path().extension().is_some_and(|x| x == "snap")
+                    && e.metadata()
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t >= since)
+            });
+        if written {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no snapshot was written in 30 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn sigkill_never_loses_an_acknowledged_event() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -150,49 +176,60 @@ fn sigkill_never_loses_an_acknowledged_event() {
         Duration::from_millis(30 + rng_state % 400)
     };
     for round in 0..rounds() {
+        let round_started = std::time::SystemTime::now();
         let (mut child, url) = serve(&strategy, &data);
         let stop = Arc::new(AtomicBool::new(false));
         let round_acked = Arc::new(Mutex::new(Vec::<usize>::new()));
         let round_sent = Arc::new(Mutex::new(Vec::<usize>::new()));
-        let streamer = {
-            let (stop, round_acked, round_sent, url) = (
-                stop.clone(),
-                round_acked.clone(),
-                round_sent.clone(),
-                url.clone(),
-            );
-            std::thread::spawn(move || {
-                let client = client();
-                let mut first = 0;
-                while !stop.load(Ordering::SeqCst) {
-                    let (body, ids) = batch(round, first, 50);
-                    first += 50;
-                    round_sent
-                        .lock()
-                        .expect("lock")
-                        .extend(ids.iter().map(|(c, _)| *c));
-                    let answer = client
-                        .post(format!("{url}/v1/events"))
-                        .bearer_auth(ADMIN)
-                        .body(body)
-                        .send();
-                    match answer {
-                        Ok(r) if r.status().is_success() => {
-                            round_acked
-                                .lock()
-                                .expect("lock")
-                                .extend(ids.iter().map(|(c, _)| *c));
+        // Several clients at once, so batches are in flight together when a snapshot cuts.
+        let streamers: Vec<_> = (0..STREAMS)
+            .map(|stream| {
+                let (stop, round_acked, round_sent, url) = (
+                    stop.clone(),
+                    round_acked.clone(),
+                    round_sent.clone(),
+                    url.clone(),
+                );
+                std::thread::spawn(move || {
+                    let client = client();
+                    let mut first = 0;
+                    while !stop.load(Ordering::SeqCst) {
+                        let (body, ids) = batch(round, stream, first, 50);
+                        first += 50;
+                        round_sent
+                            .lock()
+                            .expect("lock")
+                            .extend(ids.iter().map(|(c, _)| *c));
+                        let answer = client
+                            .post(format!("{url}/v1/events"))
+                            .bearer_auth(ADMIN)
+                            .body(body)
+                            .send();
+                        match answer {
+                            Ok(r) if r.status().is_success() => {
+                                round_acked
+                                    .lock()
+                                    .expect("lock")
+                                    .extend(ids.iter().map(|(c, _)| *c));
+                            }
+                            // The server died mid-request: this batch is unacknowledged.
+                            _ => break,
                         }
-                        // The server died mid-request: this batch is unacknowledged.
-                        _ => break,
                     }
-                }
+                })
             })
-        };
+            .collect();
+        if round % 2 == 1 {
+            // Every other round runs until a snapshot was written under load, so the restart
+            // restores it and replays the journal after it.
+            wait_for_snapshot(&data, round_started);
+        }
         std::thread::sleep(next_delay());
         child.kill(); // std's kill is SIGKILL on Unix: no graceful shutdown
         stop.store(true, Ordering::SeqCst);
-        streamer.join().expect("streamer");
+        for streamer in streamers {
+            streamer.join().expect("streamer");
+        }
         for c in round_acked.lock().expect("lock").iter() {
             acked[*c] += 1;
         }

@@ -149,6 +149,20 @@ impl<T: JournalCodec> Journal<T> {
         Position(self.segments.durable_end())
     }
 
+    /// Blocks (a plain thread, not async code) until everything before `position` is on disk, or
+    /// the journal has failed.
+    pub fn wait_durable_blocking(&self, position: Position) -> Result<(), ProfileError> {
+        loop {
+            if let Some(reason) = self.failed.get() {
+                return Err(ProfileError::JournalFailed(reason.clone()));
+            }
+            if self.segments.durable_end() >= position.0 {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// Reads the durable record at `position`, checking its CRC. A position in a removed segment,
     /// not yet durable, or not on a frame boundary is an error.
     pub fn read_at(&self, position: Position) -> Result<T, ProfileError> {

@@ -6,9 +6,11 @@ mod ids;
 mod paged;
 mod row;
 mod shard;
+mod snapshot;
 
 pub use column::TypeMismatch;
 pub use row::{ProfileEnv, ProfileRef};
+pub use snapshot::RestoredShard;
 
 use crate::aggregate::Contribution;
 use crate::dedup::{Admission, Dedup};
@@ -21,8 +23,22 @@ use ids::MAX_ID_BYTES;
 use parking_lot::{Mutex, RwLock};
 use row::EventEnv;
 use shard::Shard;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 const SHARD_BITS: u32 = 6;
+/// Batches at least this big are applied on several threads.
+const PARALLEL_BATCH: usize = 2048;
+
+fn shard_index(hash: u64) -> usize {
+    (hash >> (64 - SHARD_BITS)) as usize
+}
+
+/// What one worker of [`ProfileStore::apply_batch`] did: fires tagged with their change's index.
+#[derive(Default)]
+struct GroupOutcome {
+    fires: Vec<(u32, TriggerFire)>,
+    row_problems: usize,
+}
 
 /// What applying an event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +85,36 @@ impl RowError {
     }
 }
 
+/// One journaled change to apply in a batch.
+#[derive(Debug, Clone, Copy)]
+pub enum Change<'a> {
+    Event(&'a Event),
+    /// A base-load row.
+    Row {
+        id: &'a CustomerId,
+        attributes: &'a Attributes,
+        holdings: &'a [String],
+    },
+}
+
+impl Change<'_> {
+    pub fn customer_id(&self) -> &CustomerId {
+        match self {
+            Change::Event(event) => &event.customer_id,
+            Change::Row { id, .. } => id,
+        }
+    }
+}
+
+/// What applying a batch did.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    /// Trigger fires, in the batch's order.
+    pub fires: Vec<TriggerFire>,
+    /// Base-row values skipped because they no longer fit the schema (replay after a change).
+    pub row_problems: usize,
+}
+
 /// Sizes, for metrics and benchmarks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StoreStats {
@@ -109,7 +155,7 @@ impl ProfileStore {
 
     fn locate(&self, id: &str) -> (u64, &RwLock<Shard>) {
         let hash = hash_str(id);
-        (hash, &self.shards[(hash >> (64 - SHARD_BITS)) as usize])
+        (hash, &self.shards[shard_index(hash)])
     }
 
     /// Checks a base row against the schema: every attribute declared, every value its type.
@@ -137,7 +183,17 @@ impl ProfileStore {
         holdings: &[String],
     ) -> Vec<RowError> {
         let (hash, shard) = self.locate(&id.0);
-        let mut shard = shard.write();
+        self.upsert_in(&mut shard.write(), hash, id, attributes, holdings)
+    }
+
+    fn upsert_in(
+        &self,
+        shard: &mut Shard,
+        hash: u64,
+        id: &CustomerId,
+        attributes: &Attributes,
+        holdings: &[String],
+    ) -> Vec<RowError> {
         let mut problems = Vec::new();
         let Some(row) = shard.row_or_insert(hash, &id.0) else {
             problems.push(RowError::id_too_long());
@@ -219,11 +275,104 @@ impl ProfileStore {
     /// the triggers it can affect. `head` is the event's journal position, if journaled.
     pub fn apply_admitted(&self, event: &Event, head: Option<u64>) -> Vec<TriggerFire> {
         let (hash, shard) = self.locate(&event.customer_id.0);
-        let mut shard = shard.write();
+        self.apply_in(&mut shard.write(), hash, event, head)
+    }
+
+    /// Applies a batch of journaled changes (admitted events and base rows) in journal order
+    /// per customer, taking each shard's lock once, and marks every shard it touched as applied
+    /// up to `end` (the position after the batch). Returns the trigger fires in batch order.
+    pub fn apply_batch(&self, changes: &[(u64, Change<'_>)], end: u64) -> BatchOutcome {
+        let mut order: Vec<(u32, u64)> = changes
+            .iter()
+            .enumerate()
+            .map(|(i, (_, change))| (i as u32, hash_str(&change.customer_id().0)))
+            .collect();
+        // Stable: a customer's changes keep their journal order within the shard.
+        order.sort_by_key(|&(_, hash)| shard_index(hash));
+        let groups: Vec<&[(u32, u64)]> = order
+            .chunk_by(|a, b| shard_index(a.1) == shard_index(b.1))
+            .collect();
+        // Shards are independent: big batches spread over the cores, one shard per worker at a
+        // time. Small ones stay on this thread (starting threads would cost more).
+        let workers = if changes.len() >= PARALLEL_BATCH {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(groups.len()))
+        } else {
+            1
+        };
+        let mut parts: Vec<GroupOutcome> = if workers <= 1 {
+            vec![self.apply_groups(&groups, changes, end, &AtomicUsize::new(0))]
+        } else {
+            let next = AtomicUsize::new(0);
+            std::thread::scope(|scope| {
+                let running: Vec<_> = (0..workers)
+                    .map(|_| scope.spawn(|| self.apply_groups(&groups, changes, end, &next)))
+                    .collect();
+                running
+                    .into_iter()
+                    .map(|r| r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            })
+        };
+        let mut fires: Vec<(u32, TriggerFire)> = Vec::new();
+        let mut outcome = BatchOutcome::default();
+        for part in &mut parts {
+            fires.append(&mut part.fires);
+            outcome.row_problems += part.row_problems;
+        }
+        fires.sort_by_key(|(i, _)| *i);
+        outcome.fires = fires.into_iter().map(|(_, f)| f).collect();
+        outcome
+    }
+
+    /// Applies shard groups taken one by one from `next` until none are left.
+    fn apply_groups(
+        &self,
+        groups: &[&[(u32, u64)]],
+        changes: &[(u64, Change<'_>)],
+        end: u64,
+        next: &AtomicUsize,
+    ) -> GroupOutcome {
+        let mut outcome = GroupOutcome::default();
+        while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let Some(&(_, first)) = group.first() else {
+                continue;
+            };
+            let mut shard = self.shards[shard_index(first)].write();
+            for &(i, hash) in *group {
+                let (position, change) = &changes[i as usize];
+                match change {
+                    Change::Event(event) => {
+                        let fired = self.apply_in(&mut shard, hash, event, Some(*position));
+                        outcome.fires.extend(fired.into_iter().map(|f| (i, f)));
+                    }
+                    Change::Row {
+                        id,
+                        attributes,
+                        holdings,
+                    } => {
+                        outcome.row_problems += self
+                            .upsert_in(&mut shard, hash, id, attributes, holdings)
+                            .len();
+                    }
+                }
+            }
+            shard.applied = shard.applied.max(end);
+        }
+        outcome
+    }
+
+    fn apply_in(
+        &self,
+        shard: &mut Shard,
+        hash: u64,
+        event: &Event,
+        head: Option<u64>,
+    ) -> Vec<TriggerFire> {
         let Some(row) = shard.row_or_insert(hash, &event.customer_id.0) else {
             return Vec::new();
         };
-        self.fold_into_aggregates(&mut shard, row, event);
+        let shard = &mut *shard;
+        self.fold_into_aggregates(shard, row, event);
         let time_ms = event.time.as_millisecond();
         if let Some(last) = shard.last_event_ms.get_mut(row) {
             *last = (*last).max(time_ms);
@@ -256,7 +405,7 @@ impl ProfileStore {
             }
             _ => {}
         }
-        self.fire_triggers(&mut shard, row, event)
+        self.fire_triggers(shard, row, event)
     }
 
     fn fold_into_aggregates(&self, shard: &mut Shard, row: u32, event: &Event) {

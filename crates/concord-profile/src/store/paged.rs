@@ -61,6 +61,28 @@ impl<T: Clone> Paged<T> {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.pages.iter().flat_map(|p| p.iter()).take(self.len)
     }
+
+    /// The rows in order, a page at a time (for bulk copies).
+    pub(crate) fn slices(&self) -> impl Iterator<Item = &[T]> {
+        let len = self.len;
+        self.pages
+            .iter()
+            .enumerate()
+            .map(move |(i, page)| &page[..PAGE.min(len - i * PAGE)])
+    }
+
+    /// Appends rows holding `values`, allocating the pages they need up front.
+    pub(crate) fn extend(&mut self, values: impl ExactSizeIterator<Item = T>) {
+        let need = (self.len + values.len()).div_ceil(PAGE);
+        self.pages.reserve(need.saturating_sub(self.pages.len()));
+        for value in values {
+            self.push_fill();
+            let row = self.len - 1;
+            if let Some(page) = self.pages.get_mut(row / PAGE) {
+                page[row % PAGE] = value;
+            }
+        }
+    }
 }
 
 impl<T: Clone + Copy> Paged<T> {
@@ -90,5 +112,19 @@ mod tests {
             "past the end reads the fill"
         );
         assert_eq!(column.iter().count(), PAGE * 2 + 3);
+    }
+
+    #[test]
+    fn extend_and_slices_agree_with_row_by_row() {
+        for rows in [0, 1, PAGE - 1, PAGE, PAGE + 1, PAGE * 3 + 7] {
+            let mut column = Paged::new(0u32);
+            column.push_fill();
+            column.extend(1..rows as u32);
+            let by_row: Vec<u32> = column.iter().copied().collect();
+            let by_slice: Vec<u32> = column.slices().flatten().copied().collect();
+            let want: Vec<u32> = (0..rows.max(1) as u32).collect();
+            assert_eq!(by_row, want);
+            assert_eq!(by_slice, want);
+        }
     }
 }

@@ -27,6 +27,9 @@ pub(crate) struct Shard {
     pub(crate) head: Paged<u64>,
     /// When each trigger last fired, for the few customers a trigger fired for.
     pub(crate) fires: HashMap<u32, Vec<(u16, i64)>>,
+    /// Every journal record for this shard before this position is applied, none after it (the
+    /// shard's cut, for a snapshot taken while events keep arriving).
+    pub(crate) applied: u64,
 }
 
 impl Shard {
@@ -44,6 +47,7 @@ impl Shard {
             last_event_ms: Paged::new(NO_TIME),
             head: Paged::new(NO_HEAD),
             fires: HashMap::new(),
+            applied: 0,
         }
     }
 

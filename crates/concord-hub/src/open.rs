@@ -1,0 +1,222 @@
+//! Opening a data folder: restore the newest readable snapshot, then replay the journal from
+//! where it was cut, so memory matches everything that was acknowledged.
+
+use crate::apply::{Applier, EventSide};
+use crate::decision_log::DecisionLog;
+use crate::error::HubError;
+use crate::hub::{Hub, action_value};
+use crate::record::JournalRecord;
+use crate::snapshot::{Cuts, SnapshotDir};
+use crate::trigger_log::TriggerLog;
+use concord_learn::Learner;
+use concord_measure::KpiBook;
+use concord_model::Timestamp;
+use concord_profile::{CompiledSchema, Journal, JournalOptions, Position, ProfileStore};
+use concord_strategy::Strategy;
+use parking_lot::Mutex;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Instant;
+
+/// The journal's segment folder inside the data folder.
+const JOURNAL_DIR: &str = "journal";
+/// Where the JSON-lines journal lived before the binary segments; refused, not read.
+const LEGACY_JOURNAL_FILE: &str = "journal.log";
+const LOCK_FILE: &str = "LOCK";
+
+/// How the last open went: what was restored and how long it took.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recovery {
+    /// The snapshot restored, if any.
+    pub snapshot: Option<std::path::PathBuf>,
+    /// Journal records replayed after the snapshot (all of them without one).
+    pub replayed_records: u64,
+    pub truncated_bytes: u64,
+    pub snapshot_seconds: f64,
+    pub replay_seconds: f64,
+}
+
+/// Storage settings of a data folder.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HubOptions {
+    pub journal: JournalOptions,
+}
+
+impl Hub {
+    /// Opens the hub on `data_dir`: restores the newest snapshot and replays the journal after it.
+    pub fn open(data_dir: &Path, strategy: Arc<Strategy>) -> Result<Hub, HubError> {
+        Self::open_with(data_dir, strategy, HubOptions::default())
+    }
+
+    /// [`Hub::open`] with storage settings other than the defaults.
+    pub fn open_with(
+        data_dir: &Path,
+        strategy: Arc<Strategy>,
+        options: HubOptions,
+    ) -> Result<Hub, HubError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| {
+            concord_profile::ProfileError::JournalIo {
+                path: data_dir.to_owned(),
+                source,
+            }
+        })?;
+        let lock = lock_data_dir(data_dir)?;
+        let legacy = data_dir.join(LEGACY_JOURNAL_FILE);
+        if legacy.exists() {
+            return Err(
+                concord_profile::ProfileError::JournalFormatChanged { path: legacy }.into(),
+            );
+        }
+        let schema = CompiledSchema::new(
+            Arc::new(strategy.profile_schema().clone()),
+            Arc::from(strategy.triggers().to_vec()),
+        );
+        let snapshots = SnapshotDir::open(data_dir)?;
+        let started = Instant::now();
+        let (profiles, restored) = snapshots.restore_latest(|| ProfileStore::new(schema.clone()));
+        let snapshot_seconds = started.elapsed().as_secs_f64();
+        let learner = Learner::new();
+        let kpis = KpiBook::new();
+        let (cuts, mut triggers, mut decisions, mut decision_count, snapshot) = match restored {
+            Some(restored) => {
+                kpis.restore(restored.decisions.kpis);
+                learner.restore(restored.decisions.models);
+                (
+                    restored.cuts,
+                    restored.triggers,
+                    restored.decisions.log,
+                    restored.decisions.decision_count,
+                    Some(restored.path),
+                )
+            }
+            None => (
+                Cuts::none(profiles.shard_count()),
+                TriggerLog::default(),
+                DecisionLog::default(),
+                0,
+                None,
+            ),
+        };
+        let mut pending_responses = Vec::new();
+        let mut skipped_values = 0usize;
+        let wall_ms = Timestamp::now().as_millisecond();
+        let started = Instant::now();
+        // A record changes a part of the state only at or after that part's cut: what came
+        // before is in the snapshot already.
+        let (journal, replayed) = Journal::<JournalRecord>::open(
+            &data_dir.join(JOURNAL_DIR),
+            options.journal,
+            Position(cuts.replay_from),
+            |position, record| match record {
+                JournalRecord::Customer {
+                    customer_id,
+                    attributes,
+                    holdings,
+                } => {
+                    if cuts.shard(profiles.shard_of(&customer_id)) <= position.0 {
+                        skipped_values +=
+                            profiles.upsert(&customer_id, &attributes, &holdings).len();
+                    }
+                }
+                JournalRecord::Event { event, .. } => {
+                    profiles.replayed(&event, wall_ms);
+                    if cuts.shard(profiles.shard_of(&event.customer_id)) <= position.0 {
+                        // Replaying in journal order fires exactly what firing on arrival did.
+                        let fires = profiles.apply_admitted(&event, Some(position.0));
+                        if cuts.triggers <= position.0 {
+                            triggers.record(fires);
+                        }
+                    }
+                }
+                JournalRecord::Decision(record) => {
+                    if cuts.decisions <= position.0 {
+                        decision_count += 1;
+                        kpis.record_decision(&record);
+                        decisions.insert(record);
+                    }
+                }
+                JournalRecord::Response(response) => {
+                    if cuts.decisions <= position.0 {
+                        if let Some(entry) = decisions.get_mut(&response.decision_id) {
+                            entry.responded.insert(response.action_id.clone());
+                            entry.responses.push(response.clone());
+                            let value = action_value(&entry.record, &response.action_id);
+                            kpis.record_response(&response, value);
+                        }
+                        pending_responses.push(response);
+                    }
+                }
+            },
+        )?;
+        learner.learn(&pending_responses);
+        if skipped_values > 0 {
+            tracing::warn!(
+                values = skipped_values,
+                "base-load values that no longer fit profile.yaml were skipped on replay"
+            );
+        }
+        let recovery = Recovery {
+            snapshot,
+            replayed_records: replayed.records,
+            truncated_bytes: replayed.truncated_bytes,
+            snapshot_seconds,
+            replay_seconds: started.elapsed().as_secs_f64(),
+        };
+        tracing::info!(
+            snapshot = ?recovery.snapshot,
+            snapshot_seconds = recovery.snapshot_seconds,
+            records = replayed.records,
+            replay_seconds = recovery.replay_seconds,
+            customers = profiles.len(),
+            decisions = decision_count,
+            "data folder opened"
+        );
+        let events = Arc::new(EventSide {
+            profiles,
+            triggers: Mutex::new(triggers),
+            applied_end: AtomicU64::new(replayed.end.0),
+        });
+        let applier = Applier::start(events.clone()).map_err(|source| {
+            concord_profile::ProfileError::JournalIo {
+                path: data_dir.to_owned(),
+                source,
+            }
+        })?;
+        Ok(Hub::assemble(crate::hub::Parts {
+            strategy,
+            events,
+            applier,
+            journal,
+            learner,
+            kpis,
+            decisions,
+            decision_count,
+            replayed,
+            recovery,
+            snapshots,
+            lock,
+        }))
+    }
+}
+
+/// Takes the data folder's exclusive lock, so a second server or a bulk load can't interleave writes.
+fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, HubError> {
+    let path = data_dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| concord_profile::ProfileError::JournalIo {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(HubError::DataDirInUse(data_dir.to_owned())),
+        Err(std::fs::TryLockError::Error(source)) => {
+            Err(concord_profile::ProfileError::JournalIo { path, source }.into())
+        }
+    }
+}

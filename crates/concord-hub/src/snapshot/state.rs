@@ -1,0 +1,171 @@
+//! The hub's own sections of a snapshot: the cuts (meta), the trigger log, and the decision side
+//! (decision log, KPIs, models), in `concord_model::codec`'s binary form.
+
+use crate::decision_log::DecisionLog;
+use crate::trigger_log::TriggerLog;
+use concord_learn::{Learner, ModelCounts, ModelKey, ModelSnapshot};
+use concord_measure::{KpiBook, Tally};
+use concord_model::codec::{BinaryCodec, DecodeError, Reader};
+use concord_model::{ActionId, ChannelId, Timestamp};
+
+/// The layout version of every section this file writes.
+const VERSION: u8 = 1;
+
+/// Where each part of the snapshot was cut: replay applies a record to a part only at or after
+/// the part's cut.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Meta {
+    /// The journal's end when the dedup index was dumped: it holds every event admitted before.
+    pub(crate) journal_end: u64,
+    /// Where replay starts: the smallest cut.
+    pub(crate) replay_from: u64,
+    pub(crate) shard_cuts: Vec<u64>,
+    pub(crate) triggers_cut: u64,
+    pub(crate) decisions_cut: u64,
+    pub(crate) taken_at: Timestamp,
+    pub(crate) customers: u64,
+    pub(crate) strategy_hash: String,
+}
+
+impl Meta {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = vec![VERSION];
+        self.journal_end.encode(&mut out);
+        self.replay_from.encode(&mut out);
+        self.shard_cuts.encode(&mut out);
+        self.triggers_cut.encode(&mut out);
+        self.decisions_cut.encode(&mut out);
+        self.taken_at.encode(&mut out);
+        self.customers.encode(&mut out);
+        self.strategy_hash.encode(&mut out);
+        out
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut input = versioned(bytes)?;
+        let meta = Self {
+            journal_end: input.read()?,
+            replay_from: input.read()?,
+            shard_cuts: input.read()?,
+            triggers_cut: input.read()?,
+            decisions_cut: input.read()?,
+            taken_at: input.read()?,
+            customers: input.read()?,
+            strategy_hash: input.read()?,
+        };
+        input.finish()?;
+        Ok(meta)
+    }
+}
+
+pub(crate) fn encode_triggers(log: &TriggerLog) -> Vec<u8> {
+    let mut out = vec![VERSION];
+    log.encode(&mut out);
+    out
+}
+
+pub(crate) fn decode_triggers(bytes: &[u8]) -> Result<TriggerLog, DecodeError> {
+    let mut input = versioned(bytes)?;
+    let log = TriggerLog::decode(&mut input)?;
+    input.finish()?;
+    Ok(log)
+}
+
+/// The decision side, restored together.
+pub(crate) struct DecisionSide {
+    pub(crate) decision_count: u64,
+    pub(crate) log: DecisionLog,
+    pub(crate) kpis: Vec<((ActionId, ChannelId), Tally)>,
+    pub(crate) models: ModelSnapshot,
+}
+
+pub(crate) fn encode_decisions(
+    decision_count: u64,
+    log: &DecisionLog,
+    kpis: &KpiBook,
+    learner: &Learner,
+) -> Vec<u8> {
+    let mut out = vec![VERSION];
+    decision_count.encode(&mut out);
+    log.encode(&mut out);
+    let tallies = kpis.export();
+    (tallies.len() as u64).encode(&mut out);
+    for ((action, channel), tally) in &tallies {
+        action.encode(&mut out);
+        channel.encode(&mut out);
+        for count in [
+            tally.impressions,
+            tally.accepts,
+            tally.declines,
+            tally.clicks,
+            tally.ignores,
+        ] {
+            count.encode(&mut out);
+        }
+        tally.accepted_value.encode(&mut out);
+    }
+    let models = learner.export();
+    models.version.encode(&mut out);
+    (models.models.len() as u64).encode(&mut out);
+    for (key, counts) in &models.models {
+        key.action.encode(&mut out);
+        key.channel.encode(&mut out);
+        counts.positives.encode(&mut out);
+        counts.negatives.encode(&mut out);
+    }
+    out
+}
+
+pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError> {
+    let mut input = versioned(bytes)?;
+    let decision_count = input.read()?;
+    let log = DecisionLog::decode(&mut input)?;
+    let n = input.count()?;
+    let mut kpis = Vec::with_capacity(n);
+    for _ in 0..n {
+        let key = (input.read()?, input.read()?);
+        let tally = Tally {
+            impressions: input.read()?,
+            accepts: input.read()?,
+            declines: input.read()?,
+            clicks: input.read()?,
+            ignores: input.read()?,
+            accepted_value: input.read()?,
+        };
+        kpis.push((key, tally));
+    }
+    let mut models = ModelSnapshot {
+        version: input.read()?,
+        ..ModelSnapshot::default()
+    };
+    let n = input.count()?;
+    for _ in 0..n {
+        let key = ModelKey {
+            action: input.read()?,
+            channel: input.read()?,
+        };
+        let counts = ModelCounts {
+            positives: input.read()?,
+            negatives: input.read()?,
+        };
+        models.models.insert(key, counts);
+    }
+    input.finish()?;
+    Ok(DecisionSide {
+        decision_count,
+        log,
+        kpis,
+        models,
+    })
+}
+
+fn versioned(bytes: &[u8]) -> Result<Reader<'_>, DecodeError> {
+    let mut input = Reader::new(bytes);
+    let version = input.byte()?;
+    if version != VERSION {
+        return Err(input.error(format!(
+            "layout version {version}, this build reads version {VERSION}"
+        )));
+    }
+    Ok(input)
+}
