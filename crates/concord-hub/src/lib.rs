@@ -10,6 +10,7 @@ mod hub;
 mod open;
 mod record;
 mod snapshot;
+mod stats;
 mod trigger_log;
 
 pub use concord_ingest::IngestSummary;
@@ -18,4 +19,5 @@ pub use hub::{CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome, TimelineI
 pub use open::{HubOptions, Recovery};
 pub use record::JournalRecord;
 pub use snapshot::{SnapshotInfo, SnapshotPolicy, Snapshotter};
+pub use stats::HubStats;
 pub use trigger_log::TriggerReport;

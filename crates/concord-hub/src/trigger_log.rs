@@ -34,6 +34,10 @@ impl TriggerLog {
         }
     }
 
+    pub(crate) fn counts(&self) -> &BTreeMap<String, u64> {
+        &self.counts
+    }
+
     pub(crate) fn report(&self, limit: usize) -> TriggerReport {
         TriggerReport {
             counts: self.counts.clone(),

@@ -22,6 +22,32 @@ pub struct OutcomeLabel {
     pub outcome: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TriggerLabel {
+    pub trigger: String,
+}
+
+/// A gauge holding seconds or other fractions.
+type FloatGauge = Gauge<f64, std::sync::atomic::AtomicU64>;
+
+/// Gauges copied from [`concord_hub::HubStats`] at each scrape.
+#[derive(Debug, Default)]
+pub struct StorageGauges {
+    pub symbols: Gauge,
+    pub aggregate_cells: Gauge,
+    pub dedup_entries: Gauge,
+    pub journal_end: Gauge,
+    pub apply_lag: Gauge,
+    pub unsnapshotted: Gauge,
+    pub snapshots: Gauge,
+    pub snapshot_seconds: FloatGauge,
+    pub snapshot_bytes: Gauge,
+    pub recovery_snapshot_seconds: FloatGauge,
+    pub recovery_replay_seconds: FloatGauge,
+    pub recovery_replayed: Gauge,
+    pub trigger_fires: Family<TriggerLabel, Gauge>,
+}
+
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
@@ -30,6 +56,7 @@ pub struct Metrics {
     pub responses: Family<OutcomeLabel, Counter>,
     pub decision_latency: Histogram,
     pub customers: Gauge,
+    pub storage: StorageGauges,
 }
 
 impl Default for Metrics {
@@ -72,6 +99,8 @@ impl Metrics {
             "Customers with a profile",
             customers.clone(),
         );
+        let storage = StorageGauges::default();
+        storage.register(&mut registry);
         Self {
             registry,
             events,
@@ -79,6 +108,38 @@ impl Metrics {
             responses,
             decision_latency,
             customers,
+            storage,
+        }
+    }
+
+    /// Copies the hub's storage figures into the gauges.
+    pub fn observe(&self, stats: &concord_hub::HubStats) {
+        let g = &self.storage;
+        let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.customers.set(int(stats.store.customers as u64));
+        g.symbols.set(int(stats.store.symbols as u64));
+        g.aggregate_cells
+            .set(int(stats.store.aggregate_cells as u64));
+        g.dedup_entries.set(int(stats.store.dedup_entries as u64));
+        g.journal_end.set(int(stats.journal_end));
+        g.apply_lag.set(int(stats.apply_lag_bytes));
+        g.unsnapshotted.set(int(stats.journal_bytes_since_snapshot));
+        g.snapshots.set(int(stats.snapshots_taken));
+        if let Some(last) = &stats.last_snapshot {
+            g.snapshot_seconds.set(last.seconds);
+            g.snapshot_bytes.set(int(last.bytes));
+        }
+        g.recovery_snapshot_seconds
+            .set(stats.recovery.snapshot_seconds);
+        g.recovery_replay_seconds.set(stats.recovery.replay_seconds);
+        g.recovery_replayed
+            .set(int(stats.recovery.replayed_records));
+        for (trigger, fires) in &stats.trigger_fires {
+            g.trigger_fires
+                .get_or_create(&TriggerLabel {
+                    trigger: trigger.clone(),
+                })
+                .set(int(*fires));
         }
     }
 
@@ -86,5 +147,85 @@ impl Metrics {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)
+    }
+}
+
+impl StorageGauges {
+    fn register(&self, registry: &mut Registry) {
+        let gauges: [(&str, &str, Gauge); 8] = [
+            (
+                "concord_profile_symbols",
+                "Distinct strings interned by the profile store",
+                self.symbols.clone(),
+            ),
+            (
+                "concord_profile_aggregate_cells",
+                "Aggregate cells held (one per bucket, group and distinct value)",
+                self.aggregate_cells.clone(),
+            ),
+            (
+                "concord_profile_dedup_entries",
+                "Event fingerprints held for exactly-once admission",
+                self.dedup_entries.clone(),
+            ),
+            (
+                "concord_journal_end_bytes",
+                "Bytes journaled in the data folder's life (the next record's position)",
+                self.journal_end.clone(),
+            ),
+            (
+                "concord_journal_apply_lag_bytes",
+                "Journaled bytes not yet applied to memory",
+                self.apply_lag.clone(),
+            ),
+            (
+                "concord_journal_unsnapshotted_bytes",
+                "Journal bytes since the newest snapshot (what a restart replays)",
+                self.unsnapshotted.clone(),
+            ),
+            (
+                "concord_snapshot_taken",
+                "Snapshots written by this process",
+                self.snapshots.clone(),
+            ),
+            (
+                "concord_snapshot_last_bytes",
+                "Size of the newest snapshot written by this process",
+                self.snapshot_bytes.clone(),
+            ),
+        ];
+        for (name, help, gauge) in gauges {
+            registry.register(name, help, gauge);
+        }
+        let seconds: [(&str, &str, FloatGauge); 3] = [
+            (
+                "concord_snapshot_last_seconds",
+                "Time the newest snapshot took",
+                self.snapshot_seconds.clone(),
+            ),
+            (
+                "concord_recovery_snapshot_seconds",
+                "Time the last start took to restore its snapshot",
+                self.recovery_snapshot_seconds.clone(),
+            ),
+            (
+                "concord_recovery_replay_seconds",
+                "Time the last start took to replay the journal after its snapshot",
+                self.recovery_replay_seconds.clone(),
+            ),
+        ];
+        for (name, help, gauge) in seconds {
+            registry.register(name, help, gauge);
+        }
+        registry.register(
+            "concord_recovery_replayed_records",
+            "Journal records the last start replayed",
+            self.recovery_replayed.clone(),
+        );
+        registry.register(
+            "concord_trigger_fires",
+            "Trigger fires since the data folder was created, by trigger",
+            self.trigger_fires.clone(),
+        );
     }
 }

@@ -443,10 +443,21 @@ async fn operations_routes_answer_without_a_key() {
     let (status, metrics) = call(&h, "GET", "/metrics", None, "").await;
     assert_eq!(status, StatusCode::OK);
     let text = metrics.as_str().unwrap_or_default();
-    assert!(
-        text.contains("concord_ingest_events_total{result=\"accepted\"} 1"),
-        "{text}"
-    );
+    // Storage figures beyond HTTP: one sms event is one dedup fingerprint, journaled and applied.
+    for expected in [
+        "concord_ingest_events_total{result=\"accepted\"} 1",
+        "concord_profile_dedup_entries 1",
+        "concord_journal_apply_lag_bytes 0",
+        "concord_snapshot_taken 0",
+        "concord_recovery_replayed_records 0",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from\n{text}");
+    }
+    let journal_end = text
+        .lines()
+        .find_map(|l| l.strip_prefix("concord_journal_end_bytes "))
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(journal_end.is_some_and(|b| b > 0), "{text}");
     let (status, json) = call(&h, "GET", "/v2/nothing", None, "").await;
     assert_eq!(
         (status, json["error"]["code"].as_str()),

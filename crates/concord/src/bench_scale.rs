@@ -111,7 +111,8 @@ fn steps(
 
     // b. Bulk load through the real binary.
     let data = dir.join("data");
-    let (seconds, own_rate) = bulk_load(&exe, strategy_dir, &data, &generated)?;
+    let loaded = bulk_load(&exe, strategy_dir, &data, &generated)?;
+    let (seconds, own_rate) = (loaded.seconds, loaded.own_rate);
     row(
         "bulk load (`concord load`, Parquet, durable)",
         &format!(
@@ -125,6 +126,17 @@ fn steps(
             subscribers / seconds
         ),
     );
+    if let Some((mib, seconds)) = loaded.snapshot {
+        row(
+            "snapshot at the end of the load (within the load's time)",
+            &format!("{:.0} MB", mib * f64::from(1u32 << 20) / 1e6),
+            Some(seconds),
+            &format!(
+                "{:.0} bytes/subscriber",
+                mib * f64::from(1u32 << 20) / subscribers
+            ),
+        );
+    }
     row(
         "data folder after load",
         &format!("{} customers", generated.rows),
@@ -137,8 +149,14 @@ fn steps(
 
     // c. Events over HTTP, then the server's memory.
     let key = admin_key();
-    let (mut server, ready) =
-        Server::start(&exe, strategy_dir, &data, &key, &dir.join("serve-1.log"))?;
+    let (mut server, ready) = Server::start(
+        &exe,
+        strategy_dir,
+        &data,
+        &key,
+        &dir.join("serve-1.log"),
+        args.snapshot_after_mib,
+    )?;
     expect_customers(ready.customers, generated.rows)?;
     row(
         "serve start after load",
@@ -174,6 +192,21 @@ fn steps(
         &format!("{:.0} bytes/subscriber (RSS)", rss as f64 / subscribers),
     );
 
+    row(
+        "snapshots while serving",
+        &format!(
+            "{:.0} taken (one per {} MiB of journal)",
+            server.metric("concord_snapshot_taken")?,
+            args.snapshot_after_mib
+        ),
+        Some(server.metric("concord_snapshot_last_seconds")?),
+        &format!(
+            "last {:.0} MB; {:.0} MB journaled since",
+            server.metric("concord_snapshot_last_bytes")? / 1e6,
+            server.metric("concord_journal_unsnapshotted_bytes")? / 1e6
+        ),
+    );
+
     // d. kill -9, then recovery on the same folder.
     server.kill()?;
     row(
@@ -185,13 +218,25 @@ fn steps(
             dir_len(&data) as f64 / subscribers
         ),
     );
-    let (server, ready) = Server::start(&exe, strategy_dir, &data, &key, &dir.join("serve-2.log"))?;
+    let (server, ready) = Server::start(
+        &exe,
+        strategy_dir,
+        &data,
+        &key,
+        &dir.join("serve-2.log"),
+        args.snapshot_after_mib,
+    )?;
     expect_customers(ready.customers, generated.rows)?;
     row(
         "recovery after kill -9 (spawn to `/readyz` 200)",
         &format!("{} customers", ready.customers),
         Some(ready.seconds),
-        &format!("{:.2} s", ready.seconds),
+        &format!(
+            "snapshot restore {:.2} s + replay of {:.0} records {:.2} s",
+            server.metric("concord_recovery_snapshot_seconds")?,
+            server.metric("concord_recovery_replayed_records")?,
+            server.metric("concord_recovery_replay_seconds")?
+        ),
     );
     let rss = server.rss_bytes()?;
     row(
@@ -203,14 +248,23 @@ fn steps(
     server.kill()
 }
 
-/// Runs `concord load`; returns its wall seconds and the rows/s it reported itself. Any
-/// rejected row fails the bench.
+/// What `concord load` did.
+struct Loaded {
+    /// Wall seconds of the whole process.
+    seconds: f64,
+    /// The rows/s it reported itself.
+    own_rate: f64,
+    /// The snapshot it wrote: MiB, seconds.
+    snapshot: Option<(f64, f64)>,
+}
+
+/// Runs `concord load`. Any rejected row fails the bench.
 fn bulk_load(
     exe: &Path,
     strategy_dir: &Path,
     data: &Path,
     generated: &Generated,
-) -> anyhow::Result<(f64, f64)> {
+) -> anyhow::Result<Loaded> {
     let t = Instant::now();
     let output = Command::new(exe)
         .arg("load")
@@ -239,7 +293,22 @@ fn bulk_load(
         "concord load read {read}, loaded {loaded} and rejected {rejected} of {} rows:\n{stdout}",
         generated.rows
     );
-    Ok((seconds, rate))
+    Ok(Loaded {
+        seconds,
+        own_rate: rate,
+        snapshot: parse_snapshot_line(&stdout),
+    })
+}
+
+/// `snapshot <path> (M MiB, S s)` -> (M, S).
+fn parse_snapshot_line(stdout: &str) -> Option<(f64, f64)> {
+    let line = stdout.lines().find(|l| l.starts_with("snapshot "))?;
+    let inside = line.rsplit_once('(')?.1.strip_suffix(')')?;
+    let (mib, seconds) = inside.split_once(", ")?;
+    Some((
+        mib.strip_suffix(" MiB")?.parse().ok()?,
+        seconds.strip_suffix(" s")?.parse().ok()?,
+    ))
 }
 
 /// `<file>: R rows read, L loaded, J rejected in S s (X rows/s)` -> (R, L, J, X).
@@ -332,5 +401,19 @@ mod tests {
             Some((3, 2, 1, 300.0)),
         );
         check("4000 customers in /tmp/b/data\n", None);
+    }
+
+    #[test]
+    fn snapshot_lines_parse() {
+        for (stdout, expected) in [
+            (
+                "4000 customers in /d\nsnapshot /d/snapshots/snapshot-00000000000000000042.snap (1.5 MiB, 0.2 s)\n",
+                Some((1.5, 0.2)),
+            ),
+            ("4000 customers in /d\n", None),
+            ("snapshot /d/x.snap (garbled)\n", None),
+        ] {
+            assert_eq!(parse_snapshot_line(stdout), expected, "{stdout}");
+        }
     }
 }

@@ -200,6 +200,10 @@ pub struct BenchScaleArgs {
     /// Strategy folder (default: examples/telco).
     #[arg(long)]
     pub strategy: Option<PathBuf>,
+    /// Passed to `concord serve`: a snapshot once this many MiB were journaled since the last
+    /// (bounds what recovery after kill -9 replays).
+    #[arg(long, default_value_t = 512)]
+    pub snapshot_after_mib: u64,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
 }

@@ -68,6 +68,10 @@ pub(crate) struct SnapshotDir {
     dir: PathBuf,
     /// Serialises snapshots; holds the journal end of the newest one.
     last: parking_lot::Mutex<Option<u64>>,
+    /// The journal end of the newest snapshot (0 without one), readable while one is taken.
+    last_end: std::sync::atomic::AtomicU64,
+    /// Snapshots written by this process, and the latest one's figures.
+    taken: parking_lot::Mutex<(u64, Option<SnapshotInfo>)>,
 }
 
 impl SnapshotDir {
@@ -90,7 +94,14 @@ impl SnapshotDir {
         Ok(Self {
             dir,
             last: parking_lot::Mutex::new(last),
+            last_end: std::sync::atomic::AtomicU64::new(last.unwrap_or(0)),
+            taken: parking_lot::Mutex::new((0, None)),
         })
+    }
+
+    /// Snapshots written by this process, and the latest one.
+    pub(crate) fn taken(&self) -> (u64, Option<SnapshotInfo>) {
+        self.taken.lock().clone()
     }
 
     /// Restores the newest snapshot that reads back whole into a fresh store from `fresh`; a

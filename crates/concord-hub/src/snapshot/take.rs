@@ -113,6 +113,9 @@ impl Hub {
         out.put(Section::Meta, &meta.encode()).map_err(io)?;
         let size = out.finish(&path).map_err(io)?;
         *last = Some(journal_end);
+        self.snapshots
+            .last_end
+            .store(journal_end, Ordering::Release);
         let segments_removed = self.prune()?;
         let info = SnapshotInfo {
             path,
@@ -123,6 +126,11 @@ impl Hub {
             seconds: started.elapsed().as_secs_f64(),
             segments_removed,
         };
+        {
+            let mut taken = self.snapshots.taken.lock();
+            taken.0 += 1;
+            taken.1 = Some(info.clone());
+        }
         tracing::info!(
             path = %info.path.display(),
             bytes = info.bytes,
@@ -136,7 +144,7 @@ impl Hub {
 
     /// Bytes journaled since the newest snapshot (since the start without one).
     pub fn journal_bytes_since_snapshot(&self) -> u64 {
-        let last = self.snapshots.last.lock().unwrap_or(0);
+        let last = self.snapshots.last_end.load(Ordering::Acquire);
         self.journal.end().0.saturating_sub(last)
     }
 

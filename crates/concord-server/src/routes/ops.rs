@@ -44,10 +44,18 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<StatusBo
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    state
-        .metrics
-        .customers
-        .set(state.hub.customer_count() as i64);
+    // The storage walk reads every shard: off the async workers.
+    let hub = state.hub.clone();
+    let stats = tokio::task::spawn_blocking(move || hub.stats())
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "metrics_unavailable",
+                "could not read storage figures",
+            )
+        })?;
+    state.metrics.observe(&stats);
     let text = state.metrics.encode().map_err(|_| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -35,6 +35,7 @@ impl Server {
         data: &Path,
         admin_key: &str,
         log: &Path,
+        snapshot_after_mib: u64,
     ) -> anyhow::Result<(Server, Ready)> {
         let port = free_port()?;
         let log_file = File::create(log).with_context(|| format!("creating {}", log.display()))?;
@@ -45,6 +46,7 @@ impl Server {
             .arg(strategy)
             .arg("--data")
             .arg(data)
+            .args(["--snapshot-after-mib", &snapshot_after_mib.to_string()])
             .env(crate::keys::KEYS_ENV, format!("admin={admin_key}"))
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -99,6 +101,23 @@ impl Server {
     }
 
     /// Resident memory of the server process (`VmRSS`), in bytes.
+    /// One sample of `/metrics` (the first series named `name`), e.g. recovery seconds.
+    pub fn metric(&self, name: &str) -> anyhow::Result<f64> {
+        let text = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?
+            .get(format!("{}/metrics", self.url))
+            .send()?
+            .error_for_status()?
+            .text()?;
+        text.lines()
+            .find_map(|line| {
+                let (series, value) = line.split_once(' ')?;
+                (series == name).then(|| value.trim().parse::<f64>().ok())?
+            })
+            .with_context(|| format!("/metrics has no {name}"))
+    }
+
     pub fn rss_bytes(&self) -> anyhow::Result<u64> {
         proc_status_kb(self.child.id(), "VmRSS:").map(|kb| kb * 1024)
     }

@@ -1,0 +1,44 @@
+//! The hub's storage figures for `/metrics`: store sizes, journal positions, snapshots, recovery,
+//! trigger fires.
+
+use crate::hub::Hub;
+use crate::open::Recovery;
+use crate::snapshot::SnapshotInfo;
+use concord_profile::StoreStats;
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubStats {
+    pub store: StoreStats,
+    /// The position the next journal append gets (bytes journaled in the folder's life).
+    pub journal_end: u64,
+    /// Journaled but not yet applied to memory (the apply thread's lag), in bytes.
+    pub apply_lag_bytes: u64,
+    pub journal_bytes_since_snapshot: u64,
+    /// Snapshots written by this process, and the latest.
+    pub snapshots_taken: u64,
+    pub last_snapshot: Option<SnapshotInfo>,
+    pub recovery: Recovery,
+    /// Fires per trigger since the folder was created.
+    pub trigger_fires: BTreeMap<String, u64>,
+}
+
+impl Hub {
+    /// Storage figures; walks every shard (milliseconds for millions of customers).
+    pub fn stats(&self) -> HubStats {
+        let journal_end = self.journal.end().0;
+        let applied = self.events.applied_end.load(Ordering::Acquire);
+        let (snapshots_taken, last_snapshot) = self.snapshots.taken();
+        HubStats {
+            store: self.events.profiles.stats(),
+            journal_end,
+            apply_lag_bytes: journal_end.saturating_sub(applied),
+            journal_bytes_since_snapshot: self.journal_bytes_since_snapshot(),
+            snapshots_taken,
+            last_snapshot,
+            recovery: self.recovery().clone(),
+            trigger_fires: self.events.triggers.lock().counts().clone(),
+        }
+    }
+}
