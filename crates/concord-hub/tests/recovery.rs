@@ -1,5 +1,7 @@
 //! The hub's promises across restarts: replay rebuilds exactly what was acknowledged.
 
+mod common;
+
 use concord_decide::DecisionRequest;
 use concord_hub::{Hub, HubError};
 use concord_model::{
@@ -39,37 +41,8 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// Everything a client can observe of the hub, as comparable JSON.
 async fn observe(hub: &Hub, customers: &[&str]) -> serde_json::Value {
-    let mut profiles = Vec::new();
-    for c in customers {
-        profiles.push(hub.customer(&CustomerId::new(*c), at(500)).await.map(|s| {
-            serde_json::json!({
-                "profile": serde_json::to_value(&s.profile).expect("profile serialises"),
-                "recent_events": serde_json::to_value(&s.recent_events).expect("events serialise"),
-                "computed": serde_json::to_value(&s.computed).expect("computed serialises"),
-                "decisions": serde_json::to_value(&s.decisions).expect("decisions serialise"),
-            })
-        }));
-    }
-    let mut models: Vec<_> = hub
-        .models()
-        .models
-        .iter()
-        .map(|(k, c)| {
-            (
-                k.action.0.clone(),
-                k.channel.0.clone(),
-                c.positives,
-                c.negatives,
-            )
-        })
-        .collect();
-    models.sort();
-    serde_json::json!({
-        "profiles": profiles,
-        "kpis": serde_json::to_value(hub.kpis()).expect("kpis serialise"),
-        "models": models,
-        "decisions_kept": hub.decisions_kept(),
-    })
+    let ids: Vec<CustomerId> = customers.iter().map(|c| CustomerId::new(*c)).collect();
+    common::observe(hub, &ids, at(500)).await
 }
 
 #[test]

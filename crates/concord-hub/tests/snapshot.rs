@@ -2,6 +2,8 @@
 //! was acknowledged, with the journal after them; a bad or missing newest snapshot falls back
 //! to the one before.
 
+mod common;
+
 use concord_decide::DecisionRequest;
 use concord_hub::{Hub, HubOptions};
 use concord_model::{Attributes, ChannelId, CustomerId, Event, Outcome, Timestamp};
@@ -60,47 +62,12 @@ fn simulated(subscribers: usize) -> (Vec<Row>, Vec<Event>) {
     (rows, operator.events_until(until))
 }
 
-/// Everything a client can observe, as comparable JSON.
+/// Everything a client can observe, as comparable JSON, an hour after the simulated days.
 async fn observe(hub: &Hub, customers: &[CustomerId]) -> serde_json::Value {
     let now = start()
         .checked_add(jiff::SignedDuration::from_hours(49))
         .expect("valid time");
-    let mut profiles = Vec::new();
-    for c in customers {
-        profiles.push(hub.customer(c, now).await.map(|s| {
-            serde_json::json!({
-                "profile": serde_json::to_value(&s.profile).expect("serialises"),
-                "recent_events": serde_json::to_value(&s.recent_events).expect("serialises"),
-                "triggers": serde_json::to_value(&s.triggers).expect("serialises"),
-                "computed": serde_json::to_value(&s.computed).expect("serialises"),
-                "decisions": serde_json::to_value(&s.decisions).expect("serialises"),
-            })
-        }));
-    }
-    let mut models: Vec<_> = hub
-        .models()
-        .models
-        .iter()
-        .map(|(k, c)| {
-            (
-                k.action.0.clone(),
-                k.channel.0.clone(),
-                c.positives,
-                c.negatives,
-            )
-        })
-        .collect();
-    models.sort();
-    let triggers = hub.triggers(100_000);
-    serde_json::json!({
-        "customers": hub.customer_count(),
-        "profiles": profiles,
-        "trigger_counts": serde_json::to_value(&triggers.counts).expect("serialises"),
-        "trigger_recent": serde_json::to_value(&triggers.recent).expect("serialises"),
-        "kpis": serde_json::to_value(hub.kpis()).expect("serialises"),
-        "models": models,
-        "decisions_kept": hub.decisions_kept(),
-    })
+    common::observe(hub, customers, now).await
 }
 
 /// Ingests `events` from several tasks at once while decisions and responses run, taking
