@@ -40,7 +40,6 @@ pub(crate) struct Batch {
 #[derive(Debug, Default)]
 pub(crate) struct Applied {
     pub(crate) events: usize,
-    pub(crate) rows: usize,
     pub(crate) fires: usize,
     /// The batch's records, handed back so the caller's thread pays for freeing them.
     pub(crate) spent: Vec<(u64, JournalRecord)>,
@@ -163,14 +162,11 @@ fn apply(
                     customer_id,
                     attributes,
                     holdings,
-                } => {
-                    applied.rows += 1;
-                    Change::Row {
-                        id: customer_id,
-                        attributes,
-                        holdings,
-                    }
-                }
+                } => Change::Row {
+                    id: customer_id,
+                    attributes,
+                    holdings,
+                },
                 JournalRecord::Decision(_) | JournalRecord::Response(_) => return None,
             };
             Some((*position, change))

@@ -66,8 +66,8 @@ pub(crate) struct Restored {
 #[derive(Debug)]
 pub(crate) struct SnapshotDir {
     dir: PathBuf,
-    /// Serialises snapshots; holds the journal end of the newest one.
-    last: parking_lot::Mutex<Option<u64>>,
+    /// Held while a snapshot is taken: one at a time.
+    taking: parking_lot::Mutex<()>,
     /// The journal end of the newest snapshot (0 without one), readable while one is taken.
     last_end: std::sync::atomic::AtomicU64,
     /// Snapshots written by this process, and the latest one's figures.
@@ -93,7 +93,7 @@ impl SnapshotDir {
         let last = list(&dir).map_err(io)?.last().map(|(end, _)| *end);
         Ok(Self {
             dir,
-            last: parking_lot::Mutex::new(last),
+            taking: parking_lot::Mutex::new(()),
             last_end: std::sync::atomic::AtomicU64::new(last.unwrap_or(0)),
             taken: parking_lot::Mutex::new((0, None)),
         })

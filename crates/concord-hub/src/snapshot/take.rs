@@ -36,11 +36,12 @@ impl Hub {
     /// each profile shard pauses for the moment it is copied, decisions for the moment the
     /// decision side is.
     pub fn snapshot(&self) -> Result<Option<SnapshotInfo>, HubError> {
-        let mut last = self.snapshots.last.lock();
+        let _taking = self.snapshots.taking.lock();
         let started = Instant::now();
         let profiles = &self.events.profiles;
         let journal_end = self.journal.end().0;
-        if *last == Some(journal_end) {
+        // An empty journal has nothing to snapshot either (end 0 is also "no snapshot yet").
+        if self.snapshots.last_end.load(Ordering::Acquire) == journal_end {
             return Ok(None);
         }
         let dir = &self.snapshots.dir;
@@ -112,7 +113,6 @@ impl Hub {
         };
         out.put(Section::Meta, &meta.encode()).map_err(io)?;
         let size = out.finish(&path).map_err(io)?;
-        *last = Some(journal_end);
         self.snapshots
             .last_end
             .store(journal_end, Ordering::Release);
