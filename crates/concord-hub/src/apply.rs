@@ -9,7 +9,7 @@
 use crate::record::JournalRecord;
 use crate::trigger_log::TriggerLog;
 use concord_model::Event;
-use concord_profile::{Change, Durable, ProfileError, ProfileStore};
+use concord_profile::{Change, Durable, ProfileError, ProfileStore, RowSlot};
 use parking_lot::Mutex;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,10 +26,19 @@ pub(crate) struct EventSide {
     pub(crate) applied_end: AtomicU64,
 }
 
+/// A journaled record waiting to be applied.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    pub(crate) position: u64,
+    pub(crate) record: JournalRecord,
+    /// The customer's row, when admission found it.
+    pub(crate) at: Option<RowSlot>,
+}
+
 /// A journaled batch of profile changes (events and base rows), waiting to be applied.
 pub(crate) struct Batch {
-    /// Each record with its journal position, in journal order.
-    pub(crate) records: Vec<(u64, JournalRecord)>,
+    /// In journal order.
+    pub(crate) records: Vec<Staged>,
     /// The position after the batch's last record.
     pub(crate) end: u64,
     pub(crate) durable: Durable,
@@ -42,7 +51,7 @@ pub(crate) struct Applied {
     pub(crate) events: usize,
     pub(crate) fires: usize,
     /// The batch's records, handed back so the caller's thread pays for freeing them.
-    pub(crate) spent: Vec<(u64, JournalRecord)>,
+    pub(crate) spent: Vec<Staged>,
 }
 
 /// Work run on the apply thread between two batches, given the exact applied position.
@@ -128,7 +137,7 @@ fn run(side: &EventSide, rx: &mpsc::Receiver<Job>) {
 
 fn apply(
     side: &EventSide,
-    records: Vec<(u64, JournalRecord)>,
+    records: Vec<Staged>,
     end: u64,
     durable: Durable,
 ) -> Result<Applied, ProfileError> {
@@ -141,7 +150,7 @@ fn apply(
         // Not durable, so not accepted: a retry must find these events fresh.
         let events: Vec<&Event> = records
             .iter()
-            .filter_map(|(_, r)| match r {
+            .filter_map(|staged| match &staged.record {
                 JournalRecord::Event { event, .. } => Some(event),
                 _ => None,
             })
@@ -152,11 +161,14 @@ fn apply(
     let mut applied = Applied::default();
     let changes: Vec<(u64, Change<'_>)> = records
         .iter()
-        .filter_map(|(position, record)| {
-            let change = match record {
+        .filter_map(|staged| {
+            let change = match &staged.record {
                 JournalRecord::Event { event, .. } => {
                     applied.events += 1;
-                    Change::Event(event)
+                    Change::Event {
+                        event,
+                        at: staged.at,
+                    }
                 }
                 JournalRecord::Customer {
                     customer_id,
@@ -169,7 +181,7 @@ fn apply(
                 },
                 JournalRecord::Decision(_) | JournalRecord::Response(_) => return None,
             };
-            Some((*position, change))
+            Some((staged.position, change))
         })
         .collect();
     let outcome = side.profiles.apply_batch(&changes, end);

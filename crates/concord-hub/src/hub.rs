@@ -1,6 +1,6 @@
 //! The hub's operations: ingest, load, decide, respond, and the read models behind the API.
 
-use crate::apply::{Applier, Batch, EventSide};
+use crate::apply::{Applier, Batch, EventSide, Staged};
 use crate::decision_log::DecisionLog;
 use crate::error::HubError;
 use crate::open::Recovery;
@@ -16,7 +16,7 @@ use concord_model::{
     ResponseRecord, Timestamp, TraceEntry,
 };
 use concord_profile::{
-    Admission, CompiledSchema, Journal, JournalReplay, Position, Profile, ProfileError,
+    Admission, CompiledSchema, Journal, JournalReplay, Position, Prepared, Profile, ProfileError,
     ProfileStore,
 };
 use concord_strategy::Strategy;
@@ -190,7 +190,12 @@ impl Hub {
                         attributes,
                         holdings,
                     };
-                    records.push((frames.push(&record).0, record));
+                    let position = frames.push(&record).0;
+                    records.push(Staged {
+                        position,
+                        record,
+                        at: None,
+                    });
                 }
                 end = frames.next_position().0;
             })?;
@@ -212,6 +217,9 @@ impl Hub {
         let mut summary = IngestSummary::default();
         let (done, applied) = oneshot::channel();
         let profiles = self.profiles();
+        // Hashing happens here, concurrently with other batches; only what must follow journal
+        // order runs under the locks below.
+        let prepared: Vec<Prepared> = profiles.prepare(&events);
         // Admission runs under the journal's sequencing lock, so a duplicate of an event another
         // batch is writing is acknowledged only after that write (this batch is applied after
         // it), and each event's chain link names the customer's previous event's position.
@@ -219,20 +227,16 @@ impl Hub {
             let mut records = Vec::with_capacity(events.len());
             let mut end = 0;
             let appended = self.journal.append_with(|frames| {
-                for (index, event) in events.into_iter().enumerate() {
-                    match profiles.admit(&event, wall_ms) {
-                        Admission::Fresh => {
-                            let position = frames.next_position();
-                            let prev = profiles.swap_head(&event.customer_id, position.0);
-                            let record = JournalRecord::Event { event, prev };
-                            frames.push(&record);
-                            records.push((position.0, record));
-                        }
+                let mut admitter = profiles.admitter();
+                let mut fresh = Vec::with_capacity(events.len());
+                for (index, (event, prepared)) in events.iter().zip(&prepared).enumerate() {
+                    match admitter.admit(event, prepared, wall_ms) {
+                        Admission::Fresh => fresh.push(index),
                         Admission::Duplicate => summary.duplicates += 1,
                         Admission::Late { watermark_ms } => summary.refused.push(Refusal {
                             index,
                             field: Some("time"),
-                            reason: late_reason(&event, watermark_ms, profiles.schema()),
+                            reason: late_reason(event, watermark_ms, profiles.schema()),
                         }),
                         Admission::Invalid(reason) => summary.refused.push(Refusal {
                             index,
@@ -241,6 +245,25 @@ impl Hub {
                         }),
                     }
                 }
+                let chain = admitter.chain(&events, &prepared, &fresh);
+                let mut positions = Vec::with_capacity(fresh.len());
+                let mut next = fresh.iter().copied().peekable();
+                for (index, event) in events.into_iter().enumerate() {
+                    if next.next_if_eq(&index).is_none() {
+                        continue;
+                    }
+                    let position = frames.next_position().0;
+                    let (at, prev) = chain.link(positions.len(), &positions);
+                    let record = JournalRecord::Event { event, prev };
+                    frames.push(&record);
+                    positions.push(position);
+                    records.push(Staged {
+                        position,
+                        record,
+                        at,
+                    });
+                }
+                admitter.set_heads(&chain, &positions);
                 end = frames.next_position().0;
             });
             match appended {
@@ -254,7 +277,7 @@ impl Hub {
                     // Not journaled, so not accepted: a retry must find these events fresh.
                     let admitted: Vec<&Event> = records
                         .iter()
-                        .filter_map(|(_, r)| match r {
+                        .filter_map(|staged| match &staged.record {
                             JournalRecord::Event { event, .. } => Some(event),
                             _ => None,
                         })

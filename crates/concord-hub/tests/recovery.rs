@@ -223,3 +223,73 @@ fn a_data_folder_has_one_writer_at_a_time() {
     drop(first);
     Hub::open(dir.path(), strategy()).expect("opens once the first hub is gone");
 }
+
+/// Each customer's recent events follow their journal chain, newest first, whether the earlier
+/// event came in the same batch or an earlier one, and across a reopen.
+#[test]
+fn recent_events_chain_within_and_across_batches() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rt = runtime();
+    let sms = || EventKind::Sms { count: Some(1) };
+    let batches = [
+        vec![("a1", "a", 1), ("b1", "b", 2)],
+        // a2..a4 chain inside the batch and onto a1; the repeat of a1 changes nothing.
+        vec![
+            ("a2", "a", 3),
+            ("b2", "b", 4),
+            ("a3", "a", 5),
+            ("a1", "a", 1),
+            ("c1", "c", 6),
+            ("a4", "a", 7),
+        ],
+        vec![("c2", "c", 8)],
+    ];
+    let expected = [
+        ("a", vec!["a4", "a3", "a2", "a1"]),
+        ("b", vec!["b2", "b1"]),
+        ("c", vec!["c2", "c1"]),
+    ];
+    let want: Vec<(String, Vec<String>)> = expected
+        .iter()
+        .map(|(c, ids)| {
+            (
+                (*c).to_owned(),
+                ids.iter().map(|s| (*s).to_owned()).collect(),
+            )
+        })
+        .collect();
+    let customers: Vec<&str> = expected.iter().map(|(c, _)| *c).collect();
+    rt.block_on(async {
+        let hub = Hub::open(dir.path(), strategy()).expect("opens");
+        for batch in &batches {
+            let events = batch
+                .iter()
+                .map(|&(id, customer, second)| event(id, customer, second, sms()))
+                .collect();
+            hub.ingest(events).await.expect("ingests");
+        }
+        assert_eq!(recent(&hub, &customers).await, want);
+    });
+    rt.block_on(async {
+        let hub = Hub::open(dir.path(), strategy()).expect("reopens");
+        assert_eq!(recent(&hub, &customers).await, want, "after reopen");
+    });
+}
+
+/// Each customer's recent event ids, newest first.
+async fn recent(hub: &Hub, customers: &[&str]) -> Vec<(String, Vec<String>)> {
+    let mut seen = Vec::new();
+    for customer in customers {
+        let snapshot = hub
+            .customer(&CustomerId::new(*customer), at(500))
+            .await
+            .expect("customer exists");
+        let ids = snapshot
+            .recent_events
+            .iter()
+            .map(|e| e.event_id.0.clone())
+            .collect();
+        seen.push(((*customer).to_owned(), ids));
+    }
+    seen
+}

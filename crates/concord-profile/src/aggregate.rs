@@ -36,7 +36,11 @@ pub fn last_tiebreak(event_id: &EventId) -> u16 {
 
 /// The hash a `distinct` aggregate counts a value by.
 fn distinct_hash(value: &Value) -> u64 {
-    twox_hash::XxHash3_64::oneshot(value.to_string().as_bytes())
+    match value {
+        // A string's text is how it displays: hash it without copying.
+        Value::Str(s) => twox_hash::XxHash3_64::oneshot(s.as_bytes()),
+        other => twox_hash::XxHash3_64::oneshot(other.to_string().as_bytes()),
+    }
 }
 
 /// An event's contribution to one aggregate, before it is placed.
@@ -53,6 +57,11 @@ pub(crate) struct AggCells(Box<[Cell]>);
 impl AggCells {
     pub(crate) fn len(&self) -> usize {
         self.0.len()
+    }
+
+    /// A word of the first cell (0 when none): reading it pulls the cells into the cache.
+    pub(crate) fn first_word(&self) -> u64 {
+        self.0.first().map_or(0, |c| c.a)
     }
 
     /// The cells of aggregate `agg`.
@@ -79,7 +88,7 @@ impl AggCells {
         let Some((tag, a, b)) = contribution(spec.function, event, symbols) else {
             return false;
         };
-        let mut cells = std::mem::take(&mut self.0).into_vec();
+        let distinct = |c: &Cell| distinct_key(spec.function, c);
         let key = (
             agg,
             bucket,
@@ -89,36 +98,49 @@ impl AggCells {
                 0
             },
         );
-        let at = cells.partition_point(|c| (c.agg, c.bucket, distinct_key(spec.function, c)) < key);
-        let hit = cells
-            .get(at)
-            .is_some_and(|c| (c.agg, c.bucket, distinct_key(spec.function, c)) == key);
-        if hit {
-            merge(spec.function, &mut cells[at], tag, a, b);
-        } else {
-            cells.insert(
-                at,
-                Cell {
-                    agg,
-                    tag,
-                    bucket,
-                    a,
-                    b,
-                },
-            );
+        let at = self
+            .0
+            .partition_point(|c| (c.agg, c.bucket, distinct(c)) < key);
+        if let Some(cell) = self.0.get_mut(at)
+            && (cell.agg, cell.bucket, distinct(cell)) == key
+        {
+            // The aggregate's newest bucket did not move: nothing falls out of its window.
+            merge(spec.function, cell, tag, a, b);
+            return true;
         }
-        if let Some(window) = spec.window {
-            let newest = cells
-                .iter()
-                .filter(|c| c.agg == agg)
-                .map(|c| c.bucket)
-                .max()
-                .unwrap_or(bucket);
-            let keep = u32::try_from((keep_ms / window.bucket_ms).max(window.buckets()))
-                .unwrap_or(u32::MAX);
-            let oldest_kept = newest.saturating_sub(keep);
-            cells.retain(|c| c.agg != agg || c.bucket >= oldest_kept);
-        }
+        // A new cell: the aggregate's cells are one run sorted by bucket, so its newest bucket
+        // is the run's last and the buckets that fall behind the kept range are the run's start.
+        let start = self.0.partition_point(|c| c.agg < agg);
+        let end = self.0.partition_point(|c| c.agg <= agg);
+        let evicted_end = match spec.window {
+            Some(window) => {
+                let newest = self.0[start..end]
+                    .last()
+                    .map_or(bucket, |c| c.bucket.max(bucket));
+                let keep = u32::try_from((keep_ms / window.bucket_ms).max(window.buckets()))
+                    .unwrap_or(u32::MAX);
+                let oldest_kept = newest.saturating_sub(keep);
+                if bucket < oldest_kept {
+                    // Already behind what the aggregate keeps: it could never be read.
+                    return true;
+                }
+                start + self.0[start..end].partition_point(|c| c.bucket < oldest_kept)
+            }
+            None => start,
+        };
+        // One allocation of the exact size: the cells before the run, the run's kept part up to
+        // the new cell, the new cell, the rest.
+        let mut cells = Vec::with_capacity(self.0.len() + 1 - (evicted_end - start));
+        cells.extend_from_slice(&self.0[..start]);
+        cells.extend_from_slice(&self.0[evicted_end..at]);
+        cells.push(Cell {
+            agg,
+            tag,
+            bucket,
+            a,
+            b,
+        });
+        cells.extend_from_slice(&self.0[at..]);
         self.0 = cells.into_boxed_slice();
         true
     }

@@ -18,8 +18,8 @@ pub use journal::{
 };
 pub use schema::{CompiledSchema, TriggerFire};
 pub use store::{
-    ApplyOutcome, BatchOutcome, Change, ProfileEnv, ProfileRef, ProfileStore, RestoredShard,
-    RowError, StoreStats, TypeMismatch,
+    Admitter, ApplyOutcome, BatchOutcome, Chain, Change, Prepared, ProfileEnv, ProfileRef,
+    ProfileStore, RestoredShard, RowError, RowSlot, StoreStats, TypeMismatch,
 };
 pub use symbols::Symbols;
 pub use view::Profile;

@@ -1,6 +1,8 @@
 //! The in-memory profile store: customers sharded by id hash, each shard a set of typed columns
 //! (attributes as f64 / interned string / bool, holdings as bits, aggregates as packed cells).
 
+mod admit;
+mod batch;
 mod column;
 mod ids;
 mod paged;
@@ -8,6 +10,8 @@ mod row;
 mod shard;
 mod snapshot;
 
+pub use admit::{Admitter, Chain, Prepared, RowSlot};
+pub use batch::BatchOutcome;
 pub use column::TypeMismatch;
 pub use row::{ProfileEnv, ProfileRef};
 pub use snapshot::RestoredShard;
@@ -23,21 +27,11 @@ use ids::MAX_ID_BYTES;
 use parking_lot::{Mutex, RwLock};
 use row::EventEnv;
 use shard::Shard;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const SHARD_BITS: u32 = 6;
-/// Batches at least this big are applied on several threads.
-const PARALLEL_BATCH: usize = 2048;
 
 fn shard_index(hash: u64) -> usize {
     (hash >> (64 - SHARD_BITS)) as usize
-}
-
-/// What one worker of [`ProfileStore::apply_batch`] did: fires tagged with their change's index.
-#[derive(Default)]
-struct GroupOutcome {
-    fires: Vec<(u32, TriggerFire)>,
-    row_problems: usize,
 }
 
 /// What applying an event did.
@@ -88,7 +82,11 @@ impl RowError {
 /// One journaled change to apply in a batch.
 #[derive(Debug, Clone, Copy)]
 pub enum Change<'a> {
-    Event(&'a Event),
+    /// An admitted event, with the row admission found for it (`None` on replay: looked up).
+    Event {
+        event: &'a Event,
+        at: Option<RowSlot>,
+    },
     /// A base-load row.
     Row {
         id: &'a CustomerId,
@@ -100,19 +98,10 @@ pub enum Change<'a> {
 impl Change<'_> {
     pub fn customer_id(&self) -> &CustomerId {
         match self {
-            Change::Event(event) => &event.customer_id,
+            Change::Event { event, .. } => &event.customer_id,
             Change::Row { id, .. } => id,
         }
     }
-}
-
-/// What applying a batch did.
-#[derive(Debug, Default)]
-pub struct BatchOutcome {
-    /// Trigger fires, in the batch's order.
-    pub fires: Vec<TriggerFire>,
-    /// Base-row values skipped because they no longer fit the schema (replay after a change).
-    pub row_problems: usize,
 }
 
 /// Sizes, for metrics and benchmarks.
@@ -220,17 +209,6 @@ impl ProfileStore {
         problems
     }
 
-    /// Makes `head` the journal position of the customer's newest event and returns the one
-    /// before (the chain link to write with it). Creates the customer if new.
-    pub fn swap_head(&self, id: &CustomerId, head: u64) -> Option<u64> {
-        let (hash, shard) = self.locate(&id.0);
-        let mut shard = shard.write();
-        let row = shard.row_or_insert(hash, &id.0)?;
-        let slot = shard.head.get_mut(row)?;
-        let prev = std::mem::replace(slot, head);
-        (prev != shard::NO_HEAD).then_some(prev)
-    }
-
     /// Decides whether `event` is new (and remembers it if so). `wall_ms` is the wall clock.
     pub fn admit(&self, event: &Event, wall_ms: i64) -> Admission {
         if let Some(reason) = invalid(event) {
@@ -275,103 +253,20 @@ impl ProfileStore {
     /// the triggers it can affect. `head` is the event's journal position, if journaled.
     pub fn apply_admitted(&self, event: &Event, head: Option<u64>) -> Vec<TriggerFire> {
         let (hash, shard) = self.locate(&event.customer_id.0);
-        self.apply_in(&mut shard.write(), hash, event, head)
-    }
-
-    /// Applies a batch of journaled changes (admitted events and base rows) in journal order
-    /// per customer, taking each shard's lock once, and marks every shard it touched as applied
-    /// up to `end` (the position after the batch). Returns the trigger fires in batch order.
-    pub fn apply_batch(&self, changes: &[(u64, Change<'_>)], end: u64) -> BatchOutcome {
-        let mut order: Vec<(u32, u64)> = changes
-            .iter()
-            .enumerate()
-            .map(|(i, (_, change))| (i as u32, hash_str(&change.customer_id().0)))
-            .collect();
-        // Stable: a customer's changes keep their journal order within the shard.
-        order.sort_by_key(|&(_, hash)| shard_index(hash));
-        let groups: Vec<&[(u32, u64)]> = order
-            .chunk_by(|a, b| shard_index(a.1) == shard_index(b.1))
-            .collect();
-        // Shards are independent: big batches spread over the cores, one shard per worker at a
-        // time. Small ones stay on this thread (starting threads would cost more).
-        let workers = if changes.len() >= PARALLEL_BATCH {
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(groups.len()))
-        } else {
-            1
-        };
-        let mut parts: Vec<GroupOutcome> = if workers <= 1 {
-            vec![self.apply_groups(&groups, changes, end, &AtomicUsize::new(0))]
-        } else {
-            let next = AtomicUsize::new(0);
-            std::thread::scope(|scope| {
-                let running: Vec<_> = (0..workers)
-                    .map(|_| scope.spawn(|| self.apply_groups(&groups, changes, end, &next)))
-                    .collect();
-                running
-                    .into_iter()
-                    .map(|r| r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            })
-        };
-        let mut fires: Vec<(u32, TriggerFire)> = Vec::new();
-        let mut outcome = BatchOutcome::default();
-        for part in &mut parts {
-            fires.append(&mut part.fires);
-            outcome.row_problems += part.row_problems;
+        let mut shard = shard.write();
+        match shard.row_or_insert(hash, &event.customer_id.0) {
+            Some(row) => self.apply_in(&mut shard, row, event, head),
+            None => Vec::new(),
         }
-        fires.sort_by_key(|(i, _)| *i);
-        outcome.fires = fires.into_iter().map(|(_, f)| f).collect();
-        outcome
-    }
-
-    /// Applies shard groups taken one by one from `next` until none are left.
-    fn apply_groups(
-        &self,
-        groups: &[&[(u32, u64)]],
-        changes: &[(u64, Change<'_>)],
-        end: u64,
-        next: &AtomicUsize,
-    ) -> GroupOutcome {
-        let mut outcome = GroupOutcome::default();
-        while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let Some(&(_, first)) = group.first() else {
-                continue;
-            };
-            let mut shard = self.shards[shard_index(first)].write();
-            for &(i, hash) in *group {
-                let (position, change) = &changes[i as usize];
-                match change {
-                    Change::Event(event) => {
-                        let fired = self.apply_in(&mut shard, hash, event, Some(*position));
-                        outcome.fires.extend(fired.into_iter().map(|f| (i, f)));
-                    }
-                    Change::Row {
-                        id,
-                        attributes,
-                        holdings,
-                    } => {
-                        outcome.row_problems += self
-                            .upsert_in(&mut shard, hash, id, attributes, holdings)
-                            .len();
-                    }
-                }
-            }
-            shard.applied = shard.applied.max(end);
-        }
-        outcome
     }
 
     fn apply_in(
         &self,
         shard: &mut Shard,
-        hash: u64,
+        row: u32,
         event: &Event,
         head: Option<u64>,
     ) -> Vec<TriggerFire> {
-        let Some(row) = shard.row_or_insert(hash, &event.customer_id.0) else {
-            return Vec::new();
-        };
-        let shard = &mut *shard;
         self.fold_into_aggregates(shard, row, event);
         let time_ms = event.time.as_millisecond();
         if let Some(last) = shard.last_event_ms.get_mut(row) {
@@ -414,7 +309,7 @@ impl ProfileStore {
             return;
         }
         // Filters read the row; judge them all before changing it.
-        let counted: Vec<(usize, Value)> = {
+        let counted: smallvec::SmallVec<[(usize, Value); 4]> = {
             let env = EventEnv {
                 row: ProfileRef {
                     store: self,
@@ -462,7 +357,11 @@ impl ProfileStore {
     }
 
     fn fire_triggers(&self, shard: &mut Shard, row: u32, event: &Event) -> Vec<TriggerFire> {
-        let mut fired: Vec<(u16, usize)> = Vec::new();
+        let candidates = self.schema.triggers_of(event.kind.event_type());
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let mut fired: smallvec::SmallVec<[(u16, usize); 2]> = smallvec::SmallVec::new();
         let now_ms = event.time.as_millisecond();
         {
             let profile = ProfileRef {
@@ -472,7 +371,7 @@ impl ProfileStore {
             };
             let env = profile.env(event.time);
             let history = shard.fires.get(&row);
-            for &index in self.schema.triggers_of(event.kind.event_type()) {
+            for &index in candidates {
                 let trigger = &self.schema.triggers()[index];
                 let Ok(slot) = u16::try_from(index) else {
                     continue;
