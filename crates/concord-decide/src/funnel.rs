@@ -2,7 +2,7 @@
 
 use crate::error::DecideError;
 use concord_model::{ActionId, Attributes, ChannelId, RankedAction, TraceEntry, TraceStage, Value};
-use concord_strategy::{RuleEnv, Strategy, Var};
+use concord_strategy::{Frame, RuleEnv, Strategy, Var};
 
 /// Where propensities come from (the learner's published snapshot).
 pub trait Scorer {
@@ -33,7 +33,7 @@ struct RequestEnv<'a> {
 impl RuleEnv for RequestEnv<'_> {
     fn lookup(&self, var: &Var) -> Value {
         match var {
-            Var::Context(name) => self
+            Var::Context { name, .. } => self
                 .request
                 .context
                 .get(name)
@@ -68,7 +68,9 @@ pub fn decide(
                 channel: request.channel.0.clone(),
                 valid: strategy.channels().iter().map(|c| c.id.0.clone()).collect(),
             })?;
-    let env = RequestEnv { customer, request };
+    let request_env = RequestEnv { customer, request };
+    // Every variable is read from the profile once per decision, whatever number of rules read it.
+    let env = Frame::new(strategy.profile_schema(), &request_env);
     let arbitration = strategy.arbitration();
     let mut trace_entries = Vec::with_capacity(strategy.actions().len());
     let mut candidates = Vec::new();
@@ -84,7 +86,7 @@ pub fn decide(
             continue;
         };
         if let Some(rule) = &action.eligibility {
-            match rule.eval_bool(&env) {
+            match rule.eval_frame(&env) {
                 Ok(true) => {}
                 Ok(false) => {
                     trace_entries.push(trace(

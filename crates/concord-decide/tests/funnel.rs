@@ -84,7 +84,9 @@ struct Customer {
 impl RuleEnv for Customer {
     fn lookup(&self, var: &Var) -> Value {
         match var {
-            Var::Attribute(name) => self.attributes.get(name).cloned().unwrap_or(Value::Null),
+            Var::Attribute { name, .. } => {
+                self.attributes.get(name).cloned().unwrap_or(Value::Null)
+            }
             Var::Aggregate { name, .. } if name == "dropped_calls_24h" => {
                 Value::Num(self.dropped_calls)
             }

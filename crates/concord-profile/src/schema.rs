@@ -125,10 +125,10 @@ fn event_changes(schema: &ProfileSchema, event_type: EventType, var: &Var) -> bo
             event_type,
             EventType::ProductAdded | EventType::ProductRemoved
         ),
-        Var::Attribute(name) => {
+        Var::Attribute { name, .. } => {
             event_type == EventType::ConsentChange && name.starts_with("consent_")
         }
-        Var::Context(_) | Var::Channel | Var::EventField(_) => false,
+        Var::Context { .. } | Var::Channel | Var::EventField(_) => false,
     }
 }
 

@@ -124,7 +124,7 @@ fn brute_force(spec: &AggregateSpec, events: &[Event], segment: &str, now_ms: i6
         if let Some(filter) = &spec.filter {
             let env = |var: &Var| match var {
                 Var::EventField(name) => e.kind.field(name),
-                Var::Attribute(name) if name == "segment" => Value::from(segment),
+                Var::Attribute { name, .. } if name == "segment" => Value::from(segment),
                 _ => Value::Null,
             };
             if !filter.eval_bool(&env as &dyn RuleEnv).unwrap_or(false) {

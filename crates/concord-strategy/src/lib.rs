@@ -29,7 +29,7 @@ pub use profile::{
     AggFn, AggregateSpec, DEFAULT_ALLOWED_LATENESS_MS, DerivedSpec, ProfileSchema, ValueType,
     Window,
 };
-pub use rule::{EvalError, Rule, RuleEnv, RuleError, Var};
+pub use rule::{EvalError, Frame, Rule, RuleEnv, RuleError, Var};
 pub use strategy::{
     Action, ActionKind, Arbitration, Channel, Group, Issue, Strategy, Treatment, Trigger,
 };

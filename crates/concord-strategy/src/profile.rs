@@ -149,6 +149,24 @@ impl ProfileSchema {
         self.context.get(name).copied()
     }
 
+    /// An attribute's position in name order (its [`crate::Var::Attribute`] index) and type.
+    pub fn attribute_at(&self, name: &str) -> Option<(usize, ValueType)> {
+        self.attributes
+            .iter()
+            .enumerate()
+            .find(|(_, (n, _))| *n == name)
+            .map(|(i, (_, t))| (i, *t))
+    }
+
+    /// A context field's position in name order (its [`crate::Var::Context`] index) and type.
+    pub fn context_at(&self, name: &str) -> Option<(usize, ValueType)> {
+        self.context
+            .iter()
+            .enumerate()
+            .find(|(_, (n, _))| *n == name)
+            .map(|(i, (_, t))| (i, *t))
+    }
+
     pub fn aggregate(&self, name: &str) -> Option<(usize, &AggregateSpec)> {
         self.aggregates
             .iter()

@@ -36,6 +36,20 @@ impl<'a> ProfileRef<'a> {
             .map_or(Value::Null, |c| c.get(self.row, &self.store.symbols))
     }
 
+    /// Attribute `name`, found at column `index` when the schema agrees (rules carry the index
+    /// they were compiled with), else by name.
+    pub fn attribute_at(&self, index: usize, name: &str) -> Value {
+        let schema = &self.store.schema;
+        match schema.attributes().get(index) {
+            Some((at, _)) if at == name => self
+                .shard
+                .columns
+                .get(index)
+                .map_or(Value::Null, |c| c.get(self.row, &self.store.symbols)),
+            _ => self.attribute(name),
+        }
+    }
+
     pub fn attributes(&self) -> Attributes {
         self.store
             .schema
@@ -140,7 +154,7 @@ pub struct ProfileEnv<'a> {
 impl RuleEnv for ProfileEnv<'_> {
     fn lookup(&self, var: &Var) -> Value {
         match var {
-            Var::Attribute(name) => self.row.attribute(name),
+            Var::Attribute { index, name } => self.row.attribute_at(*index, name),
             Var::Aggregate { index, .. } => self.row.aggregate(*index, self.now),
             // Derived formulas read no derived fields, so this recursion is one level deep.
             Var::Derived { index, .. } => self
@@ -153,7 +167,7 @@ impl RuleEnv for ProfileEnv<'_> {
                 .unwrap_or(Value::Null),
             Var::Holdings => self.row.holdings_value(),
             // Context, channel and event fields belong to a request or an event, not the profile.
-            Var::Context(_) | Var::Channel | Var::EventField(_) => Value::Null,
+            Var::Context { .. } | Var::Channel | Var::EventField(_) => Value::Null,
         }
     }
 }
@@ -168,7 +182,7 @@ impl RuleEnv for EventEnv<'_> {
     fn lookup(&self, var: &Var) -> Value {
         match var {
             Var::EventField(name) => self.event.kind.field(name),
-            Var::Attribute(name) => self.row.attribute(name),
+            Var::Attribute { index, name } => self.row.attribute_at(*index, name),
             Var::Holdings => self.row.holdings_value(),
             _ => Value::Null,
         }

@@ -146,8 +146,12 @@ impl<'a> Checker<'a> {
         match root.as_str() {
             "customer" => {
                 let (name, pos) = field.ok_or_else(|| needs_field("segment"))?;
-                if let Some(value_type) = self.schema.attribute(name) {
-                    return Ok((Var::Attribute(name.clone()), Ty::of(value_type)));
+                if let Some((index, value_type)) = self.schema.attribute_at(name) {
+                    let var = Var::Attribute {
+                        index,
+                        name: name.clone(),
+                    };
+                    return Ok((var, Ty::of(value_type)));
                 }
                 if let Some((index, spec)) = self.schema.aggregate(name) {
                     let var = Var::Aggregate {
@@ -206,13 +210,17 @@ impl<'a> Checker<'a> {
             }
             "context" => {
                 let (name, pos) = field.ok_or_else(|| needs_field("call_reason"))?;
-                let value_type = self.schema.context_field(name).ok_or_else(|| {
+                let (index, value_type) = self.schema.context_at(name).ok_or_else(|| {
                     RuleError::new(
                         *pos,
                         format!("unknown context field `context.{name}` (not declared in profile.yaml context)"),
                     )
                 })?;
-                Ok((Var::Context(name.clone()), Ty::of(value_type)))
+                let var = Var::Context {
+                    index,
+                    name: name.clone(),
+                };
+                Ok((var, Ty::of(value_type)))
             }
             "events" => Err(RuleError::new(
                 *root_pos,

@@ -1,15 +1,18 @@
 //! The variables a compiled rule reads, and the trait a caller implements to supply them.
 
 use concord_model::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A variable, resolved once at compile time so evaluation never parses names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Var {
-    /// `customer.<name>`: a static attribute declared in profile.yaml `attributes`.
-    Attribute(String),
-    /// `context.<name>`: a request context field declared in profile.yaml `context`.
-    Context(String),
+    /// `customer.<name>`: a static attribute declared in profile.yaml `attributes`; `index` is
+    /// its position in `ProfileSchema::attributes` (name order).
+    Attribute { index: usize, name: String },
+    /// `context.<name>`: a request context field declared in profile.yaml `context`; `index`
+    /// is its position in `ProfileSchema::context` (name order).
+    Context { index: usize, name: String },
     /// `customer.<name>` naming an aggregate: the index into `ProfileSchema::aggregates`.
     Aggregate { index: usize, name: String },
     /// `customer.<name>` naming a derived field: the index into `ProfileSchema::derived`.
@@ -25,8 +28,8 @@ pub enum Var {
 impl fmt::Display for Var {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Var::Attribute(name) => write!(f, "customer.{name}"),
-            Var::Context(name) => write!(f, "context.{name}"),
+            Var::Attribute { name, .. } => write!(f, "customer.{name}"),
+            Var::Context { name, .. } => write!(f, "context.{name}"),
             Var::Aggregate { name, .. } | Var::Derived { name, .. } => write!(f, "customer.{name}"),
             Var::EventField(name) => write!(f, "event.{name}"),
             Var::Holdings => f.write_str("holdings"),
@@ -42,6 +45,12 @@ impl fmt::Display for Var {
 /// Counts and sums of aggregates with no events in their window are 0, not missing.
 pub trait RuleEnv {
     fn lookup(&self, var: &Var) -> Value;
+
+    /// The same value, lent where the environment holds it (a decision's [`super::Frame`]):
+    /// rules read through this, so an environment that can lend saves every copy.
+    fn value(&self, var: &Var) -> Cow<'_, Value> {
+        Cow::Owned(self.lookup(var))
+    }
 }
 
 /// The simplest environment: a closure. Handy in tests and one-off evaluations.

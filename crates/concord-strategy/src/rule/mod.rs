@@ -11,6 +11,8 @@ mod ast;
 mod check;
 mod env;
 mod error;
+mod fast;
+mod frame;
 mod lexer;
 mod node;
 mod parser;
@@ -20,10 +22,13 @@ mod tests;
 
 pub use env::{RuleEnv, Var};
 pub use error::{EvalError, RuleError};
+pub use frame::Frame;
 
 use crate::profile::ProfileSchema;
 use check::{Checker, Ty};
 use concord_model::Value;
+use fast::Fast;
+use frame::Shape;
 use node::Node;
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -34,6 +39,8 @@ pub struct Rule {
     source: String,
     root: Node,
     vars: Vec<Var>,
+    /// The same rule as closures over a decision's frame (bool rules only).
+    fast: Option<Fast>,
 }
 
 impl Rule {
@@ -50,6 +57,7 @@ impl Rule {
         }
         Ok(Rule {
             source: src.to_owned(),
+            fast: Some(Fast::compile(&root, Shape::of(schema))),
             root,
             vars: checker.vars,
         })
@@ -80,6 +88,7 @@ impl Rule {
             source: src.to_owned(),
             root,
             vars: checker.vars,
+            fast: None,
         })
     }
 
@@ -112,6 +121,7 @@ impl Rule {
             source: src.to_owned(),
             root,
             vars: checker.vars,
+            fast: None,
         };
         Ok((rule, value_type))
     }
@@ -131,12 +141,21 @@ impl Rule {
         &self.vars
     }
 
-    pub fn eval(&self, env: &dyn RuleEnv) -> Result<Value, EvalError> {
+    pub fn eval<E: RuleEnv + ?Sized>(&self, env: &E) -> Result<Value, EvalError> {
         self.root.eval(env)
     }
 
+    /// [`Rule::eval_bool`] over a decision's frame: through the rule's closures when the frame
+    /// has the shape the rule was compiled for, else (same answer) through the tree.
+    pub fn eval_frame(&self, frame: &Frame<'_>) -> Result<bool, EvalError> {
+        match &self.fast {
+            Some(fast) if fast.fits(frame) => fast.eval(frame).map_err(|fault| *fault),
+            _ => self.root.eval_bool(frame),
+        }
+    }
+
     /// Evaluates the rule; `&&` and `||` short-circuit, so a right side never evaluated can't fail.
-    pub fn eval_bool(&self, env: &dyn RuleEnv) -> Result<bool, EvalError> {
+    pub fn eval_bool<E: RuleEnv + ?Sized>(&self, env: &E) -> Result<bool, EvalError> {
         self.root.eval_bool(env)
     }
 }

@@ -58,7 +58,8 @@ pub(crate) enum CmpOp {
 }
 
 impl CmpOp {
-    fn holds<T: PartialOrd + ?Sized>(self, a: &T, b: &T) -> bool {
+    #[inline]
+    pub(crate) fn holds<T: PartialOrd + ?Sized>(self, a: &T, b: &T) -> bool {
         match self {
             CmpOp::Eq => a == b,
             CmpOp::Ne => a != b,
@@ -70,18 +71,23 @@ impl CmpOp {
     }
 }
 
-/// Reads a variable, applying the "absence means none" defaults.
-fn lookup(var: &Var, env: &dyn RuleEnv) -> Result<Value, EvalError> {
-    match (env.lookup(var), var) {
-        (Value::Null, Var::Holdings) => Ok(Value::List(Vec::new())),
-        (Value::Null, _) => Err(EvalError::Missing {
+/// Reads a variable (lent where the environment holds it), applying the "absence means none"
+/// defaults.
+#[inline]
+fn lookup<'e, E: RuleEnv + ?Sized>(var: &Var, env: &'e E) -> Result<Cow<'e, Value>, EvalError> {
+    let value = env.value(var);
+    if !value.is_null() {
+        return Ok(value);
+    }
+    match var {
+        Var::Holdings => Ok(Cow::Owned(Value::List(Vec::new()))),
+        _ => Err(EvalError::Missing {
             var: var.to_string(),
         }),
-        (value, _) => Ok(value),
     }
 }
 
-fn wrong_type(var: &Var, expected: &'static str, found: &Value) -> EvalError {
+pub(crate) fn wrong_type(var: &Var, expected: &'static str, found: &Value) -> EvalError {
     EvalError::WrongType {
         var: var.to_string(),
         expected,
@@ -106,14 +112,17 @@ fn list_type_error(haystack: &Node, found: &Value) -> EvalError {
 }
 
 impl Node {
-    pub(crate) fn eval(&self, env: &dyn RuleEnv) -> Result<Value, EvalError> {
+    pub(crate) fn eval<E: RuleEnv + ?Sized>(&self, env: &E) -> Result<Value, EvalError> {
         self.eval_cow(env).map(Cow::into_owned)
     }
 
-    fn eval_cow(&self, env: &dyn RuleEnv) -> Result<Cow<'_, Value>, EvalError> {
+    fn eval_cow<'a, E: RuleEnv + ?Sized>(
+        &'a self,
+        env: &'a E,
+    ) -> Result<Cow<'a, Value>, EvalError> {
         Ok(match self {
             Node::Const(value) => Cow::Borrowed(value),
-            Node::Var(var) => Cow::Owned(lookup(var, env)?),
+            Node::Var(var) => lookup(var, env)?,
             Node::List(items) => Cow::Owned(Value::List(
                 items
                     .iter()
@@ -130,12 +139,12 @@ impl Node {
         })
     }
 
-    pub(crate) fn eval_bool(&self, env: &dyn RuleEnv) -> Result<bool, EvalError> {
+    pub(crate) fn eval_bool<E: RuleEnv + ?Sized>(&self, env: &E) -> Result<bool, EvalError> {
         Ok(match self {
             Node::Const(Value::Bool(b)) => *b,
-            Node::Var(var) => match lookup(var, env)? {
-                Value::Bool(b) => b,
-                other => return Err(wrong_type(var, "bool", &other)),
+            Node::Var(var) => match &*lookup(var, env)? {
+                Value::Bool(b) => *b,
+                other => return Err(wrong_type(var, "bool", other)),
             },
             Node::Not(operand) => !operand.eval_bool(env)?,
             Node::And(lhs, rhs) => lhs.eval_bool(env)? && rhs.eval_bool(env)?,
@@ -148,7 +157,7 @@ impl Node {
             Node::EqList(negate, lhs, rhs) => (lhs.eval_cow(env)? == rhs.eval_cow(env)?) != *negate,
             Node::IsNull(negate, operand) => {
                 let is_null = match &**operand {
-                    Node::Var(var) => env.lookup(var).is_null(),
+                    Node::Var(var) => env.value(var).is_null(),
                     other => other.eval_cow(env)?.is_null(),
                 };
                 is_null != *negate
@@ -170,12 +179,12 @@ impl Node {
         })
     }
 
-    pub(crate) fn eval_num(&self, env: &dyn RuleEnv) -> Result<f64, EvalError> {
+    pub(crate) fn eval_num<E: RuleEnv + ?Sized>(&self, env: &E) -> Result<f64, EvalError> {
         Ok(match self {
             Node::Const(Value::Num(n)) => *n,
-            Node::Var(var) => match lookup(var, env)? {
-                Value::Num(n) => n,
-                other => return Err(wrong_type(var, "number", &other)),
+            Node::Var(var) => match &*lookup(var, env)? {
+                Value::Num(n) => *n,
+                other => return Err(wrong_type(var, "number", other)),
             },
             Node::Neg(operand) => -operand.eval_num(env)?,
             Node::Arith(op, lhs, rhs, divisor) => {
@@ -210,11 +219,15 @@ impl Node {
         })
     }
 
-    pub(crate) fn eval_str(&self, env: &dyn RuleEnv) -> Result<Cow<'_, str>, EvalError> {
+    pub(crate) fn eval_str<'a, E: RuleEnv + ?Sized>(
+        &'a self,
+        env: &'a E,
+    ) -> Result<Cow<'a, str>, EvalError> {
         Ok(match self {
             Node::Const(Value::Str(s)) => Cow::Borrowed(s.as_str()),
             Node::Var(var) => match lookup(var, env)? {
-                Value::Str(s) => Cow::Owned(s),
+                Cow::Borrowed(Value::Str(s)) => Cow::Borrowed(s.as_str()),
+                Cow::Owned(Value::Str(s)) => Cow::Owned(s),
                 other => return Err(wrong_type(var, "string", &other)),
             },
             Node::Concat(lhs, rhs) => {

@@ -48,7 +48,7 @@ fn schema() -> ProfileSchema {
 fn env(var: &Var) -> Value {
     let strs = |items: &[&str]| Value::List(items.iter().map(|s| Value::from(*s)).collect());
     match var {
-        Var::Attribute(name) => match name.as_str() {
+        Var::Attribute { name, .. } => match name.as_str() {
             "segment" => "prepaid".into(),
             "balance" => 7.5.into(),
             "tenure_months" => 2.0.into(),
@@ -60,7 +60,7 @@ fn env(var: &Var) -> Value {
             "zero" => 0.0.into(),
             _ => Value::Null,
         },
-        Var::Context(name) if name == "call_reason" => "cancel".into(),
+        Var::Context { name, .. } if name == "call_reason" => "cancel".into(),
         Var::Aggregate { name, .. } => match name.as_str() {
             "dropped_calls_24h" => 3.0.into(),
             "disputes_opened" => 2.0.into(),
@@ -79,13 +79,30 @@ fn run(src: &str) -> String {
         Ok(rule) => rule,
         Err(err) => return format!("compile error: {err}"),
     };
-    match rule.eval(&env) {
+    // Read through a decision's frame (twice, so the second read borrows what the first
+    // cached), every case must give what the environment itself gives.
+    let schema = schema();
+    let frame = Frame::new(&schema, &env);
+    let direct = rule.eval(&env);
+    assert_eq!(rule.eval(&frame), direct, "{src}: frame, first read");
+    assert_eq!(rule.eval(&frame), direct, "{src}: frame, cached");
+    match direct {
         Ok(value) => {
             // eval_bool must agree with eval on every rule that compiles.
             assert_eq!(rule.eval_bool(&env).ok(), value.as_bool(), "{src}");
+            assert_eq!(rule.eval_bool(&frame).ok(), value.as_bool(), "{src}");
+            // The rule's closures over the frame agree too, errors included.
+            if let Some(b) = value.as_bool() {
+                assert_eq!(rule.eval_frame(&frame), Ok(b), "{src}: closures");
+            }
             value.to_string()
         }
-        Err(err) => format!("eval error: {err}"),
+        Err(err) => {
+            if rule.fast.is_some() {
+                assert_eq!(rule.eval_frame(&frame), Err(err.clone()), "{src}: closures");
+            }
+            format!("eval error: {err}")
+        }
     }
 }
 
@@ -371,7 +388,11 @@ fn vars_lists_what_the_rule_reads() {
     assert_eq!(
         rule.vars(),
         &[
-            Var::Attribute("balance".into()),
+            // Attributes are indexed in name order: age, arpu, balance, ...
+            Var::Attribute {
+                index: 2,
+                name: "balance".into()
+            },
             Var::Holdings,
             Var::Aggregate {
                 index: 4,
@@ -392,7 +413,7 @@ fn event_filters_read_the_event_and_the_customer() {
         filter("event.reason == 'billing' && customer.segment == 'prepaid'").expect("compiles");
     let env = |var: &Var| match var {
         Var::EventField(name) if name == "reason" => Value::from("billing"),
-        Var::Attribute(name) if name == "segment" => Value::from("prepaid"),
+        Var::Attribute { name, .. } if name == "segment" => Value::from("prepaid"),
         _ => Value::Null,
     };
     assert_eq!(rule.eval_bool(&env).ok(), Some(true));
@@ -419,4 +440,84 @@ fn formulas_have_a_scalar_type() {
         Rule::compile_formula("customer.segment == 'prepaid'", &schema()).expect("compiles");
     assert_eq!(value_type, ValueType::Bool);
     assert!(Rule::compile_formula("holdings", &schema()).is_err());
+}
+
+#[test]
+fn a_frame_reads_each_variable_once_whatever_number_of_rules_read_it() {
+    let schema = schema();
+    let reads = std::cell::RefCell::new(Vec::new());
+    let counting = |var: &Var| {
+        reads.borrow_mut().push(var.to_string());
+        env(var)
+    };
+    let frame = Frame::new(&schema, &counting);
+    for src in [
+        "customer.segment == 'prepaid' && customer.balance < 10",
+        "customer.balance > 5 && 'data_1gb' in holdings",
+        "!('voice_basic' in holdings) || customer.segment != 'postpaid'",
+        "context.call_reason == 'cancel' && customer.dropped_calls_24h >= 3",
+    ] {
+        let rule = Rule::compile(src, &schema).expect("compiles");
+        assert!(rule.eval_bool(&frame).is_ok(), "{src}");
+    }
+    let mut seen = reads.borrow().clone();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "context.call_reason",
+            "customer.balance",
+            "customer.dropped_calls_24h",
+            "customer.segment",
+            "holdings",
+        ]
+    );
+}
+
+/// The shapes the closures specialise, each with its success, missing and wrong-type cases:
+/// `run` checks the closures against the tree on every one.
+#[test]
+fn specialised_shapes_agree_with_the_tree() {
+    for (src, expected) in [
+        ("customer.balance >= 7.5", "true"),
+        ("customer.balance != 7.5", "false"),
+        ("customer.balance < 7.5", "false"),
+        ("customer.arpu >= 1", "customer.arpu is missing"),
+        (
+            "customer.age > 3",
+            "customer.age is string, expected number",
+        ),
+        ("customer.segment == 'prepaid'", "true"),
+        ("customer.segment != 'prepaid'", "false"),
+        ("customer.segment < 'q'", "true"),
+        ("customer.promotion == 'x'", "customer.promotion is missing"),
+        ("'data_1gb' in holdings", "true"),
+        ("!('data_1gb' in holdings)", "false"),
+        ("!('gold' in holdings)", "true"),
+        ("'Gold' in customer.tags && !('x' in customer.tags)", "true"),
+        (
+            "customer.consent_sms && customer.balance > 1 && customer.segment == 'prepaid'",
+            "true",
+        ),
+        ("customer.balance > 100 && customer.arpu > 1", "false"),
+        (
+            "customer.balance > 1 && customer.arpu > 1",
+            "customer.arpu is missing",
+        ),
+        (
+            "customer.balance > 100 || customer.segment == 'prepaid' || customer.arpu > 1",
+            "true",
+        ),
+        (
+            "customer.balance > 100 || customer.arpu > 1",
+            "customer.arpu is missing",
+        ),
+        (
+            "customer.promotion == null && customer.segment != null",
+            "true",
+        ),
+        ("customer.balance * 2 > customer.tenure_months", "true"),
+    ] {
+        check(src, expected);
+    }
 }

@@ -99,7 +99,7 @@ pub(super) fn triggers(
                 if rule
                     .vars()
                     .iter()
-                    .any(|v| matches!(v, Var::Context(_) | Var::Channel)) =>
+                    .any(|v| matches!(v, Var::Context { .. } | Var::Channel)) =>
             {
                 report.at(
                     &entry.when.referenced,

@@ -22,8 +22,8 @@ fn schema() -> ProfileSchema {
 /// Values of every type, including the wrong ones, so evaluation meets mismatches too.
 fn env(var: &Var) -> Value {
     match var {
-        Var::Attribute(name) if name == "balance" => Value::Num(0.0),
-        Var::Attribute(name) if name == "segment" => Value::Num(1.0),
+        Var::Attribute { name, .. } if name == "balance" => Value::Num(0.0),
+        Var::Attribute { name, .. } if name == "segment" => Value::Num(1.0),
         Var::Holdings => Value::Str("not a list".into()),
         _ => Value::Null,
     }

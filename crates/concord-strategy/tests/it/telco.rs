@@ -121,8 +121,8 @@ struct Customer {
 impl RuleEnv for Customer {
     fn lookup(&self, var: &Var) -> Value {
         match var {
-            Var::Attribute(name) => self.attributes.get(name).cloned().unwrap_or_default(),
-            Var::Context(name) => self.context.get(name).cloned().unwrap_or_default(),
+            Var::Attribute { name, .. } => self.attributes.get(name).cloned().unwrap_or_default(),
+            Var::Context { name, .. } => self.context.get(name).cloned().unwrap_or_default(),
             Var::Aggregate { name, .. } => {
                 Value::Num(self.events.get(name.as_str()).copied().unwrap_or(0.0))
             }

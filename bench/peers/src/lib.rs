@@ -1,0 +1,1 @@
+//! Nothing to import: the benches under `benches/` are the point of this package.
