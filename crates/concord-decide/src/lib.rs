@@ -3,6 +3,7 @@
 
 mod error;
 mod funnel;
+mod policy;
 
 pub use error::DecideError;
-pub use funnel::{Decision, DecisionRequest, Scorer, decide};
+pub use funnel::{Decision, DecisionRequest, DoNotMention, Scorer, decide};

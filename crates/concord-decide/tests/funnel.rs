@@ -132,6 +132,7 @@ fn check(
         channel: ChannelId::new(channel),
         context,
         limit,
+        placement: None,
     };
     let decision = decide(
         &strategy(),
@@ -192,7 +193,7 @@ fn funnel_stages_and_ranking() {
         None,
         Some(3),
         &["health_check", "big_bundle", "small_bundle"],
-        &[("twin", Arbitration)],
+        &[("twin", Placement)],
     );
     // The strategy's default limit (2) applies when the request doesn't say.
     check(
@@ -202,7 +203,7 @@ fn funnel_stages_and_ranking() {
         None,
         None,
         &["health_check", "big_bundle"],
-        &[("small_bundle", Arbitration)],
+        &[("small_bundle", Placement)],
     );
     // A request can't exceed the channel's placement (ussd holds 3).
     check(
@@ -262,6 +263,7 @@ fn rule_failures_are_explained_in_the_trace() {
         channel: ChannelId::new("ussd"),
         context: Attributes::new(),
         limit: None,
+        placement: None,
     };
     let customer = Customer {
         attributes: Attributes::new(),
@@ -295,6 +297,7 @@ fn unknown_channel_is_an_error_listing_the_valid_ones() {
         channel: ChannelId::new("pigeon"),
         context: Attributes::new(),
         limit: None,
+        placement: None,
     };
     let customer = Customer {
         attributes: Attributes::new(),
@@ -330,6 +333,7 @@ fn switching_value_off_ranks_by_propensity_alone() {
         channel: ChannelId::new("ussd"),
         context: Attributes::new(),
         limit: Some(1),
+        placement: None,
     };
     let scorer = Fixed(HashMap::from([("big_bundle", 0.1), ("small_bundle", 0.9)]));
     let decision = decide(

@@ -71,6 +71,8 @@ pub(crate) struct Parts {
 pub struct DecisionOutcome {
     pub record: DecisionRecord,
     pub trace: Vec<TraceEntry>,
+    /// Actions policy keeps out of this conversation, with the reason (for agents).
+    pub do_not_mention: Vec<concord_decide::DoNotMention>,
 }
 
 #[derive(Debug, Clone)]
@@ -364,6 +366,7 @@ impl Hub {
         Ok(DecisionOutcome {
             record,
             trace: decision.trace,
+            do_not_mention: decision.do_not_mention,
         })
     }
 

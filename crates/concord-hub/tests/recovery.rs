@@ -97,6 +97,7 @@ fn reopening_replays_profiles_decisions_responses_kpis_and_models() {
                 channel: ChannelId::new(channel),
                 context: Attributes::new(),
                 limit: None,
+                placement: None,
             };
             let outcome = hub
                 .decide(&CustomerId::new("c1"), request, at(100 + i as i64))
@@ -151,6 +152,7 @@ fn reopening_replays_profiles_decisions_responses_kpis_and_models() {
         channel: ChannelId::new("ussd"),
         context: Attributes::new(),
         limit: None,
+        placement: None,
     };
     let fresh = rt
         .block_on(hub.decide(&CustomerId::new("c1"), request, at(400)))

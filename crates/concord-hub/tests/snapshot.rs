@@ -88,6 +88,7 @@ async fn busy(hub: Arc<Hub>, events: Vec<Event>, customers: &[CustomerId]) -> us
                 channel: ChannelId::new("ussd"),
                 context: Attributes::new(),
                 limit: None,
+                placement: None,
             };
             let decided = hub.decide(&customer, request, start()).await;
             if let Ok(outcome) = decided

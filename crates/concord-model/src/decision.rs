@@ -52,7 +52,12 @@ pub struct ResponseRecord {
 pub enum TraceStage {
     Channel,
     Eligibility,
+    Applicability,
+    Suitability,
+    Holdings,
+    Suppression,
     Arbitration,
+    Diversity,
     Placement,
 }
 

@@ -75,6 +75,14 @@ impl From<HubError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_channel", message)
                     .field("channel")
             }
+            HubError::Decide(concord_decide::DecideError::UnknownPlacement { .. }) => {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_placement",
+                    message,
+                )
+                .field("placement")
+            }
             HubError::UnknownDecision(_) => {
                 ApiError::not_found("unknown_decision", message).field("decision_id")
             }

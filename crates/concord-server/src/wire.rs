@@ -60,9 +60,13 @@ pub struct DecisionRequestBody {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub context: BTreeMap<String, serde_json::Value>,
-    /// How many actions to return; defaults to the strategy's default, capped by the channel's placement.
+    /// How many actions to return; defaults to the placement's size (or, without a placement,
+    /// the strategy's default), never more than the placement holds.
     #[serde(default)]
     pub limit: Option<u32>,
+    /// A named placement of the channel (channels.yaml `placements`, e.g. `menu`).
+    #[serde(default)]
+    pub placement: Option<String>,
     /// Decision time (RFC 3339); defaults to now. Deciding never reads the clock itself.
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -81,6 +85,15 @@ pub struct DecisionBody {
     pub actions: Vec<ActionBody>,
     /// Why every action of the strategy was kept or dropped, stage by stage.
     pub trace: Vec<TraceBody>,
+    /// Actions policy keeps out of this conversation (e.g. no sales while a billing dispute
+    /// is open), for the agent not to bring up.
+    pub do_not_mention: Vec<DoNotMentionBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DoNotMentionBody {
+    pub action_id: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -99,7 +112,8 @@ pub struct ActionBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TraceBody {
     pub action_id: String,
-    /// channel, eligibility, arbitration
+    /// channel, eligibility, applicability, suitability, holdings, suppression, arbitration,
+    /// diversity or placement
     pub stage: String,
     pub passed: bool,
     pub reason: String,
@@ -107,8 +121,19 @@ pub struct TraceBody {
 
 impl From<DecisionOutcome> for DecisionBody {
     fn from(outcome: DecisionOutcome) -> Self {
-        let DecisionOutcome { record, trace } = outcome;
+        let DecisionOutcome {
+            record,
+            trace,
+            do_not_mention,
+        } = outcome;
         let mut body = decision_body(record);
+        body.do_not_mention = do_not_mention
+            .into_iter()
+            .map(|d| DoNotMentionBody {
+                action_id: d.action_id.0,
+                reason: d.reason,
+            })
+            .collect();
         body.trace = trace
             .into_iter()
             .map(|t| TraceBody {
@@ -147,6 +172,7 @@ fn decision_body(record: DecisionRecord) -> DecisionBody {
             })
             .collect(),
         trace: Vec::new(),
+        do_not_mention: Vec::new(),
     }
 }
 

@@ -557,3 +557,95 @@ async fn three_dropped_calls_fire_the_health_check_trigger_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn placements_bound_the_answer_and_an_open_dispute_silences_sales() {
+    let h = harness().await;
+    let decide = |body: Json| {
+        let h = &h;
+        async move { call(h, "POST", "/v1/decisions", Some(AGENT), &body.to_string()).await }
+    };
+    // The USSD banner shows one action; the menu up to five; an unknown placement is refused.
+    let (status, banner) =
+        decide(json!({"customer_id": "27820000001", "channel": "ussd", "placement": "banner"}))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{banner}");
+    assert_eq!(
+        banner["actions"].as_array().map(Vec::len),
+        Some(1),
+        "{banner}"
+    );
+    let (status, json) =
+        decide(json!({"customer_id": "27820000001", "channel": "ussd", "placement": "carousel"}))
+            .await;
+    assert_eq!(
+        (
+            status,
+            json["error"]["code"].as_str(),
+            json["error"]["field"].as_str()
+        ),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("unknown_placement"),
+            Some("placement")
+        ),
+        "{json}"
+    );
+
+    // Before the dispute the call centre may sell; with it open, no sales and a do-not-mention list.
+    let (_, before) = decide(json!({"customer_id": "27820000001", "channel": "call_centre"})).await;
+    assert_eq!(before["do_not_mention"], json!([]), "{before}");
+    let dispute = event(
+        "disp1",
+        "dispute_opened",
+        json!({"dispute_id": "D1", "amount": 120.0}),
+    );
+    let (status, report) = call(
+        &h,
+        "POST",
+        "/v1/events",
+        Some(ADMIN),
+        &json!([dispute]).to_string(),
+    )
+    .await;
+    assert_eq!(
+        (status, report["accepted"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{report}"
+    );
+    let (status, after) = decide(json!({"customer_id": "27820000001", "channel": "call_centre", "time": "2026-11-18T11:00:00Z"})).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    let ranked: Vec<&str> = after["actions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["action_id"].as_str())
+        .collect();
+    assert_eq!(
+        ranked.first(),
+        Some(&"svc_billing_dispute_resolution"),
+        "{after}"
+    );
+    assert!(
+        ranked.iter().all(|id| id.starts_with("svc_")),
+        "only service actions: {ranked:?}"
+    );
+    let quiet = after["do_not_mention"].as_array().expect("a list");
+    assert!(!quiet.is_empty(), "{after}");
+    assert!(quiet.iter().all(|d| {
+        d["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("billing dispute"))
+    }));
+    let suppressed = after["trace"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["stage"] == "suppression")
+        .count();
+    assert_eq!(
+        suppressed,
+        quiet.len(),
+        "each suppressed action is traced and listed once"
+    );
+}

@@ -31,5 +31,6 @@ pub use profile::{
 };
 pub use rule::{EvalError, Frame, Rule, RuleEnv, RuleError, Var};
 pub use strategy::{
-    Action, ActionKind, Arbitration, Channel, Group, Issue, Strategy, Treatment, Trigger,
+    Action, ActionKind, Arbitration, Channel, ContextWeight, Group, Issue, Policies, Strategy,
+    Suppression, Target, Treatment, Trigger,
 };

@@ -30,6 +30,57 @@ pub(crate) struct StrategyFile {
     #[serde(default)]
     #[schemars(with = "Option<u32>", range(min = 1), extend("default" = 3))]
     pub(crate) default_limit: Option<Spanned<u32>>,
+    /// Multiply the priority of matching actions while a condition on the request holds.
+    #[serde(default)]
+    #[schemars(with = "Vec<ContextWeightEntry>")]
+    pub(crate) context_weights: Vec<Spanned<ContextWeightEntry>>,
+    /// While a condition holds, the named actions are not offered and go on the response's
+    /// do-not-mention list.
+    #[serde(default)]
+    #[schemars(with = "Vec<SuppressionEntry>")]
+    pub(crate) suppressions: Vec<Spanned<SuppressionEntry>>,
+}
+
+/// Which actions a context weight or a suppression applies to; at least one field set, and
+/// an action matches when it matches every field given.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TargetEntry {
+    #[serde(default)]
+    pub(crate) kind: Option<ActionKind>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) issue: Option<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) group: Option<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) action: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ContextWeightEntry {
+    /// A rule over the profile and the request context.
+    #[schemars(with = "String")]
+    pub(crate) when: Spanned<String>,
+    /// The actions the weight multiplies.
+    pub(crate) target: TargetEntry,
+    #[schemars(with = "f64", range(min = 0))]
+    pub(crate) weight: Spanned<f64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SuppressionEntry {
+    #[schemars(with = "String")]
+    pub(crate) id: Spanned<String>,
+    #[schemars(with = "String")]
+    pub(crate) when: Spanned<String>,
+    pub(crate) suppress: TargetEntry,
+    /// Shown to agents in the do-not-mention list.
+    pub(crate) reason: String,
 }
 
 /// Which factors of priority = propensity x context weight x value x levers are switched on.
@@ -40,6 +91,14 @@ pub(crate) struct ArbitrationFile {
     pub(crate) use_propensity: bool,
     #[serde(default = "yes")]
     pub(crate) use_value: bool,
+    #[serde(default = "yes")]
+    pub(crate) use_context: bool,
+    #[serde(default = "yes")]
+    pub(crate) use_levers: bool,
+    /// Diversity: at most this many actions of one group in a placement.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    pub(crate) max_per_group: Option<Spanned<u32>>,
 }
 
 impl Default for ArbitrationFile {
@@ -47,6 +106,9 @@ impl Default for ArbitrationFile {
         Self {
             use_propensity: true,
             use_value: true,
+            use_context: true,
+            use_levers: true,
+            max_per_group: None,
         }
     }
 }
@@ -75,6 +137,11 @@ pub(crate) struct ChannelEntry {
     /// The placement size: at most this many actions are shown at once.
     #[schemars(with = "u32", range(min = 1))]
     pub(crate) max_actions: Spanned<u32>,
+    /// Named placements and how many actions each shows (e.g. `menu: 5`, `banner: 1`); a
+    /// request without a placement gets `max_actions`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, u32>")]
+    pub(crate) placements: SpannedMap<Spanned<u32>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
@@ -163,6 +230,19 @@ pub(crate) struct IssueEntry {
     pub(crate) id: Spanned<String>,
     pub(crate) name: String,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) eligibility: Option<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) applicability: Option<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) suitability: Option<Spanned<String>>,
+    /// Business lever: multiplies the priority of every action below (default 1).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0))]
+    pub(crate) lever: Option<Spanned<f64>>,
+    #[serde(default)]
     #[schemars(with = "Vec<GroupEntry>")]
     pub(crate) groups: Vec<Spanned<GroupEntry>>,
 }
@@ -173,6 +253,19 @@ pub(crate) struct GroupEntry {
     #[schemars(with = "String")]
     pub(crate) id: Spanned<String>,
     pub(crate) name: String,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) eligibility: Option<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) applicability: Option<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) suitability: Option<Spanned<String>>,
+    /// Business lever: multiplies the priority of every action below (default 1).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0))]
+    pub(crate) lever: Option<Spanned<f64>>,
 }
 
 /// An offer or service treatment.
@@ -192,11 +285,43 @@ pub(crate) struct ActionEntry {
     /// The margin of an acceptance, in the operator's currency; 0 for pure service actions.
     #[schemars(with = "f64", range(min = 0))]
     pub(crate) value: Spanned<f64>,
-    /// A rule that must hold for the action to be offered at all; absent means always.
+    /// A number formula over the profile that replaces `value` per customer (e.g. margin x
+    /// customer value); a formula that can't be computed drops the action.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) value_formula: Option<Spanned<String>>,
+    /// Eligibility: must hold for the action to be offered at all; absent means always.
     /// E.g. `customer.segment == 'prepaid' && !('roaming_pack' in holdings)`.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub(crate) eligibility: Option<Spanned<String>>,
+    /// Applicability: is it relevant now, in this context (e.g. `context.call_reason == 'data'`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) applicability: Option<Spanned<String>>,
+    /// Suitability: is it right for this customer (e.g. affordable: `customer.balance >= 20`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) suitability: Option<Spanned<String>>,
+    /// Business lever: multiplies the action's priority (default 1).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0))]
+    pub(crate) lever: Option<Spanned<f64>>,
+    /// Ranks above every non-mandatory action whenever it survives the policies.
+    #[serde(default)]
+    pub(crate) mandatory: bool,
+    /// The product this action sells: a customer who holds it is not offered it.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) product: Option<Spanned<String>>,
+    /// Products the customer must hold (prerequisites).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub(crate) requires: Vec<Spanned<String>>,
+    /// Products the customer must not hold (incompatible offers).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub(crate) excludes: Vec<Spanned<String>>,
     /// The action's rendering per channel id; it is offered only where it has one.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, TreatmentEntry>")]

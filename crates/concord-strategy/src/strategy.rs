@@ -20,7 +20,56 @@ pub struct Strategy {
     pub(crate) actions: Vec<Action>,
     pub(crate) profile: ProfileSchema,
     pub(crate) triggers: Vec<Trigger>,
+    pub(crate) context_weights: Vec<ContextWeight>,
+    pub(crate) suppressions: Vec<Suppression>,
     pub(crate) hash: String,
+}
+
+/// Which actions a context weight or suppression applies to: an action matches when it matches
+/// every field that is set (at least one is).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Target {
+    pub kind: Option<ActionKind>,
+    pub issue: Option<String>,
+    pub group: Option<String>,
+    pub action: Option<ActionId>,
+}
+
+impl Target {
+    pub fn matches(&self, action: &Action) -> bool {
+        self.kind.is_none_or(|k| k == action.kind)
+            && self.issue.as_ref().is_none_or(|i| *i == action.issue)
+            && self.group.as_ref().is_none_or(|g| *g == action.group)
+            && self.action.as_ref().is_none_or(|a| *a == action.id)
+    }
+}
+
+/// While `when` holds for the request, the priority of the targeted actions is multiplied by
+/// `weight` (e.g. call reason = cancel -> retention x2).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContextWeight {
+    pub when: Rule,
+    pub target: Target,
+    pub weight: f64,
+}
+
+/// While `when` holds, the targeted actions are not offered; the response lists them as
+/// do-not-mention with `reason` (e.g. open billing dispute -> no sales).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suppression {
+    pub id: String,
+    pub when: Rule,
+    pub suppress: Target,
+    pub reason: String,
+}
+
+/// The three engagement policies, each optional: eligibility (can the customer get it at all),
+/// applicability (is it relevant now, in this context), suitability (is it right for them).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Policies {
+    pub eligibility: Option<Rule>,
+    pub applicability: Option<Rule>,
+    pub suitability: Option<Rule>,
 }
 
 /// A real-time trigger: when `when` holds for a customer after an event, ask for a decision in
@@ -41,6 +90,10 @@ pub struct Trigger {
 pub struct Arbitration {
     pub use_propensity: bool,
     pub use_value: bool,
+    pub use_context: bool,
+    pub use_levers: bool,
+    /// At most this many actions of one group per placement; `None`: no limit.
+    pub max_per_group: Option<usize>,
 }
 
 /// A channel and its placement size.
@@ -51,20 +104,27 @@ pub struct Channel {
     pub direction: Direction,
     /// At most this many actions are shown at once in this channel.
     pub max_actions: usize,
+    /// Named placements and their sizes (each at most `max_actions`).
+    pub placements: BTreeMap<String, usize>,
 }
 
 /// A business issue and its groups: the top two levels of Issue -> Group -> Action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Issue {
     pub id: String,
     pub name: String,
+    pub policies: Policies,
+    /// Multiplies the priority of every action in the issue (1 when not set).
+    pub lever: f64,
     pub groups: Vec<Group>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Group {
     pub id: String,
     pub name: String,
+    pub policies: Policies,
+    pub lever: f64,
 }
 
 /// Whether an action sells or serves. Service actions come before sales when both apply.
@@ -94,8 +154,19 @@ pub struct Action {
     pub kind: ActionKind,
     /// Margin of an acceptance, in the operator's currency; finite and >= 0.
     pub value: f64,
-    /// `None`: always eligible.
-    pub eligibility: Option<Rule>,
+    /// Replaces `value` per customer when set (a number formula over the profile).
+    pub value_formula: Option<Rule>,
+    /// The action's own policies (its issue's and group's are checked first).
+    pub policies: Policies,
+    pub lever: f64,
+    /// Ranks above every non-mandatory action.
+    pub mandatory: bool,
+    /// The product it sells: not offered to a customer who holds it.
+    pub product: Option<String>,
+    /// Must all be held.
+    pub requires: Vec<String>,
+    /// Must none be held.
+    pub excludes: Vec<String>,
     /// The channels the action is offered in; never empty.
     pub treatments: BTreeMap<ChannelId, Treatment>,
 }
@@ -148,6 +219,21 @@ impl Strategy {
 
     pub fn issues(&self) -> &[Issue] {
         &self.issues
+    }
+
+    /// The issue and group an action belongs to (validated to exist).
+    pub fn taxonomy(&self, action: &Action) -> Option<(&Issue, &Group)> {
+        let issue = self.issues.iter().find(|i| i.id == action.issue)?;
+        let group = issue.groups.iter().find(|g| g.id == action.group)?;
+        Some((issue, group))
+    }
+
+    pub fn context_weights(&self) -> &[ContextWeight] {
+        &self.context_weights
+    }
+
+    pub fn suppressions(&self) -> &[Suppression] {
+        &self.suppressions
     }
 
     /// Actions in file-name order, then file order. Ids are unique.

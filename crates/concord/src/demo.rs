@@ -265,6 +265,7 @@ async fn drive(
                 channel: channel.clone(),
                 context: Attributes::new(),
                 limit: None,
+                placement: None,
             };
             let decision = hub.decide(&customer, request, now).await?;
             if let Some(top) = decision.record.actions.first() {

@@ -49,6 +49,7 @@ pub async fn post_decision(
                 channel: channel.clone(),
                 context,
                 limit: request.limit.map(|l| l as usize),
+                placement: request.placement,
             },
             time,
         )

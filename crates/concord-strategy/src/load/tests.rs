@@ -195,3 +195,88 @@ fn a_broken_file_does_not_cascade() {
         &["actions/a.yaml:"],
     );
 }
+
+#[test]
+fn policies_levers_holdings_and_placements_are_checked() {
+    let action = |extra: &str| ACTIONS.replace("    value: 1\n", &format!("    value: 1\n{extra}"));
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "actions/main.yaml",
+            "    applicability: \"context.call_reason == 'data'\"\n    suitability: \"customer.balance >= 5\"\n    lever: 1.5\n    mandatory: true\n    product: X\n    requires: [Y]\n    excludes: [Z]\n    value_formula: \"customer.balance * 2\"\n",
+            &["ok: 1 actions"],
+        ),
+        (
+            "actions/main.yaml",
+            "    suitability: \"customer.balanse >= 5\"\n",
+            &[
+                "actions/main.yaml:12:28: actions[0].suitability: unknown attribute `customer.balanse`",
+            ],
+        ),
+        (
+            "actions/main.yaml",
+            "    lever: -1\n",
+            &["actions/main.yaml:12:12: actions[0].lever: lever must be a number >= 0, found -1"],
+        ),
+        (
+            "actions/main.yaml",
+            "    value_formula: \"context.call_reason == 'x'\"\n",
+            &["actions[0].value_formula: a value formula must be a number, but this is a bool"],
+        ),
+        (
+            "actions/main.yaml",
+            "    requires: [\"\"]\n",
+            &["actions[0].requires[0]: a product name must not be empty"],
+        ),
+    ];
+    for (path, extra, expected) in cases {
+        check(&[(path, Some(&action(extra)))], expected);
+    }
+    // Issue- and group-level policies and levers.
+    let issue_policies = ACTIONS.replace(
+        "    groups: [{ id: data, name: Data }]\n",
+        "    eligibility: \"customer.balance > 0\"\n    lever: 0.5\n    groups: [{ id: data, name: Data, applicability: \"context.nope == 1\" }]\n",
+    );
+    check(
+        &[("actions/main.yaml", Some(&issue_policies))],
+        &["issues[0].groups[0].applicability: unknown context field `context.nope`"],
+    );
+    // Placements: sizes between 1 and max_actions.
+    check(
+        &[(
+            "channels.yaml",
+            Some(
+                "channels:\n  - { id: ussd, name: USSD, direction: inbound, max_actions: 5, placements: { menu: 5, banner: 9 } }\n",
+            ),
+        )],
+        &["channels[0].placements.banner: a placement shows 1 to max_actions (5) actions, found 9"],
+    );
+    // Context weights and suppressions: rules compiled, targets resolved.
+    let strategy = |extra: &str| format!("{STRATEGY}{extra}");
+    check(
+        &[(
+            "strategy.yaml",
+            Some(&strategy(
+                "context_weights:\n  - { when: \"context.call_reason == 'cancel'\", target: { issue: retention }, weight: 2 }\n",
+            )),
+        )],
+        &["context_weights[0].target.issue: unknown issue `retention` (declared: growth)"],
+    );
+    check(
+        &[(
+            "strategy.yaml",
+            Some(&strategy(
+                "suppressions:\n  - { id: s1, when: \"customer.balance < 0\", suppress: {}, reason: r }\n",
+            )),
+        )],
+        &["suppressions[0].suppress: name at least one of kind, issue, group or action"],
+    );
+    check(
+        &[(
+            "strategy.yaml",
+            Some(&strategy(
+                "arbitration: { max_per_group: 1, use_levers: false }\nsuppressions:\n  - { id: s1, when: \"customer.balance < 0\", suppress: { kind: sales, group: data }, reason: \"no sales\" }\ncontext_weights:\n  - { when: \"channel == 'ussd'\", target: { action: a1 }, weight: 1.5 }\n",
+            )),
+        )],
+        &["ok: 1 actions"],
+    );
+}

@@ -1,11 +1,12 @@
-//! Checks on one action: id, issue and group references, value, treatments, eligibility rule.
+//! Checks on one action: id, issue and group references, value, treatments, policies, levers
+//! and holdings.
 
 use super::report::{Report, check_id, check_unique};
 use crate::error::StrategyErrorKind;
 use crate::profile::ProfileSchema;
 use crate::raw::ActionEntry;
 use crate::rule::{Rule, RuleError};
-use crate::strategy::{Action, Channel, Issue, Treatment};
+use crate::strategy::{Action, Channel, Issue, Policies, Treatment};
 use crate::yaml_pos;
 use concord_model::{ActionId, ChannelId};
 use serde_saphyr::Spanned;
@@ -85,10 +86,44 @@ pub(super) fn action(
         );
     }
 
-    let eligibility = entry
-        .eligibility
+    let policies = policies(
+        report,
+        context.profile,
+        [&entry.eligibility, &entry.applicability, &entry.suitability],
+        field,
+    );
+    let lever = lever(report, entry.lever.as_ref(), field);
+    let value_formula = entry
+        .value_formula
         .as_ref()
-        .and_then(|rule| compile_rule(report, context.profile, rule, field));
+        .and_then(|src| compile_value_formula(report, context.profile, src, field));
+    let mut product_name = |product: &Spanned<String>, at: String| {
+        if product.value.trim().is_empty() {
+            report.at(
+                &product.referenced,
+                at,
+                StrategyErrorKind::InvalidValue,
+                "a product name must not be empty".to_owned(),
+            );
+        }
+        product.value.trim().to_owned()
+    };
+    let product = entry
+        .product
+        .as_ref()
+        .map(|p| product_name(p, format!("{field}.product")));
+    let requires: Vec<String> = entry
+        .requires
+        .iter()
+        .enumerate()
+        .map(|(i, p)| product_name(p, format!("{field}.requires[{i}]")))
+        .collect();
+    let excludes: Vec<String> = entry
+        .excludes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| product_name(p, format!("{field}.excludes[{i}]")))
+        .collect();
 
     (report.errors.len() == n_errors).then(|| Action {
         id: ActionId::new(entry.id.value.clone()),
@@ -97,9 +132,88 @@ pub(super) fn action(
         group: entry.group.value.clone(),
         kind: entry.kind,
         value: entry.value.value,
-        eligibility,
+        value_formula,
+        policies,
+        lever,
+        mandatory: entry.mandatory,
+        product,
+        requires,
+        excludes,
         treatments,
     })
+}
+
+/// Compiles the three engagement policies of an issue, group or action at `field`.
+pub(super) fn policies(
+    report: &mut Report<'_, '_>,
+    profile: Option<&ProfileSchema>,
+    [eligibility, applicability, suitability]: [&Option<Spanned<String>>; 3],
+    field: &str,
+) -> Policies {
+    let mut compile = |rule: &Option<Spanned<String>>, name: &str| {
+        rule.as_ref()
+            .and_then(|src| compile_rule(report, profile, src, &format!("{field}.{name}")))
+    };
+    Policies {
+        eligibility: compile(eligibility, "eligibility"),
+        applicability: compile(applicability, "applicability"),
+        suitability: compile(suitability, "suitability"),
+    }
+}
+
+/// A lever: finite and >= 0; 1 when not set.
+pub(super) fn lever(report: &mut Report<'_, '_>, lever: Option<&Spanned<f64>>, field: &str) -> f64 {
+    match lever {
+        Some(l) if !l.value.is_finite() || l.value < 0.0 => {
+            report.at(
+                &l.referenced,
+                format!("{field}.lever"),
+                StrategyErrorKind::InvalidValue,
+                format!("lever must be a number >= 0, found {}", l.value),
+            );
+            1.0
+        }
+        Some(l) => l.value,
+        None => 1.0,
+    }
+}
+
+/// A value formula must produce a number.
+fn compile_value_formula(
+    report: &mut Report<'_, '_>,
+    profile: Option<&ProfileSchema>,
+    src: &Spanned<String>,
+    field: &str,
+) -> Option<Rule> {
+    let text = src.value.trim_end();
+    let result = match profile {
+        Some(schema) => Rule::compile_formula(text, schema).and_then(|(rule, ty)| match ty {
+            crate::profile::ValueType::Number => Ok(Some(rule)),
+            other => Err(RuleError::new(
+                0,
+                format!(
+                    "a value formula must be a number, but this is a {}",
+                    other.as_str()
+                ),
+            )),
+        }),
+        None => Rule::check_syntax(text).map(|()| None),
+    };
+    match result {
+        Ok(rule) => rule,
+        Err(err) => {
+            let (line, column) =
+                yaml_pos::rule_position(&report.source.text, &src.referenced, text, err.pos);
+            report.at_position(
+                line,
+                column,
+                format!("{field}.value_formula"),
+                StrategyErrorKind::Rule,
+                err.message,
+            );
+            None
+        }
+    }
 }
 
 /// The issue must be declared and the group must belong to it.
@@ -142,9 +256,9 @@ fn check_taxonomy(
     }
 }
 
-/// Compiles the eligibility rule; a rule error points into the rule's text in the file.
+/// Compiles a bool rule found at `field`; a rule error points into the rule's text in the file.
 /// Without a profile schema (profile.yaml broken) only the syntax is checked.
-fn compile_rule(
+pub(super) fn compile_rule(
     report: &mut Report<'_, '_>,
     profile: Option<&ProfileSchema>,
     rule: &Spanned<String>,
@@ -163,7 +277,7 @@ fn compile_rule(
             report.at_position(
                 line,
                 column,
-                format!("{field}.eligibility"),
+                field.to_owned(),
                 StrategyErrorKind::Rule,
                 err.message,
             );

@@ -5,10 +5,12 @@
 mod action;
 mod profile;
 mod report;
+mod targets;
 mod trigger;
 
 use crate::error::{StrategyError, StrategyErrorKind};
 use crate::load::Source;
+use crate::profile::ProfileSchema;
 use crate::raw::{
     ActionsFile, ChannelsFile, DirectionEntry, ProfileFile, StrategyFile, TriggersFile,
 };
@@ -38,14 +40,14 @@ pub(crate) fn validate(
 ) -> Option<Strategy> {
     let meta = parsed
         .strategy
-        .map(|(source, file)| strategy_meta(source, file, errors));
+        .map(|(source, file)| (source, strategy_meta(source, file, errors)));
     let channels = parsed
         .channels
         .map(|(source, file)| channels(source, file, errors));
     let profile = parsed
         .profile
         .map(|(source, file)| profile::profile(source, &file, errors));
-    let issues = issues(&parsed.actions, errors);
+    let issues = issues(&parsed.actions, profile.as_ref(), errors);
     let context = ActionContext {
         channels: channels.as_deref(),
         profile: profile.as_ref(),
@@ -84,7 +86,16 @@ pub(crate) fn validate(
         }
         None => Some(Vec::new()),
     };
-    let (name, version, description, arbitration, default_limit) = meta?;
+    let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
+    let (context_weights, suppressions) = targets::rules(
+        source,
+        rules,
+        profile.as_ref(),
+        parsed
+            .actions_complete
+            .then_some((issues.as_slice(), actions.as_slice())),
+        errors,
+    )?;
     Some(Strategy {
         name,
         version,
@@ -96,11 +107,20 @@ pub(crate) fn validate(
         actions,
         profile: profile?,
         triggers: triggers?,
+        context_weights,
+        suppressions,
         hash,
     })
 }
 
-type Meta = (String, String, String, Arbitration, usize);
+type Meta = (
+    String,
+    String,
+    String,
+    Arbitration,
+    usize,
+    targets::RawRules,
+);
 
 fn strategy_meta(source: &Source, file: StrategyFile, errors: &mut Vec<StrategyError>) -> Meta {
     let mut report = Report { source, errors };
@@ -127,9 +147,25 @@ fn strategy_meta(source: &Source, file: StrategyFile, errors: &mut Vec<StrategyE
         Some(limit) => limit.value as usize,
         None => DEFAULT_LIMIT,
     };
+    let max_per_group = match &file.arbitration.max_per_group {
+        Some(max) if max.value == 0 => {
+            report.at(
+                &max.referenced,
+                "arbitration.max_per_group".to_owned(),
+                StrategyErrorKind::InvalidValue,
+                "max_per_group must be at least 1".to_owned(),
+            );
+            None
+        }
+        Some(max) => Some(max.value as usize),
+        None => None,
+    };
     let arbitration = Arbitration {
         use_propensity: file.arbitration.use_propensity,
         use_value: file.arbitration.use_value,
+        use_context: file.arbitration.use_context,
+        use_levers: file.arbitration.use_levers,
+        max_per_group,
     };
     (
         file.name.value,
@@ -137,6 +173,7 @@ fn strategy_meta(source: &Source, file: StrategyFile, errors: &mut Vec<StrategyE
         file.description,
         arbitration,
         default_limit,
+        (file.context_weights, file.suppressions),
     )
 }
 
@@ -167,6 +204,31 @@ fn channels(source: &Source, file: ChannelsFile, errors: &mut Vec<StrategyError>
                 "max_actions must be at least 1".to_owned(),
             );
         }
+        let mut placements = std::collections::BTreeMap::new();
+        for (name, size) in &entry.placements.0 {
+            let at = format!("channels[{idx}].placements.{}", name.value);
+            if size.value == 0 || size.value > entry.max_actions.value {
+                report.at(
+                    &size.referenced,
+                    at,
+                    StrategyErrorKind::InvalidValue,
+                    format!(
+                        "a placement shows 1 to max_actions ({}) actions, found {}",
+                        entry.max_actions.value, size.value
+                    ),
+                );
+            } else if placements
+                .insert(name.value.clone(), size.value as usize)
+                .is_some()
+            {
+                report.at(
+                    &name.referenced,
+                    at,
+                    StrategyErrorKind::Duplicate,
+                    format!("placement `{}` is declared twice", name.value),
+                );
+            }
+        }
         if is_new {
             channels.push(Channel {
                 id: ChannelId::new(entry.id.value),
@@ -176,6 +238,7 @@ fn channels(source: &Source, file: ChannelsFile, errors: &mut Vec<StrategyError>
                     DirectionEntry::Outbound => Direction::Outbound,
                 },
                 max_actions: entry.max_actions.value as usize,
+                placements,
             });
         }
     }
@@ -192,7 +255,11 @@ fn channels(source: &Source, file: ChannelsFile, errors: &mut Vec<StrategyError>
 }
 
 /// Issues and their groups from every actions file; ids unique across the folder.
-fn issues(files: &[(&Source, ActionsFile)], errors: &mut Vec<StrategyError>) -> Vec<Issue> {
+fn issues(
+    files: &[(&Source, ActionsFile)],
+    profile: Option<&ProfileSchema>,
+    errors: &mut Vec<StrategyError>,
+) -> Vec<Issue> {
     let mut seen = HashMap::new();
     let mut issues = Vec::new();
     for (source, file) in files {
@@ -210,16 +277,36 @@ fn issues(files: &[(&Source, ActionsFile)], errors: &mut Vec<StrategyError>) -> 
                 let group = &group.value;
                 let field = format!("issues[{idx}].groups[{group_idx}].id");
                 check_id(&mut report, &group.id, field.clone(), "group");
+                let at = format!("issues[{idx}].groups[{group_idx}]");
+                let policies = action::policies(
+                    &mut report,
+                    profile,
+                    [&group.eligibility, &group.applicability, &group.suitability],
+                    &at,
+                );
+                let lever = action::lever(&mut report, group.lever.as_ref(), &at);
                 if check_unique(&mut report, &mut seen_groups, &group.id, field, "group") {
                     groups.push(Group {
                         id: group.id.value.clone(),
                         name: group.name.clone(),
+                        policies,
+                        lever,
                     });
                 }
             }
+            let at = format!("issues[{idx}]");
+            let policies = action::policies(
+                &mut report,
+                profile,
+                [&entry.eligibility, &entry.applicability, &entry.suitability],
+                &at,
+            );
+            let lever = action::lever(&mut report, entry.lever.as_ref(), &at);
             issues.push(Issue {
                 id: entry.id.value.clone(),
                 name: entry.name.clone(),
+                policies,
+                lever,
                 groups,
             });
         }

@@ -193,7 +193,7 @@ fn every_rule_evaluates_for_a_complete_profile_without_context() {
             _ => "app",
         };
         for action in strategy.actions() {
-            if let Some(rule) = &action.eligibility
+            if let Some(rule) = &action.policies.eligibility
                 && let Err(err) = rule.eval_bool(&customer)
             {
                 panic!("{} in {}: {err}", action.id, channel.id);
@@ -210,7 +210,7 @@ fn check(action: &str, tweak: impl FnOnce(&mut Customer), expected: bool) {
         .unwrap_or_else(|| panic!("no action {action}"));
     let mut customer = customer();
     tweak(&mut customer);
-    let eligible = match &action.eligibility {
+    let eligible = match &action.policies.eligibility {
         Some(rule) => rule
             .eval_bool(&customer)
             .unwrap_or_else(|err| panic!("{}: {err}", action.id)),
@@ -219,7 +219,7 @@ fn check(action: &str, tweak: impl FnOnce(&mut Customer), expected: bool) {
     assert_eq!(
         eligible, expected,
         "{}: {:?}",
-        action.id, action.eligibility
+        action.id, action.policies.eligibility
     );
 }
 
