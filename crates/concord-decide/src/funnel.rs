@@ -9,7 +9,9 @@
 
 use crate::error::DecideError;
 use crate::policy::Policy;
-use concord_model::{ActionId, Attributes, ChannelId, RankedAction, TraceEntry, TraceStage, Value};
+use concord_model::{
+    ActionId, Attributes, ChannelId, Factors, RankedAction, TraceEntry, TraceStage, Value,
+};
 use concord_strategy::{Action, Frame, RuleEnv, Strategy, Var};
 use std::borrow::Cow;
 
@@ -28,6 +30,8 @@ pub struct DecisionRequest {
     pub limit: Option<usize>,
     /// A named placement of the channel (e.g. `menu`); its size bounds the answer.
     pub placement: Option<String>,
+    /// Build the trace: every action's fate and reason (costs time: off on the hot path).
+    pub explain: bool,
 }
 
 /// An action policy keeps out of this conversation, and why (the agent's "do not mention").
@@ -37,8 +41,8 @@ pub struct DoNotMention {
     pub reason: String,
 }
 
-/// The funnel's answer: ranked actions, the trace of every action's fate, and what not to
-/// mention.
+/// The funnel's answer: ranked actions, the trace of every action's fate (when the request
+/// asked to explain), and what not to mention.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     pub actions: Vec<RankedAction>,
@@ -66,19 +70,37 @@ impl RuleEnv for RequestEnv<'_> {
     }
 }
 
-fn trace(action: &ActionId, stage: TraceStage, passed: bool, reason: String) -> TraceEntry {
-    TraceEntry {
-        action_id: action.clone(),
-        stage,
-        passed,
-        reason,
+/// The trace being built, or nothing when the request did not ask: reasons are written only
+/// when they will be read.
+struct Trace {
+    on: bool,
+    entries: Vec<TraceEntry>,
+}
+
+impl Trace {
+    fn push(
+        &mut self,
+        action: &ActionId,
+        stage: TraceStage,
+        passed: bool,
+        reason: impl FnOnce() -> String,
+        factors: Option<Factors>,
+    ) {
+        if self.on {
+            self.entries.push(TraceEntry {
+                action_id: action.clone(),
+                stage,
+                passed,
+                reason: reason(),
+                factors,
+            });
+        }
     }
 }
 
 /// A survivor of the filters, with its priority factors.
 struct Candidate<'s> {
     action: &'s Action,
-    treatment: &'s str,
     propensity: f64,
     context_weight: f64,
     value: f64,
@@ -148,6 +170,34 @@ fn holdings_block(action: &Action, held: &[Cow<'_, str>]) -> Option<String> {
     None
 }
 
+/// How many of `sorted` diversity would let through (mandatory actions always pass).
+fn diverse_count(
+    sorted: &[Candidate<'_>],
+    strategy: &Strategy,
+    max_per_group: Option<usize>,
+) -> usize {
+    let Some(max) = max_per_group else {
+        return sorted.len();
+    };
+    let mut per_group: Vec<((usize, usize), usize)> = Vec::new();
+    let mut kept = 0;
+    for c in sorted {
+        let key = strategy.taxonomy_at(c.action);
+        let shown = per_group
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(0, |(_, n)| *n);
+        if shown < max || c.action.mandatory {
+            match per_group.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += 1,
+                None => per_group.push((key, 1)),
+            }
+            kept += 1;
+        }
+    }
+    kept
+}
+
 /// Runs the funnel for one customer and channel.
 pub fn decide(
     strategy: &Strategy,
@@ -155,9 +205,9 @@ pub fn decide(
     request: &DecisionRequest,
     scorer: &dyn Scorer,
 ) -> Result<Decision, DecideError> {
-    let channel =
+    let (channel_index, channel) =
         strategy
-            .channel(request.channel.as_str())
+            .channel_at(request.channel.as_str())
             .ok_or_else(|| DecideError::UnknownChannel {
                 channel: request.channel.0.clone(),
                 valid: strategy.channels().iter().map(|c| c.id.0.clone()).collect(),
@@ -180,36 +230,45 @@ pub fn decide(
         .iter()
         .filter(|w| arbitration.use_context && w.when.eval_frame(&env) == Ok(true))
         .collect();
-    let mut policy = Policy::new(&env);
-    let mut trace_entries = Vec::with_capacity(strategy.actions().len());
+    let mut policy = Policy::new(strategy, &env);
+    let mut trace = Trace {
+        on: request.explain,
+        entries: Vec::with_capacity(if request.explain {
+            strategy.actions().len()
+        } else {
+            0
+        }),
+    };
     let mut do_not_mention = Vec::new();
     let mut candidates = Vec::new();
 
     for action in strategy.actions() {
-        let Some(treatment) = action.treatments.get(&channel.id) else {
-            trace_entries.push(trace(
+        if !strategy.offered_in(action, channel_index) {
+            trace.push(
                 &action.id,
                 TraceStage::Channel,
                 false,
-                format!("no treatment for channel {}", channel.id),
-            ));
+                || format!("no treatment for channel {}", channel.id),
+                None,
+            );
             continue;
-        };
-        if let Err((stage, reason)) = policy.check(strategy, action) {
-            trace_entries.push(trace(&action.id, stage, false, reason));
+        }
+        if let Err(failed) = policy.check(strategy, action) {
+            trace.push(&action.id, failed.stage, false, || failed.reason(), None);
             continue;
         }
         if let Some(reason) = holdings_block(action, &held) {
-            trace_entries.push(trace(&action.id, TraceStage::Holdings, false, reason));
+            trace.push(&action.id, TraceStage::Holdings, false, || reason, None);
             continue;
         }
         if let Some(s) = suppressions.iter().find(|s| s.suppress.matches(action)) {
-            trace_entries.push(trace(
+            trace.push(
                 &action.id,
                 TraceStage::Suppression,
                 false,
-                format!("suppressed by {}: {}", s.id, s.reason),
-            ));
+                || format!("suppressed by {}: {}", s.id, s.reason),
+                None,
+            );
             do_not_mention.push(DoNotMention {
                 action_id: action.id.clone(),
                 reason: s.reason.clone(),
@@ -218,27 +277,31 @@ pub fn decide(
         }
         let value = match &action.value_formula {
             None => action.value,
-            Some(formula) => match formula.eval(&env) {
-                Ok(Value::Num(v)) if v.is_finite() => v,
-                Ok(other) => {
-                    trace_entries.push(trace(
+            Some(formula) => {
+                match formula.eval(&env) {
+                    Ok(Value::Num(v)) if v.is_finite() => v,
+                    Ok(other) => {
+                        trace.push(
                         &action.id,
                         TraceStage::Arbitration,
                         false,
-                        format!("value formula gave {other}, not a finite number: action dropped"),
-                    ));
-                    continue;
+                        || format!("value formula gave {other}, not a finite number: action dropped"),
+                        None,
+                    );
+                        continue;
+                    }
+                    Err(e) => {
+                        trace.push(
+                            &action.id,
+                            TraceStage::Arbitration,
+                            false,
+                            || format!("value formula failed, action dropped: {e}"),
+                            None,
+                        );
+                        continue;
+                    }
                 }
-                Err(e) => {
-                    trace_entries.push(trace(
-                        &action.id,
-                        TraceStage::Arbitration,
-                        false,
-                        format!("value formula failed, action dropped: {e}"),
-                    ));
-                    continue;
-                }
-            },
+            }
         };
         let propensity = scorer.propensity(&action.id, &channel.id);
         let context_weight: f64 = weights
@@ -257,7 +320,6 @@ pub fn decide(
             * factor(arbitration.use_levers, levers);
         candidates.push(Candidate {
             action,
-            treatment: &treatment.text,
             propensity,
             context_weight,
             value,
@@ -267,32 +329,39 @@ pub fn decide(
     }
 
     // Mandatory first, then highest priority; equal priorities fall back to the action id so
-    // replays agree.
-    candidates.sort_by(|a, b| {
+    // replays agree. Without a trace to write, only the head needs ordering: select it first,
+    // and sort the rest only if diversity holds back so many that the head runs out.
+    let order = |a: &Candidate<'_>, b: &Candidate<'_>| {
         b.action
             .mandatory
             .cmp(&a.action.mandatory)
             .then_with(|| b.priority.total_cmp(&a.priority))
-            .then_with(|| a.action.id.cmp(&b.action.id))
-    });
+            .then_with(|| strategy.id_rank(a.action).cmp(&strategy.id_rank(b.action)))
+    };
+    let head = limit.saturating_mul(4).max(limit + 8);
+    if request.explain || candidates.len() <= head {
+        candidates.sort_unstable_by(order);
+    } else {
+        candidates.select_nth_unstable_by(head, order);
+        candidates[..head].sort_unstable_by(order);
+        let kept = diverse_count(&candidates[..head], strategy, arbitration.max_per_group);
+        if kept < limit {
+            candidates.sort_unstable_by(order);
+        }
+    }
     let mut ranked = Vec::with_capacity(limit);
-    let mut per_group: Vec<(&str, &str, usize)> = Vec::new();
+    let mut per_group: Vec<(usize, usize, usize)> = Vec::new();
     for (idx, c) in candidates.iter().enumerate() {
         let id = &c.action.id;
-        let factors = format!(
-            "priority {:.4} = propensity {:.4} x context {:.2} x value {:.2} x levers {:.2}{}",
-            c.priority,
-            c.propensity,
-            c.context_weight,
-            c.value,
-            c.levers,
-            if c.action.mandatory {
-                " (mandatory)"
-            } else {
-                ""
-            }
-        );
-        let key = (c.action.issue.as_str(), c.action.group.as_str());
+        let factors = Some(Factors {
+            propensity: c.propensity,
+            context_weight: c.context_weight,
+            value: c.value,
+            levers: c.levers,
+            priority: c.priority,
+            mandatory: c.action.mandatory,
+        });
+        let key = strategy.taxonomy_at(c.action);
         let shown = per_group
             .iter()
             .find(|(i, g, _)| (*i, *g) == key)
@@ -301,24 +370,28 @@ pub fn decide(
             && shown >= max
             && !c.action.mandatory
         {
-            trace_entries.push(trace(
+            trace.push(
                 id,
                 TraceStage::Diversity,
                 false,
-                format!(
-                    "group {} already has {max} action(s) in this placement; {factors}",
-                    c.action.group
-                ),
-            ));
+                || {
+                    format!(
+                        "group {} already has {max} action(s) in this placement",
+                        c.action.group
+                    )
+                },
+                factors,
+            );
             continue;
         }
         if ranked.len() >= limit {
-            trace_entries.push(trace(
+            trace.push(
                 id,
                 TraceStage::Placement,
                 false,
-                format!("placement holds {limit}; ranked {} by {factors}", idx + 1),
-            ));
+                || format!("placement holds {limit}; ranked {} by priority", idx + 1),
+                factors,
+            );
             continue;
         }
         match per_group.iter_mut().find(|(i, g, _)| (*i, *g) == key) {
@@ -326,12 +399,13 @@ pub fn decide(
             None => per_group.push((key.0, key.1, 1)),
         }
         let rank = ranked.len() as u32 + 1;
-        trace_entries.push(trace(
+        trace.push(
             id,
             TraceStage::Placement,
             true,
-            format!("rank {rank} of {limit}: {factors}"),
-        ));
+            || format!("rank {rank} of {limit}"),
+            factors,
+        );
         ranked.push(RankedAction {
             rank,
             action_id: id.clone(),
@@ -340,12 +414,15 @@ pub fn decide(
             propensity: c.propensity,
             value: c.value,
             priority: c.priority,
-            treatment: Some(c.treatment.to_owned()),
+            treatment: c
+                .action
+                .treatment(channel.id.as_str())
+                .map(|t| t.text.clone()),
         });
     }
     Ok(Decision {
         actions: ranked,
-        trace: trace_entries,
+        trace: trace.entries,
         do_not_mention,
     })
 }

@@ -133,6 +133,7 @@ fn check(
         context,
         limit,
         placement: None,
+        explain: true,
     };
     let decision = decide(
         &strategy(),
@@ -264,6 +265,7 @@ fn rule_failures_are_explained_in_the_trace() {
         context: Attributes::new(),
         limit: None,
         placement: None,
+        explain: true,
     };
     let customer = Customer {
         attributes: Attributes::new(),
@@ -298,6 +300,7 @@ fn unknown_channel_is_an_error_listing_the_valid_ones() {
         context: Attributes::new(),
         limit: None,
         placement: None,
+        explain: true,
     };
     let customer = Customer {
         attributes: Attributes::new(),
@@ -334,6 +337,7 @@ fn switching_value_off_ranks_by_propensity_alone() {
         context: Attributes::new(),
         limit: Some(1),
         placement: None,
+        explain: true,
     };
     let scorer = Fixed(HashMap::from([("big_bundle", 0.1), ("small_bundle", 0.9)]));
     let decision = decide(

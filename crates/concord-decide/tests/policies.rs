@@ -167,6 +167,7 @@ fn run(case: &Case) -> Result<concord_decide::Decision, DecideError> {
         context,
         limit: None,
         placement: case.placement.map(str::to_owned),
+        explain: true,
     };
     let customer = Customer {
         attributes,
@@ -408,6 +409,7 @@ mod properties {
                 context: context.clone(),
                 limit: None,
                 placement: placement.map(str::to_owned),
+                explain: true,
             };
             let decision = decide(&strategy, &customer, &request, &Even).expect("decides");
             // The rules read the request context too.

@@ -98,6 +98,7 @@ fn reopening_replays_profiles_decisions_responses_kpis_and_models() {
                 context: Attributes::new(),
                 limit: None,
                 placement: None,
+                explain: false,
             };
             let outcome = hub
                 .decide(&CustomerId::new("c1"), request, at(100 + i as i64))
@@ -153,6 +154,7 @@ fn reopening_replays_profiles_decisions_responses_kpis_and_models() {
         context: Attributes::new(),
         limit: None,
         placement: None,
+        explain: false,
     };
     let fresh = rt
         .block_on(hub.decide(&CustomerId::new("c1"), request, at(400)))

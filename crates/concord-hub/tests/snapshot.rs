@@ -89,6 +89,7 @@ async fn busy(hub: Arc<Hub>, events: Vec<Event>, customers: &[CustomerId]) -> us
                 context: Attributes::new(),
                 limit: None,
                 placement: None,
+                explain: false,
             };
             let decided = hub.decide(&customer, request, start()).await;
             if let Ok(outcome) = decided

@@ -4,6 +4,7 @@ use concord_decide::Scorer;
 use concord_model::{ActionId, ChannelId, Outcome};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct ModelKey {
@@ -38,20 +39,52 @@ impl ModelCounts {
 }
 
 /// An immutable view of every model, as decisions read it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct ModelSnapshot {
     pub version: u64,
     pub models: HashMap<ModelKey, ModelCounts>,
+    /// `models` by channel, then action, built on the first read: a lookup by borrowed ids,
+    /// with no key to build. Not cloned (a clone may be changed before it is read).
+    index: OnceLock<HashMap<String, HashMap<String, ModelCounts>>>,
+}
+
+impl Clone for ModelSnapshot {
+    fn clone(&self) -> Self {
+        Self {
+            version: self.version,
+            models: self.models.clone(),
+            index: OnceLock::new(),
+        }
+    }
 }
 
 impl ModelSnapshot {
+    pub fn new(version: u64, models: HashMap<ModelKey, ModelCounts>) -> Self {
+        Self {
+            version,
+            models,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The counts of one model (empty when it has none). Read this only once the snapshot is
+    /// published: the first read indexes `models` as they are then.
     pub fn counts(&self, action: &ActionId, channel: &ChannelId) -> ModelCounts {
-        // Building a key clones two short strings; the skeleton's model count is small.
-        let key = ModelKey {
-            action: action.clone(),
-            channel: channel.clone(),
-        };
-        self.models.get(&key).copied().unwrap_or_default()
+        let index = self.index.get_or_init(|| {
+            let mut index: HashMap<String, HashMap<String, ModelCounts>> = HashMap::new();
+            for (key, counts) in &self.models {
+                index
+                    .entry(key.channel.0.clone())
+                    .or_default()
+                    .insert(key.action.0.clone(), *counts);
+            }
+            index
+        });
+        index
+            .get(channel.as_str())
+            .and_then(|actions| actions.get(action.as_str()))
+            .copied()
+            .unwrap_or_default()
     }
 }
 

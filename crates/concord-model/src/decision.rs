@@ -68,4 +68,19 @@ pub struct TraceEntry {
     pub stage: TraceStage,
     pub passed: bool,
     pub reason: String,
+    /// The arbitration factors, for every action that reached arbitration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factors: Option<Factors>,
+}
+
+/// priority = propensity x context_weight x value x levers (a switched-off factor counts as 1
+/// in the product but is reported as computed); mandatory actions rank above all others.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Factors {
+    pub propensity: f64,
+    pub context_weight: f64,
+    pub value: f64,
+    pub levers: f64,
+    pub priority: f64,
+    pub mandatory: bool,
 }

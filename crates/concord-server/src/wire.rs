@@ -83,8 +83,10 @@ pub struct DecisionBody {
     /// Content hash of the strategy version that decided.
     pub strategy_hash: String,
     pub actions: Vec<ActionBody>,
-    /// Why every action of the strategy was kept or dropped, stage by stage.
-    pub trace: Vec<TraceBody>,
+    /// With `?explain=true`: why every action of the strategy was kept or dropped, stage by
+    /// stage. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<TraceBody>>,
     /// Actions policy keeps out of this conversation (e.g. no sales while a billing dispute
     /// is open), for the agent not to bring up.
     pub do_not_mention: Vec<DoNotMentionBody>,
@@ -117,6 +119,11 @@ pub struct TraceBody {
     pub stage: String,
     pub passed: bool,
     pub reason: String,
+    /// For actions that reached arbitration: priority = propensity x context_weight x value x
+    /// levers (mandatory actions rank first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub factors: Option<concord_model::Factors>,
 }
 
 impl From<DecisionOutcome> for DecisionBody {
@@ -134,18 +141,21 @@ impl From<DecisionOutcome> for DecisionBody {
                 reason: d.reason,
             })
             .collect();
-        body.trace = trace
-            .into_iter()
-            .map(|t| TraceBody {
-                action_id: t.action_id.0,
-                stage: serde_json::to_value(t.stage)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                passed: t.passed,
-                reason: t.reason,
-            })
-            .collect();
+        body.trace = (!trace.is_empty()).then(|| {
+            trace
+                .into_iter()
+                .map(|t| TraceBody {
+                    action_id: t.action_id.0,
+                    stage: serde_json::to_value(t.stage)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    passed: t.passed,
+                    reason: t.reason,
+                    factors: t.factors,
+                })
+                .collect()
+        });
         body
     }
 }
@@ -171,7 +181,7 @@ fn decision_body(record: DecisionRecord) -> DecisionBody {
                 priority: a.priority,
             })
             .collect(),
-        trace: Vec::new(),
+        trace: None,
         do_not_mention: Vec::new(),
     }
 }

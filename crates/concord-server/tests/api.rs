@@ -212,7 +212,7 @@ async fn decision_response_and_kpis_round_trip() {
     let (status, decision) = call(
         &h,
         "POST",
-        "/v1/decisions",
+        "/v1/decisions?explain=true",
         Some(CHANNEL),
         &request.to_string(),
     )
@@ -473,7 +473,7 @@ async fn decision_body_snapshot() {
     let (status, decision) = call(
         &h,
         "POST",
-        "/v1/decisions",
+        "/v1/decisions?explain=true",
         Some(CHANNEL),
         &request.to_string(),
     )
@@ -637,7 +637,19 @@ async fn placements_bound_the_answer_and_an_open_dispute_silences_sales() {
             .as_str()
             .is_some_and(|r| r.contains("billing dispute"))
     }));
-    let suppressed = after["trace"]
+    assert!(
+        after.get("trace").is_none(),
+        "no trace unless asked: {after}"
+    );
+    let (_, explained) = call(
+        &h,
+        "POST",
+        "/v1/decisions?explain=true",
+        Some(AGENT),
+        &json!({"customer_id": "27820000001", "channel": "call_centre", "time": "2026-11-18T11:00:00Z"}).to_string(),
+    )
+    .await;
+    let suppressed = explained["trace"]
         .as_array()
         .into_iter()
         .flatten()

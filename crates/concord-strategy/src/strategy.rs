@@ -167,6 +167,18 @@ pub struct Action {
     pub requires: Vec<String>,
     /// Must none be held.
     pub excludes: Vec<String>,
+    /// Positions of the action's issue in `Strategy::issues` and group in that issue's groups,
+    /// set when the strategy is built.
+    #[serde(skip)]
+    pub(crate) taxonomy_at: (usize, usize),
+    /// The action's position in id order among the strategy's actions (a cheap tie-break that
+    /// orders like the ids).
+    #[serde(skip)]
+    pub(crate) id_rank: u32,
+    /// Bit `i` set when the action has a treatment in the strategy's `i`th channel (first 64
+    /// channels; later ones are looked up in `treatments`).
+    #[serde(skip)]
+    pub(crate) channel_mask: u64,
     /// The channels the action is offered in; never empty.
     pub treatments: BTreeMap<ChannelId, Treatment>,
 }
@@ -221,11 +233,43 @@ impl Strategy {
         &self.issues
     }
 
-    /// The issue and group an action belongs to (validated to exist).
+    /// The issue and group an action of this strategy belongs to, and their positions (the
+    /// issue's in [`Strategy::issues`], the group's in its issue).
     pub fn taxonomy(&self, action: &Action) -> Option<(&Issue, &Group)> {
-        let issue = self.issues.iter().find(|i| i.id == action.issue)?;
-        let group = issue.groups.iter().find(|g| g.id == action.group)?;
+        let (i, g) = action.taxonomy_at;
+        let issue = self.issues.get(i).filter(|x| x.id == action.issue)?;
+        let group = issue.groups.get(g).filter(|x| x.id == action.group)?;
         Some((issue, group))
+    }
+
+    /// `(issue position, group position)` of an action of this strategy.
+    pub fn taxonomy_at(&self, action: &Action) -> (usize, usize) {
+        action.taxonomy_at
+    }
+
+    /// Whether `action` has a treatment in the channel at `channel_index` (its position in
+    /// [`Strategy::channels`]): a bit test for the first 64 channels.
+    pub fn offered_in(&self, action: &Action, channel_index: usize) -> bool {
+        match 1u64.checked_shl(u32::try_from(channel_index).unwrap_or(u32::MAX)) {
+            Some(bit) if channel_index < 64 => action.channel_mask & bit != 0,
+            _ => self
+                .channels
+                .get(channel_index)
+                .is_some_and(|c| action.treatments.contains_key(&c.id)),
+        }
+    }
+
+    /// The channel and its position in [`Strategy::channels`].
+    pub fn channel_at(&self, id: &str) -> Option<(usize, &Channel)> {
+        self.channels
+            .iter()
+            .enumerate()
+            .find(|(_, channel)| channel.id.as_str() == id)
+    }
+
+    /// The action's position in id order: comparing these compares the ids.
+    pub fn id_rank(&self, action: &Action) -> u32 {
+        action.id_rank
     }
 
     pub fn context_weights(&self) -> &[ContextWeight] {

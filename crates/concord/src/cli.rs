@@ -147,6 +147,24 @@ pub enum BenchCommand {
     /// A big base through the real binary: Parquet bulk load, a day of events over HTTP, memory
     /// per subscriber, and recovery after kill -9 (generated in partitions, one in memory at a time).
     Scale(BenchScaleArgs),
+    /// In-process decision latency (p50/p99) with a generated strategy of N actions over
+    /// simulated customers.
+    Decide(BenchDecideArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchDecideArgs {
+    /// Actions in the generated strategy (the example's profile, channels and policies).
+    #[arg(long, default_value_t = 1_000)]
+    pub actions: usize,
+    /// Simulated customers decided for (with a day of events in their profiles).
+    #[arg(long, default_value_t = 20_000)]
+    pub subscribers: usize,
+    /// Decisions measured (after 1,000 of warm-up).
+    #[arg(long, default_value_t = 20_000)]
+    pub decisions: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]

@@ -266,6 +266,7 @@ async fn drive(
                 context: Attributes::new(),
                 limit: None,
                 placement: None,
+                explain: false,
             };
             let decision = hub.decide(&customer, request, now).await?;
             if let Some(top) = decision.record.actions.first() {

@@ -1,6 +1,7 @@
 //! `concord`: the one binary. Parses the command line and hands off to a command module.
 
 mod bench;
+mod bench_decide;
 mod bench_scale;
 mod check;
 mod cli;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         Command::Load(args) => load::run(args),
         Command::Bench(cli::BenchCommand::Ingest(args)) => bench::ingest(args),
         Command::Bench(cli::BenchCommand::Scale(args)) => bench_scale::run(args),
+        Command::Bench(cli::BenchCommand::Decide(args)) => bench_decide::run(args),
         Command::Check(args) => return check::run(&args),
         Command::Schema => check::print_schema(),
     };

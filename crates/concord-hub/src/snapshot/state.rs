@@ -134,10 +134,7 @@ pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError
         };
         kpis.push((key, tally));
     }
-    let mut models = ModelSnapshot {
-        version: input.read()?,
-        ..ModelSnapshot::default()
-    };
+    let mut models = ModelSnapshot::new(input.read()?, Default::default());
     let n = input.count()?;
     for _ in 0..n {
         let key = ModelKey {

@@ -1,4 +1,5 @@
-//! POST /v1/decisions: the next best actions for one customer in one channel, with the trace.
+//! POST /v1/decisions: the next best actions for one customer in one channel (and, asked, the
+//! trace).
 
 use super::Caller;
 use crate::auth::Role;
@@ -9,29 +10,43 @@ use crate::state::AppState;
 use crate::wire::{DecisionBody, DecisionRequestBody, ErrorEnvelope};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Query, State};
 use concord_decide::DecisionRequest;
 use concord_model::{Attributes, ChannelId, CustomerId, Value};
 use std::time::Instant;
 
+/// `?explain=true` adds the trace: every action's fate, stage by stage, with the factors.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionQuery {
+    /// Return the funnel trace (every action of the strategy: the stage it left at and why,
+    /// or its rank and priority factors). Off by default: it costs time on the hot path.
+    #[serde(default)]
+    pub explain: bool,
+}
+
 /// Decide. The decision (with its strategy hash) is durable before the answer leaves.
 #[utoipa::path(post, path = "/v1/decisions", tag = "decisions",
+    params(DecisionQuery),
     request_body = DecisionRequestBody,
     responses(
-        (status = 200, description = "Ranked actions and the funnel trace", body = DecisionBody),
+        (status = 200, description = "Ranked actions, do-not-mention, and (explain) the funnel trace", body = DecisionBody),
         (status = 400, description = "Malformed body or a bad field", body = ErrorEnvelope),
         (status = 404, description = "Unknown customer", body = ErrorEnvelope),
-        (status = 422, description = "Unknown channel", body = ErrorEnvelope),
+        (status = 422, description = "Unknown channel or placement", body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn post_decision(
     State(state): State<AppState>,
     caller: Caller,
+    query: Result<Query<DecisionQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<DecisionBody>, ApiError> {
     caller.require(&[Role::Channel, Role::Agent, Role::Admin])?;
     let started = Instant::now();
+    let Query(query) = query
+        .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()).field("explain"))?;
     let request: DecisionRequestBody = parse(&body_bytes(body)?)?;
     if request.customer_id.trim().is_empty() {
         return Err(
@@ -50,6 +65,7 @@ pub async fn post_decision(
                 context,
                 limit: request.limit.map(|l| l as usize),
                 placement: request.placement,
+                explain: query.explain,
             },
             time,
         )

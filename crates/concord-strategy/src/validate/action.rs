@@ -139,6 +139,9 @@ pub(super) fn action(
         product,
         requires,
         excludes,
+        taxonomy_at: (0, 0),
+        id_rank: 0,
+        channel_mask: 0,
         treatments,
     })
 }

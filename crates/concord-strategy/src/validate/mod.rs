@@ -86,6 +86,33 @@ pub(crate) fn validate(
         }
         None => Some(Vec::new()),
     };
+    // Each action learns where its issue and group sit, so lookups during decisions are O(1).
+    for action in &mut actions {
+        action.taxonomy_at = issues
+            .iter()
+            .enumerate()
+            .find(|(_, i)| i.id == action.issue)
+            .and_then(|(i, issue)| {
+                let g = issue.groups.iter().position(|g| g.id == action.group)?;
+                Some((i, g))
+            })
+            .unwrap_or((usize::MAX, usize::MAX));
+    }
+    if let Some(channels) = &channels {
+        for action in &mut actions {
+            action.channel_mask = channels
+                .iter()
+                .take(64)
+                .enumerate()
+                .filter(|(_, c)| action.treatments.contains_key(&c.id))
+                .fold(0, |mask, (i, _)| mask | 1 << i);
+        }
+    }
+    let mut by_id: Vec<usize> = (0..actions.len()).collect();
+    by_id.sort_by(|&a, &b| actions[a].id.cmp(&actions[b].id));
+    for (rank, &index) in by_id.iter().enumerate() {
+        actions[index].id_rank = u32::try_from(rank).unwrap_or(u32::MAX);
+    }
     let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
     let (context_weights, suppressions) = targets::rules(
         source,

@@ -1,0 +1,248 @@
+//! `concord bench decide`: in-process decision latency. A strategy of `--actions` generated
+//! actions (the example's profile, channels, suppressions and context weights; varied rules,
+//! policies at every level, holdings) decides for simulated customers whose profiles hold a
+//! day of events, one decision at a time, each timed.
+
+use crate::cli::BenchDecideArgs;
+use crate::demo;
+use anyhow::Context;
+use concord_decide::{DecisionRequest, decide};
+use concord_learn::{ModelCounts, ModelKey, ModelSnapshot};
+use concord_model::{ActionId, Attributes, ChannelId, Timestamp, Value};
+use concord_profile::{CompiledSchema, ProfileStore};
+use concord_sim::{Operator, SimConfig};
+use concord_strategy::Strategy;
+use rand::{Rng, SeedableRng};
+use std::fmt::Write as _;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+const ISSUES: [&str; 5] = ["growth", "retention", "service", "onboarding", "winback"];
+const GROUPS_PER_ISSUE: usize = 10;
+const CHANNELS: [&str; 3] = ["ussd", "app", "call_centre"];
+
+/// Eligibility templates over the example profile; `{a}`, `{b}` vary per action.
+fn eligibility(i: usize) -> Option<String> {
+    let a = 10 + (i * 37) % 400;
+    let b = 1 + (i * 13) % 30;
+    Some(match i % 6 {
+        0 => format!(
+            "customer.segment == 'prepaid' && customer.balance >= {b} && customer.tenure_months > {}",
+            b % 12
+        ),
+        1 => format!("customer.arpu >= {a} && !('data_5gb' in holdings)"),
+        2 => format!(
+            "customer.dropped_calls_24h >= {} || context.call_reason == 'network'",
+            1 + b % 3
+        ),
+        3 => format!(
+            "customer.device_type == 'smartphone' && customer.data_sessions_30d >= {}",
+            b % 8
+        ),
+        4 => format!(
+            "customer.segment == 'postpaid' && customer.tenure_months >= {} && customer.arpu < {a}",
+            b % 24
+        ),
+        _ => return None,
+    })
+}
+
+/// actions/*.yaml files for `n` generated actions across 5 issues x 10 groups: the issues
+/// first, then 1,000 actions a file (one file of 10,000 would pass the YAML reader's node budget).
+fn actions_files(n: usize) -> Vec<(String, String)> {
+    let mut files = vec![("actions/issues.yaml".to_owned(), issues_yaml())];
+    for (k, chunk) in (0..n).collect::<Vec<_>>().chunks(1_000).enumerate() {
+        let mut out = String::from("actions:\n");
+        for &i in chunk {
+            action_yaml(i, &mut out);
+        }
+        files.push((format!("actions/generated_{k:03}.yaml"), out));
+    }
+    files
+}
+
+fn issues_yaml() -> String {
+    let mut out = String::from("issues:\n");
+    for (k, issue) in ISSUES.iter().enumerate() {
+        let _ = writeln!(out, "  - id: {issue}\n    name: {issue}\n    groups:");
+        for g in 0..GROUPS_PER_ISSUE {
+            let policy = match (k + g) % 4 {
+                0 => ", applicability: \"context.call_reason != 'billing'\"",
+                1 => ", suitability: \"customer.tenure_months >= 1\"",
+                _ => "",
+            };
+            let _ = writeln!(out, "      - {{id: {issue}_g{g}, name: group {g}{policy}}}");
+        }
+    }
+    out
+}
+
+fn action_yaml(i: usize, out: &mut String) {
+    {
+        let issue = ISSUES[i % ISSUES.len()];
+        let group = (i / ISSUES.len()) % GROUPS_PER_ISSUE;
+        let kind = if issue == "service" {
+            "service"
+        } else {
+            "sales"
+        };
+        let _ = writeln!(
+            out,
+            "  - id: a{i:05}\n    name: action {i}\n    issue: {issue}\n    group: {issue}_g{group}\n    kind: {kind}\n    value: {}",
+            5 + (i * 37) % 200
+        );
+        if let Some(rule) = eligibility(i) {
+            let _ = writeln!(out, "    eligibility: \"{rule}\"");
+        }
+        if i.is_multiple_of(7) {
+            let _ = writeln!(out, "    suitability: \"customer.balance >= {}\"", i % 20);
+        }
+        if i.is_multiple_of(13) {
+            let _ = writeln!(out, "    product: prod_{i}");
+        }
+        if i.is_multiple_of(17) {
+            let _ = writeln!(out, "    requires: [voice_basic]");
+        }
+        if i.is_multiple_of(11) {
+            let _ = writeln!(out, "    lever: 1.5");
+        }
+        let _ = writeln!(
+            out,
+            "    treatments:\n      ussd: {{text: \"Offer {i}\"}}\n      app: {{text: \"Offer {i} in the app\"}}\n      call_centre: {{text: \"Offer {i}: tell the customer\"}}"
+        );
+    }
+}
+
+fn generated_strategy(n: usize) -> anyhow::Result<Strategy> {
+    let dir = demo::default_strategy_dir();
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).with_context(|| format!("reading {name}"))
+    };
+    let (strategy, channels, profile) = (
+        read("strategy.yaml")?,
+        read("channels.yaml")?,
+        read("profile.yaml")?,
+    );
+    let actions = actions_files(n);
+    let mut files = vec![
+        ("strategy.yaml", strategy.as_str()),
+        ("channels.yaml", channels.as_str()),
+        ("profile.yaml", profile.as_str()),
+    ];
+    files.extend(
+        actions
+            .iter()
+            .map(|(path, text)| (path.as_str(), text.as_str())),
+    );
+    Strategy::from_files(files)
+        .map_err(|e| anyhow::anyhow!("the generated strategy is invalid:\n{e}"))
+}
+
+#[allow(clippy::print_stdout)]
+pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let strategy = generated_strategy(args.actions)?;
+    writeln!(
+        out,
+        "concord bench decide: {} actions, {} customers, {} decisions",
+        strategy.actions().len(),
+        args.subscribers,
+        args.decisions
+    )?;
+    let start = Timestamp::from_second(1_798_761_600).context("valid start")?;
+    let mut operator = Operator::new(
+        SimConfig {
+            seed: args.seed,
+            subscribers: args.subscribers,
+            start,
+            ..SimConfig::default()
+        },
+        &[],
+    )
+    .context("building the simulated base")?;
+    let now = start.checked_add(jiff::SignedDuration::from_hours(24))?;
+    let events = operator.events_until(now);
+    let store = ProfileStore::new(CompiledSchema::new(
+        Arc::new(strategy.profile_schema().clone()),
+        Arc::from(strategy.triggers().to_vec()),
+    ));
+    for s in operator.subscribers() {
+        store.upsert(&s.id, &s.attributes, &s.initial_holdings);
+    }
+    for batch in events.chunks(10_000) {
+        store.apply_events(batch, now.as_millisecond());
+    }
+    let ids: Vec<_> = operator
+        .subscribers()
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+
+    // Learned models for every action in every channel, as the learner would publish them.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+    let mut models = ModelSnapshot::default();
+    for action in strategy.actions() {
+        for channel in CHANNELS {
+            models.models.insert(
+                ModelKey {
+                    action: ActionId::new(action.id.as_str()),
+                    channel: ChannelId::new(channel),
+                },
+                ModelCounts {
+                    positives: rng.random_range(0..50),
+                    negatives: rng.random_range(50..500),
+                },
+            );
+        }
+    }
+    let reasons = [None, Some("cancel"), Some("billing"), Some("network")];
+    let mut latencies = Vec::with_capacity(args.decisions);
+    let mut ranked = 0usize;
+    for n in 0..args.decisions + 1_000 {
+        let id = &ids[rng.random_range(0..ids.len())];
+        let mut context = Attributes::new();
+        if let Some(reason) = reasons[n % reasons.len()] {
+            context.insert("call_reason".into(), Value::from(reason));
+        }
+        let request = DecisionRequest {
+            channel: ChannelId::new(CHANNELS[n % CHANNELS.len()]),
+            context,
+            limit: None,
+            placement: None,
+            explain: false,
+        };
+        let t = Instant::now();
+        let decision = store
+            .read(id, |p| decide(&strategy, &p.env(now), &request, &models))
+            .context("a simulated customer")??;
+        let elapsed = t.elapsed();
+        if n >= 1_000 {
+            latencies.push(elapsed.as_secs_f64() * 1e6);
+            ranked += decision.actions.len();
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
+    let mean = latencies.iter().sum::<f64>() / latencies.len().max(1) as f64;
+    let count = latencies.len().max(1) as f64;
+    writeln!(
+        out,
+        "| actions | p50 | p90 | p99 | p99.9 | max | mean | decisions/s (one thread) | actions returned |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|---|")?;
+    writeln!(
+        out,
+        "| {} | {:.0} us | {:.0} us | {:.0} us | {:.0} us | {:.0} us | {:.0} us | {:.0} | {:.2} |",
+        strategy.actions().len(),
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        at(0.999),
+        latencies.last().copied().unwrap_or(0.0),
+        mean,
+        1e6 / mean,
+        ranked as f64 / count
+    )?;
+    Ok(())
+}
