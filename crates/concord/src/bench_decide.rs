@@ -114,33 +114,73 @@ fn action_yaml(i: usize, out: &mut String) {
     }
 }
 
-fn generated_strategy(n: usize) -> anyhow::Result<Strategy> {
+/// The generated strategy's files: the example's strategy, channels and profile, and the
+/// generated actions.
+fn generated_files(n: usize) -> anyhow::Result<Vec<(String, String)>> {
     let dir = demo::default_strategy_dir();
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name)).with_context(|| format!("reading {name}"))
-    };
-    let (strategy, channels, profile) = (
-        read("strategy.yaml")?,
-        read("channels.yaml")?,
-        read("profile.yaml")?,
-    );
-    let actions = actions_files(n);
-    let mut files = vec![
-        ("strategy.yaml", strategy.as_str()),
-        ("channels.yaml", channels.as_str()),
-        ("profile.yaml", profile.as_str()),
-    ];
-    files.extend(
-        actions
+    let mut files = Vec::new();
+    for name in ["strategy.yaml", "channels.yaml", "profile.yaml"] {
+        let text =
+            std::fs::read_to_string(dir.join(name)).with_context(|| format!("reading {name}"))?;
+        files.push((name.to_owned(), text));
+    }
+    files.extend(actions_files(n));
+    Ok(files)
+}
+
+fn generated_strategy(n: usize) -> anyhow::Result<Strategy> {
+    let files = generated_files(n)?;
+    Strategy::from_files(
+        files
             .iter()
             .map(|(path, text)| (path.as_str(), text.as_str())),
+    )
+    .map_err(|e| anyhow::anyhow!("the generated strategy is invalid:\n{e}"))
+}
+
+/// Writes the generated strategy folder.
+fn write_strategy(n: usize, dir: &std::path::Path) -> anyhow::Result<()> {
+    generated_strategy(n)?;
+    for (path, text) in generated_files(n)? {
+        let target = dir.join(&path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&target, text).with_context(|| format!("writing {}", target.display()))?;
+    }
+    Ok(())
+}
+
+/// `concord bench echo`: POST /echo answers the JSON it was sent, nothing else.
+#[allow(clippy::print_stdout)]
+pub fn echo(args: crate::cli::BenchEchoArgs) -> anyhow::Result<()> {
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        "/echo",
+        post(|axum::Json(body): axum::Json<serde_json::Value>| async move { axum::Json(body) }),
     );
-    Strategy::from_files(files)
-        .map_err(|e| anyhow::anyhow!("the generated strategy is invalid:\n{e}"))
+    crate::serve::runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        println!("echo listening on http://{}", listener.local_addr()?);
+        axum::serve(listener, app).await?;
+        anyhow::Ok(())
+    })
 }
 
 #[allow(clippy::print_stdout)]
 pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
+    if let Some(dir) = &args.write_strategy {
+        write_strategy(args.actions, dir)?;
+        println!(
+            "wrote a strategy of {} actions to {}",
+            args.actions,
+            dir.display()
+        );
+        return Ok(());
+    }
     let mut out = std::io::stdout().lock();
     let strategy = generated_strategy(args.actions)?;
     writeln!(

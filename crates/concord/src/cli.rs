@@ -150,6 +150,9 @@ pub enum BenchCommand {
     /// In-process decision latency (p50/p99) with a generated strategy of N actions over
     /// simulated customers.
     Decide(BenchDecideArgs),
+    /// The HTTP ceiling for the decision benchmark: a trivial axum server whose one route,
+    /// POST /echo, answers the JSON body it was sent.
+    Echo(BenchEchoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +168,17 @@ pub struct BenchDecideArgs {
     pub decisions: usize,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Write the generated strategy folder here and stop (for `concord demo --strategy`, e.g.
+    /// the HTTP benchmark in scripts/bench-http.sh).
+    #[arg(long)]
+    pub write_strategy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchEchoArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub listen: String,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Bench(cli::BenchCommand::Ingest(args)) => bench::ingest(args),
         Command::Bench(cli::BenchCommand::Scale(args)) => bench_scale::run(args),
         Command::Bench(cli::BenchCommand::Decide(args)) => bench_decide::run(args),
+        Command::Bench(cli::BenchCommand::Echo(args)) => bench_decide::echo(args),
         Command::Check(args) => return check::run(&args),
         Command::Schema => check::print_schema(),
     };
