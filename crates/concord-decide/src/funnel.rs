@@ -108,8 +108,9 @@ struct Candidate<'s> {
     priority: f64,
 }
 
-/// The placement size and the number of actions to return.
-fn sizes(
+/// How many actions a request gets in `channel`: the placement's size (or, without one, the
+/// request's limit or the strategy's default), never more than the placement holds.
+pub fn placement_limit(
     strategy: &Strategy,
     channel: &concord_strategy::Channel,
     request: &DecisionRequest,
@@ -212,7 +213,7 @@ pub fn decide(
                 channel: request.channel.0.clone(),
                 valid: strategy.channels().iter().map(|c| c.id.0.clone()).collect(),
             })?;
-    let limit = sizes(strategy, channel, request)?;
+    let limit = placement_limit(strategy, channel, request)?;
     let request_env = RequestEnv { customer, request };
     // Every variable is read from the profile once per decision, whatever number of rules read it.
     let env = Frame::new(strategy.profile_schema(), &request_env);

@@ -6,4 +6,4 @@ mod funnel;
 mod policy;
 
 pub use error::DecideError;
-pub use funnel::{Decision, DecisionRequest, DoNotMention, Scorer, decide};
+pub use funnel::{Decision, DecisionRequest, DoNotMention, Scorer, decide, placement_limit};

@@ -45,6 +45,7 @@ pub struct Hub {
     /// a snapshot while it copies the decision side, so that copy is exact at one position.
     pub(crate) decision_gate: tokio::sync::RwLock<()>,
     pub(crate) snapshots: SnapshotDir,
+    pub(crate) breakers: crate::breaker::Breakers,
     replayed: JournalReplay,
     recovery: Recovery,
     /// Held for the hub's life: one process writes a data folder at a time.
@@ -73,6 +74,8 @@ pub struct DecisionOutcome {
     pub trace: Vec<TraceEntry>,
     /// Actions policy keeps out of this conversation, with the reason (for agents).
     pub do_not_mention: Vec<concord_decide::DoNotMention>,
+    /// The channel's circuit breaker was open: these are its default actions, no funnel ran.
+    pub fallback: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +129,7 @@ pub struct CustomerSnapshot {
 impl Hub {
     pub(crate) fn assemble(parts: Parts) -> Hub {
         Hub {
+            breakers: crate::breaker::Breakers::new(&parts.strategy),
             strategy: parts.strategy,
             events: parts.events,
             applier: parts.applier,
@@ -340,13 +344,37 @@ impl Hub {
         time: Timestamp,
     ) -> Result<DecisionOutcome, HubError> {
         let models = self.learner.snapshot();
-        let decision = self
-            .profiles()
-            .read(customer_id, |profile| {
-                let env = profile.env(time);
-                decide(&self.strategy, &env, &request, &*models)
-            })
-            .ok_or_else(|| HubError::UnknownCustomer(customer_id.clone()))??;
+        let time_ms = time.as_millisecond();
+        let breaker = self
+            .strategy
+            .channel_at(request.channel.as_str())
+            .and_then(|(i, channel)| Some((i, channel, channel.breaker.as_ref()?)));
+        let (decision, fallback) = match breaker {
+            Some((i, channel, b)) if self.breakers.open(i, time_ms) => {
+                self.profiles()
+                    .read(customer_id, |_| ())
+                    .ok_or_else(|| HubError::UnknownCustomer(customer_id.clone()))?;
+                let limit = concord_decide::placement_limit(&self.strategy, channel, &request)?;
+                let decision =
+                    crate::breaker::fallback(&self.strategy, channel, b, limit, request.explain);
+                (decision, true)
+            }
+            _ => {
+                let started = std::time::Instant::now();
+                let decision = self
+                    .profiles()
+                    .read(customer_id, |profile| {
+                        let env = profile.env(time);
+                        decide(&self.strategy, &env, &request, &*models)
+                    })
+                    .ok_or_else(|| HubError::UnknownCustomer(customer_id.clone()))??;
+                if let Some((i, _, b)) = breaker {
+                    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+                    self.breakers.record(i, b, elapsed_ms, time_ms);
+                }
+                (decision, false)
+            }
+        };
         let _gate = self.decision_gate.read().await;
         let seq = self.next_decision.fetch_add(1, Ordering::Relaxed) + 1;
         let record = DecisionRecord {
@@ -367,6 +395,7 @@ impl Hub {
             record,
             trace: decision.trace,
             do_not_mention: decision.do_not_mention,
+            fallback,
         })
     }
 

@@ -4,6 +4,7 @@
 //! restart; [`Hub::open`] rebuilds memory from the newest snapshot and the journal after it.
 
 mod apply;
+mod breaker;
 mod decision_log;
 mod error;
 mod hub;
@@ -13,6 +14,7 @@ mod snapshot;
 mod stats;
 mod trigger_log;
 
+pub use breaker::BreakerStats;
 pub use concord_ingest::IngestSummary;
 pub use error::HubError;
 pub use hub::{CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome, TimelineItem};

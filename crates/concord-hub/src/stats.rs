@@ -22,6 +22,8 @@ pub struct HubStats {
     pub recovery: Recovery,
     /// Fires per trigger since the folder was created.
     pub trigger_fires: BTreeMap<String, u64>,
+    /// Circuit breakers of the channels that declare one (since this process started).
+    pub breakers: Vec<crate::BreakerStats>,
 }
 
 impl Hub {
@@ -39,6 +41,7 @@ impl Hub {
             last_snapshot,
             recovery: self.recovery().clone(),
             trigger_fires: self.events.triggers.lock().counts().clone(),
+            breakers: self.breakers.stats(&self.strategy),
         }
     }
 }

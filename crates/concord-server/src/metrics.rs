@@ -46,6 +46,10 @@ pub struct StorageGauges {
     pub recovery_replay_seconds: FloatGauge,
     pub recovery_replayed: Gauge,
     pub trigger_fires: Family<TriggerLabel, Gauge>,
+    /// 1 while a channel's circuit breaker is open (at scrape time), else 0.
+    pub breaker_open: Family<ChannelLabel, Gauge>,
+    pub breaker_trips: Family<ChannelLabel, Gauge>,
+    pub breaker_fallbacks: Family<ChannelLabel, Gauge>,
 }
 
 #[derive(Debug)]
@@ -134,6 +138,18 @@ impl Metrics {
         g.recovery_replay_seconds.set(stats.recovery.replay_seconds);
         g.recovery_replayed
             .set(int(stats.recovery.replayed_records));
+        let now_ms = jiff::Timestamp::now().as_millisecond();
+        for b in &stats.breakers {
+            let label = ChannelLabel {
+                channel: b.channel.clone(),
+            };
+            let open = b.open_until_ms.is_some_and(|until| now_ms < until);
+            g.breaker_open.get_or_create(&label).set(i64::from(open));
+            g.breaker_trips.get_or_create(&label).set(int(b.trips));
+            g.breaker_fallbacks
+                .get_or_create(&label)
+                .set(int(b.fallbacks));
+        }
         for (trigger, fires) in &stats.trigger_fires {
             g.trigger_fires
                 .get_or_create(&TriggerLabel {
@@ -226,6 +242,21 @@ impl StorageGauges {
             "concord_trigger_fires",
             "Trigger fires since the data folder was created, by trigger",
             self.trigger_fires.clone(),
+        );
+        registry.register(
+            "concord_breaker_open",
+            "1 while the channel's circuit breaker answers its default actions",
+            self.breaker_open.clone(),
+        );
+        registry.register(
+            "concord_breaker_trips",
+            "Times the channel's circuit breaker opened since start",
+            self.breaker_trips.clone(),
+        );
+        registry.register(
+            "concord_breaker_fallbacks",
+            "Decisions answered with the channel's default actions since start",
+            self.breaker_fallbacks.clone(),
         );
     }
 }

@@ -90,6 +90,9 @@ pub struct DecisionBody {
     /// Actions policy keeps out of this conversation (e.g. no sales while a billing dispute
     /// is open), for the agent not to bring up.
     pub do_not_mention: Vec<DoNotMentionBody>,
+    /// True when the channel's circuit breaker was open (decisions overran its latency
+    /// budget): the actions are the channel's configured defaults, no funnel ran.
+    pub fallback: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -132,8 +135,10 @@ impl From<DecisionOutcome> for DecisionBody {
             record,
             trace,
             do_not_mention,
+            fallback,
         } = outcome;
         let mut body = decision_body(record);
+        body.fallback = fallback;
         body.do_not_mention = do_not_mention
             .into_iter()
             .map(|d| DoNotMentionBody {
@@ -183,6 +188,7 @@ fn decision_body(record: DecisionRecord) -> DecisionBody {
             .collect(),
         trace: None,
         do_not_mention: Vec::new(),
+        fallback: false,
     }
 }
 

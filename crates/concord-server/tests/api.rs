@@ -450,6 +450,9 @@ async fn operations_routes_answer_without_a_key() {
         "concord_journal_apply_lag_bytes 0",
         "concord_snapshot_taken 0",
         "concord_recovery_replayed_records 0",
+        // The example's USSD circuit breaker, closed and never tripped.
+        "concord_breaker_open{channel=\"ussd\"} 0",
+        "concord_breaker_trips{channel=\"ussd\"} 0",
     ] {
         assert!(text.contains(expected), "{expected} missing from\n{text}");
     }

@@ -31,6 +31,6 @@ pub use profile::{
 };
 pub use rule::{EvalError, Frame, Rule, RuleEnv, RuleError, Var};
 pub use strategy::{
-    Action, ActionKind, Arbitration, Channel, ContextWeight, Group, Issue, Policies, Strategy,
-    Suppression, Target, Treatment, Trigger,
+    Action, ActionKind, Arbitration, Breaker, Channel, ContextWeight, Group, Issue, Policies,
+    Strategy, Suppression, Target, Treatment, Trigger,
 };

@@ -142,6 +142,29 @@ pub(crate) struct ChannelEntry {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, u32>")]
     pub(crate) placements: SpannedMap<Spanned<u32>>,
+    /// Circuit breaker: when decisions overrun the latency budget `overruns` times in a row,
+    /// the channel answers `defaults` for `cooldown`.
+    #[serde(default)]
+    pub(crate) breaker: Option<BreakerEntry>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BreakerEntry {
+    /// The latency budget of one decision, in milliseconds (> 0).
+    #[schemars(with = "f64")]
+    pub(crate) budget_ms: Spanned<f64>,
+    /// Consecutive overruns that open the breaker (default 5).
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    pub(crate) overruns: Option<Spanned<u32>>,
+    /// How long the channel gets its defaults once open, e.g. `30s` (default 30s).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) cooldown: Option<Spanned<String>>,
+    /// The actions answered while open, in order; each needs a treatment in this channel.
+    #[schemars(with = "Vec<String>")]
+    pub(crate) defaults: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]

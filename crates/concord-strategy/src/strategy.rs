@@ -97,7 +97,7 @@ pub struct Arbitration {
 }
 
 /// A channel and its placement size.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Channel {
     pub id: ChannelId,
     pub name: String,
@@ -106,6 +106,17 @@ pub struct Channel {
     pub max_actions: usize,
     /// Named placements and their sizes (each at most `max_actions`).
     pub placements: BTreeMap<String, usize>,
+    pub breaker: Option<Breaker>,
+}
+
+/// A channel's circuit breaker: after `overruns` consecutive decisions over `budget_ms`, the
+/// channel answers `defaults` for `cooldown_ms` of request time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Breaker {
+    pub budget_ms: f64,
+    pub overruns: u32,
+    pub cooldown_ms: i64,
+    pub defaults: Vec<ActionId>,
 }
 
 /// A business issue and its groups: the top two levels of Issue -> Group -> Action.

@@ -280,3 +280,40 @@ fn policies_levers_holdings_and_placements_are_checked() {
         &["ok: 1 actions"],
     );
 }
+
+#[test]
+fn breakers_are_checked() {
+    let channels = |breaker: &str| {
+        format!(
+            "channels:\n  - {{ id: ussd, name: USSD, direction: inbound, max_actions: 5, breaker: {breaker} }}\n"
+        )
+    };
+    let cases: &[(&str, &[&str])] = &[
+        ("{ budget_ms: 50, defaults: [a1] }", &["ok: 1 actions"]),
+        (
+            "{ budget_ms: 0, overruns: 0, cooldown: soon, defaults: [a1] }",
+            &[
+                "channels[0].breaker.budget_ms: budget_ms must be a number > 0, found 0",
+                "channels[0].breaker.overruns: overruns must be at least 1",
+                "channels[0].breaker.cooldown: `soon` is not a duration",
+            ],
+        ),
+        (
+            "{ budget_ms: 5, defaults: [nope] }",
+            &["channels[0].breaker.defaults[0]: unknown action `nope`"],
+        ),
+        (
+            "{ budget_ms: 5, defaults: [] }",
+            &["channels[0].breaker.defaults: a breaker needs at least one default action"],
+        ),
+    ];
+    for (breaker, expected) in cases {
+        check(&[("channels.yaml", Some(&channels(breaker)))], expected);
+    }
+    // A default without a treatment in the breaker's channel.
+    let two = "channels:\n  - { id: ussd, name: USSD, direction: inbound, max_actions: 5 }\n  - { id: sms, name: SMS, direction: outbound, max_actions: 1, breaker: { budget_ms: 5, defaults: [a1] } }\n";
+    check(
+        &[("channels.yaml", Some(two))],
+        &["channels[1].breaker.defaults[0]: action `a1` has no treatment in channel sms"],
+    );
+}

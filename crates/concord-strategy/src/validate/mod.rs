@@ -41,9 +41,13 @@ pub(crate) fn validate(
     let meta = parsed
         .strategy
         .map(|(source, file)| (source, strategy_meta(source, file, errors)));
-    let channels = parsed
-        .channels
-        .map(|(source, file)| channels(source, file, errors));
+    let (channels, pending_defaults) = match parsed.channels {
+        Some((source, file)) => {
+            let (channels, pending) = channels(source, file, errors);
+            (Some(channels), Some((source, pending)))
+        }
+        None => (None, None),
+    };
     let profile = parsed
         .profile
         .map(|(source, file)| profile::profile(source, &file, errors));
@@ -97,6 +101,11 @@ pub(crate) fn validate(
                 Some((i, g))
             })
             .unwrap_or((usize::MAX, usize::MAX));
+    }
+    if let (Some(channels), Some((source, pending))) = (&channels, &pending_defaults)
+        && parsed.actions_complete
+    {
+        check_defaults(source, channels, pending, &actions, errors);
     }
     if let Some(channels) = &channels {
         for action in &mut actions {
@@ -204,10 +213,19 @@ fn strategy_meta(source: &Source, file: StrategyFile, errors: &mut Vec<StrategyE
     )
 }
 
-fn channels(source: &Source, file: ChannelsFile, errors: &mut Vec<StrategyError>) -> Vec<Channel> {
+/// A breaker's default actions, to check once every action is known: the channel's position,
+/// the field path, and the ids as written.
+type PendingDefaults = Vec<(usize, String, Vec<serde_saphyr::Spanned<String>>)>;
+
+fn channels(
+    source: &Source,
+    file: ChannelsFile,
+    errors: &mut Vec<StrategyError>,
+) -> (Vec<Channel>, PendingDefaults) {
     let mut report = Report { source, errors };
     let mut seen = HashMap::new();
     let mut channels = Vec::new();
+    let mut pending = Vec::new();
     for (idx, entry) in file.channels.into_iter().enumerate() {
         let entry = entry.value;
         check_id(
@@ -256,6 +274,17 @@ fn channels(source: &Source, file: ChannelsFile, errors: &mut Vec<StrategyError>
                 );
             }
         }
+        let breaker = entry
+            .breaker
+            .as_ref()
+            .and_then(|b| breaker(&mut report, b, &format!("channels[{idx}].breaker")));
+        if is_new && let Some(b) = &entry.breaker {
+            pending.push((
+                channels.len(),
+                format!("channels[{idx}].breaker.defaults"),
+                b.defaults.clone(),
+            ));
+        }
         if is_new {
             channels.push(Channel {
                 id: ChannelId::new(entry.id.value),
@@ -266,6 +295,7 @@ fn channels(source: &Source, file: ChannelsFile, errors: &mut Vec<StrategyError>
                 },
                 max_actions: entry.max_actions.value as usize,
                 placements,
+                breaker,
             });
         }
     }
@@ -278,7 +308,106 @@ fn channels(source: &Source, file: ChannelsFile, errors: &mut Vec<StrategyError>
             "declare at least one channel".to_owned(),
         );
     }
-    channels
+    (channels, pending)
+}
+
+/// Each breaker default must be a declared action with a treatment in its channel.
+fn check_defaults(
+    source: &Source,
+    channels: &[Channel],
+    pending: &PendingDefaults,
+    actions: &[crate::strategy::Action],
+    errors: &mut Vec<StrategyError>,
+) {
+    let mut report = Report { source, errors };
+    for (index, field, defaults) in pending {
+        let Some(channel) = channels.get(*index) else {
+            continue;
+        };
+        for (k, id) in defaults.iter().enumerate() {
+            let problem = match actions.iter().find(|a| a.id.as_str() == id.value) {
+                None => Some(format!("unknown action `{}`", id.value)),
+                Some(action) if !action.treatments.contains_key(&channel.id) => Some(format!(
+                    "action `{}` has no treatment in channel {}",
+                    id.value, channel.id
+                )),
+                Some(_) => None,
+            };
+            if let Some(message) = problem {
+                report.at(
+                    &id.referenced,
+                    format!("{field}[{k}]"),
+                    StrategyErrorKind::UnknownReference,
+                    message,
+                );
+            }
+        }
+    }
+}
+
+/// A breaker's numbers; its default actions are checked once the actions are known.
+fn breaker(
+    report: &mut Report<'_, '_>,
+    entry: &crate::raw::BreakerEntry,
+    field: &str,
+) -> Option<crate::strategy::Breaker> {
+    let n_errors = report.errors.len();
+    let budget = &entry.budget_ms;
+    if !budget.value.is_finite() || budget.value <= 0.0 {
+        report.at(
+            &budget.referenced,
+            format!("{field}.budget_ms"),
+            StrategyErrorKind::InvalidValue,
+            format!("budget_ms must be a number > 0, found {}", budget.value),
+        );
+    }
+    let overruns = match &entry.overruns {
+        Some(n) if n.value == 0 => {
+            report.at(
+                &n.referenced,
+                format!("{field}.overruns"),
+                StrategyErrorKind::InvalidValue,
+                "overruns must be at least 1".to_owned(),
+            );
+            1
+        }
+        Some(n) => n.value,
+        None => 5,
+    };
+    let cooldown_ms = match &entry.cooldown {
+        Some(text) => match profile::parse_duration(&text.value) {
+            Ok(ms) => ms,
+            Err(message) => {
+                report.at(
+                    &text.referenced,
+                    format!("{field}.cooldown"),
+                    StrategyErrorKind::InvalidValue,
+                    message,
+                );
+                0
+            }
+        },
+        None => 30_000,
+    };
+    if entry.defaults.is_empty() {
+        report.at_position(
+            1,
+            1,
+            format!("{field}.defaults"),
+            StrategyErrorKind::InvalidValue,
+            "a breaker needs at least one default action to answer with".to_owned(),
+        );
+    }
+    (report.errors.len() == n_errors).then(|| crate::strategy::Breaker {
+        budget_ms: budget.value,
+        overruns,
+        cooldown_ms,
+        defaults: entry
+            .defaults
+            .iter()
+            .map(|d| concord_model::ActionId::new(d.value.clone()))
+            .collect(),
+    })
 }
 
 /// Issues and their groups from every actions file; ids unique across the folder.
