@@ -76,6 +76,17 @@ pub struct DecisionOutcome {
     pub do_not_mention: Vec<concord_decide::DoNotMention>,
     /// The channel's circuit breaker was open: these are its default actions, no funnel ran.
     pub fallback: bool,
+    /// The profile did not know the customer: decided on an empty profile.
+    pub new_customer: bool,
+}
+
+/// The profile of a customer the store does not hold: every value missing, no holdings.
+struct NoProfile;
+
+impl concord_strategy::RuleEnv for NoProfile {
+    fn lookup(&self, _: &concord_strategy::Var) -> concord_model::Value {
+        concord_model::Value::Null
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -349,11 +360,9 @@ impl Hub {
             .strategy
             .channel_at(request.channel.as_str())
             .and_then(|(i, channel)| Some((i, channel, channel.breaker.as_ref()?)));
+        let new_customer = self.profiles().read(customer_id, |_| ()).is_none();
         let (decision, fallback) = match breaker {
             Some((i, channel, b)) if self.breakers.open(i, time_ms) => {
-                self.profiles()
-                    .read(customer_id, |_| ())
-                    .ok_or_else(|| HubError::UnknownCustomer(customer_id.clone()))?;
                 let limit = concord_decide::placement_limit(&self.strategy, channel, &request)?;
                 let decision =
                     crate::breaker::fallback(&self.strategy, channel, b, limit, request.explain);
@@ -361,13 +370,15 @@ impl Hub {
             }
             _ => {
                 let started = std::time::Instant::now();
-                let decision = self
-                    .profiles()
-                    .read(customer_id, |profile| {
-                        let env = profile.env(time);
-                        decide(&self.strategy, &env, &request, &*models)
-                    })
-                    .ok_or_else(|| HubError::UnknownCustomer(customer_id.clone()))??;
+                // A customer the profile does not know yet (say, activated minutes ago) is
+                // decided for with an empty profile: rules that need a value drop their action.
+                let decision = match self.profiles().read(customer_id, |profile| {
+                    let env = profile.env(time);
+                    decide(&self.strategy, &env, &request, &*models)
+                }) {
+                    Some(decision) => decision?,
+                    None => decide(&self.strategy, &NoProfile, &request, &*models)?,
+                };
                 if let Some((i, _, b)) = breaker {
                     let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
                     self.breakers.record(i, b, elapsed_ms, time_ms);
@@ -396,6 +407,7 @@ impl Hub {
             trace: decision.trace,
             do_not_mention: decision.do_not_mention,
             fallback,
+            new_customer,
         })
     }
 

@@ -93,6 +93,10 @@ pub struct DecisionBody {
     /// True when the channel's circuit breaker was open (decisions overran its latency
     /// budget): the actions are the channel's configured defaults, no funnel ran.
     pub fallback: bool,
+    /// True when the profile did not know the customer (e.g. activated moments ago): the
+    /// decision was made on an empty profile, so only actions whose rules need no customer
+    /// data could qualify.
+    pub new_customer: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -136,9 +140,11 @@ impl From<DecisionOutcome> for DecisionBody {
             trace,
             do_not_mention,
             fallback,
+            new_customer,
         } = outcome;
         let mut body = decision_body(record);
         body.fallback = fallback;
+        body.new_customer = new_customer;
         body.do_not_mention = do_not_mention
             .into_iter()
             .map(|d| DoNotMentionBody {
@@ -189,6 +195,7 @@ fn decision_body(record: DecisionRecord) -> DecisionBody {
         trace: None,
         do_not_mention: Vec::new(),
         fallback: false,
+        new_customer: false,
     }
 }
 

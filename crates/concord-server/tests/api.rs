@@ -335,10 +335,17 @@ async fn bad_decision_and_response_requests_name_the_field() {
         ),
         (
             "/v1/decisions",
-            r#"{"customer_id":"nobody","channel":"ussd"}"#,
-            StatusCode::NOT_FOUND,
-            "unknown_customer",
-            Some("customer_id"),
+            r#"{"customer_id":"27820000001","channel":"ussd","context":{"call_reason":3}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            Some("context.call_reason"),
+        ),
+        (
+            "/v1/decisions",
+            r#"{"customer_id":"27820000001","channel":"ussd","placement":"carousel"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_placement",
+            Some("placement"),
         ),
         (
             "/v1/decisions",
@@ -398,6 +405,30 @@ async fn bad_decision_and_response_requests_name_the_field() {
         (status, json["error"]["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("unknown_customer"))
     );
+    // A customer the profile does not know yet is decided for on an empty profile, marked so;
+    // a known one is not marked.
+    let (status, json) = call(
+        &h,
+        "POST",
+        "/v1/decisions?explain=true",
+        Some(ADMIN),
+        r#"{"customer_id":"nobody","channel":"ussd","context":{"call_reason":null}}"#,
+    )
+    .await;
+    assert_eq!(
+        (status, json["new_customer"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{json}"
+    );
+    assert!(
+        json["trace"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|e| e["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("is missing")))),
+        "rules that need a value say so: {json}"
+    );
+    assert_eq!(decision["new_customer"], false, "{decision}");
 }
 
 #[tokio::test]

@@ -26,14 +26,15 @@ pub struct DecisionQuery {
     pub explain: bool,
 }
 
-/// Decide. The decision (with its strategy hash) is durable before the answer leaves.
+/// Decide. The decision (with its strategy hash) is durable before the answer leaves. A
+/// customer the profile does not know yet is decided for on an empty profile
+/// (`new_customer: true`); context fields must have the type profile.yaml declares.
 #[utoipa::path(post, path = "/v1/decisions", tag = "decisions",
     params(DecisionQuery),
     request_body = DecisionRequestBody,
     responses(
         (status = 200, description = "Ranked actions, do-not-mention, and (explain) the funnel trace", body = DecisionBody),
         (status = 400, description = "Malformed body or a bad field", body = ErrorEnvelope),
-        (status = 404, description = "Unknown customer", body = ErrorEnvelope),
         (status = 422, description = "Unknown channel or placement", body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
     security(("bearer" = [])))]
@@ -53,7 +54,7 @@ pub async fn post_decision(
             ApiError::bad_request("invalid_field", "customer_id is empty").field("customer_id"),
         );
     }
-    let context = context_values(request.context)?;
+    let context = context_values(request.context, state.hub.strategy().profile_schema())?;
     let time = request.time.unwrap_or_else(|| state.clock.now());
     let channel = ChannelId::new(request.channel);
     let outcome = state
@@ -83,23 +84,47 @@ pub async fn post_decision(
 }
 
 /// Context values are scalars or lists of scalars; objects have no meaning to rules.
+/// Context values are scalars or lists of scalars (objects mean nothing to rules), and a field
+/// profile.yaml declares must have its declared type (or be null). Undeclared fields are kept
+/// with the decision but no rule can read them.
 fn context_values(
     raw: std::collections::BTreeMap<String, serde_json::Value>,
+    schema: &concord_strategy::ProfileSchema,
 ) -> Result<Attributes, ApiError> {
     raw.into_iter()
         .map(|(name, json)| {
+            let bad = |message: String| {
+                ApiError::bad_request("invalid_field", message).field(format!("context.{name}"))
+            };
             let value = to_value(&json).ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_field",
-                    format!(
-                        "context.{name} must be a string, number, boolean, null or a list of those"
-                    ),
-                )
-                .field(format!("context.{name}"))
+                bad(format!(
+                    "context.{name} must be a string, number, boolean, null or a list of those"
+                ))
             })?;
+            if let Some(declared) = schema.context_field(&name)
+                && !fits(&value, declared)
+            {
+                return Err(bad(format!(
+                    "context.{name} must be a {} (profile.yaml declares it so), found a {}",
+                    declared.as_str(),
+                    value.type_name()
+                )));
+            }
             Ok((name, value))
         })
         .collect()
+}
+
+fn fits(value: &Value, declared: concord_strategy::ValueType) -> bool {
+    use concord_strategy::ValueType;
+    matches!(
+        (value, declared),
+        (Value::Null, _)
+            | (Value::Str(_), ValueType::String)
+            | (Value::Num(_), ValueType::Number)
+            | (Value::Bool(_), ValueType::Bool)
+            | (Value::List(_), ValueType::List)
+    )
 }
 
 fn to_value(json: &serde_json::Value) -> Option<Value> {
