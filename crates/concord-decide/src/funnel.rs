@@ -10,7 +10,8 @@
 use crate::error::DecideError;
 use crate::policy::Policy;
 use concord_model::{
-    ActionId, Attributes, ChannelId, Factors, RankedAction, TraceEntry, TraceStage, Value,
+    ActionId, Attributes, ChannelId, Factors, RankedAction, Timestamp, TraceEntry, TraceStage,
+    Value,
 };
 use concord_strategy::{Action, Frame, RuleEnv, Strategy, Var};
 use std::borrow::Cow;
@@ -199,12 +200,66 @@ fn diverse_count(
     kept
 }
 
-/// Runs the funnel for one customer and channel.
+/// Why the channel may not contact this customer now, if it may not: no consent (the channel's
+/// consent attribute is not true) or the customer's local time is in the channel's quiet hours.
+fn contact_block(
+    strategy: &Strategy,
+    channel: &concord_strategy::Channel,
+    env: &Frame<'_>,
+    now: Timestamp,
+) -> Option<String> {
+    if let Some(var) = &channel.consent {
+        match &*env.value(var) {
+            Value::Bool(true) => {}
+            Value::Bool(false) => {
+                return Some(format!(
+                    "{var} is false: no contact in channel {}",
+                    channel.id
+                ));
+            }
+            _ => {
+                return Some(format!(
+                    "{var} is not recorded: no consent, no contact in channel {}",
+                    channel.id
+                ));
+            }
+        }
+    }
+    let quiet = channel.quiet_hours?;
+    let rule = strategy.time_zone();
+    // The customer's own zone when the profile holds a valid one, else the strategy's default.
+    let zone = rule
+        .and_then(|r| r.attribute.as_ref())
+        .and_then(|var| match &*env.value(var) {
+            Value::Str(name) => jiff::tz::TimeZone::get(name).ok(),
+            _ => None,
+        })
+        .or_else(|| rule.map(|r| r.default.clone()))
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let local = now.to_zoned(zone);
+    let minute =
+        u16::try_from(local.hour()).unwrap_or(0) * 60 + u16::try_from(local.minute()).unwrap_or(0);
+    quiet.contains(minute).then(|| {
+        format!(
+            "quiet hours {:02}:{:02}-{:02}:{:02} in channel {}: local time {} ({})",
+            quiet.from / 60,
+            quiet.from % 60,
+            quiet.to / 60,
+            quiet.to % 60,
+            channel.id,
+            local.strftime("%H:%M"),
+            local.time_zone().iana_name().unwrap_or("UTC")
+        )
+    })
+}
+
+/// Runs the funnel for one customer and channel at request time `now`.
 pub fn decide(
     strategy: &Strategy,
     customer: &dyn RuleEnv,
     request: &DecisionRequest,
     scorer: &dyn Scorer,
+    now: Timestamp,
 ) -> Result<Decision, DecideError> {
     let (channel_index, channel) =
         strategy
@@ -240,6 +295,25 @@ pub fn decide(
             0
         }),
     };
+    if let Some(reason) = contact_block(strategy, channel, &env, now) {
+        if trace.on {
+            for action in strategy.actions() {
+                let reason = reason.clone();
+                trace.push(
+                    &action.id,
+                    TraceStage::ContactPolicy,
+                    false,
+                    || reason,
+                    None,
+                );
+            }
+        }
+        return Ok(Decision {
+            actions: Vec::new(),
+            trace: trace.entries,
+            do_not_mention: Vec::new(),
+        });
+    }
     let mut do_not_mention = Vec::new();
     let mut candidates = Vec::new();
 

@@ -5,6 +5,11 @@ use concord_model::{ActionId, Attributes, ChannelId, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
 use std::collections::HashMap;
 
+/// Request time: the funnel never reads the clock.
+fn at() -> concord_model::Timestamp {
+    concord_model::Timestamp::from_second(1_795_000_000).expect("valid time")
+}
+
 const STRATEGY: &str = "name: t\nversion: \"1\"\ndescription: funnel tests\ndefault_limit: 2\n";
 const CHANNELS: &str = "channels:
   - {id: ussd, name: USSD, direction: inbound, max_actions: 3}
@@ -143,6 +148,7 @@ fn check(
         },
         &request,
         &scorer,
+        at(),
     )
     .expect("known channel decides");
     let got: Vec<&str> = decision
@@ -271,8 +277,14 @@ fn rule_failures_are_explained_in_the_trace() {
         attributes: Attributes::new(),
         dropped_calls: 0.0,
     };
-    let decision =
-        decide(&strategy(), &customer, &request, &Fixed(HashMap::new())).expect("decides");
+    let decision = decide(
+        &strategy(),
+        &customer,
+        &request,
+        &Fixed(HashMap::new()),
+        at(),
+    )
+    .expect("decides");
     let reason = |id: &str| {
         decision
             .trace
@@ -306,8 +318,14 @@ fn unknown_channel_is_an_error_listing_the_valid_ones() {
         attributes: Attributes::new(),
         dropped_calls: 0.0,
     };
-    let err = decide(&strategy(), &customer, &request, &Fixed(HashMap::new()))
-        .expect_err("unknown channel");
+    let err = decide(
+        &strategy(),
+        &customer,
+        &request,
+        &Fixed(HashMap::new()),
+        at(),
+    )
+    .expect_err("unknown channel");
     assert_eq!(
         err,
         DecideError::UnknownChannel {
@@ -348,6 +366,7 @@ fn switching_value_off_ranks_by_propensity_alone() {
         },
         &request,
         &scorer,
+        at(),
     )
     .expect("decides");
     assert_eq!(decision.actions[0].action_id.as_str(), "small_bundle");

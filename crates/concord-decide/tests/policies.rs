@@ -123,6 +123,12 @@ impl RuleEnv for Customer {
     }
 }
 
+/// Request time: 12:00 UTC (14:00 in Johannesburg).
+fn noon() -> concord_model::Timestamp {
+    concord_model::Timestamp::from_second(1_795_003_200 - 1_795_003_200 % 86_400 + 12 * 3_600)
+        .expect("valid time")
+}
+
 struct Even;
 
 impl Scorer for Even {
@@ -173,7 +179,7 @@ fn run(case: &Case) -> Result<concord_decide::Decision, DecideError> {
         attributes,
         holdings: case.holdings.to_vec(),
     };
-    decide(&strategy(), &customer, &request, &Even)
+    decide(&strategy(), &customer, &request, &Even, noon())
 }
 
 #[test]
@@ -411,7 +417,7 @@ mod properties {
                 placement: placement.map(str::to_owned),
                 explain: true,
             };
-            let decision = decide(&strategy, &customer, &request, &Even).expect("decides");
+            let decision = decide(&strategy, &customer, &request, &Even, noon()).expect("decides");
             // The rules read the request context too.
             let env = |var: &Var| match var {
                 Var::Context { name, .. } => context.get(name).cloned().unwrap_or(Value::Null),

@@ -374,10 +374,10 @@ impl Hub {
                 // decided for with an empty profile: rules that need a value drop their action.
                 let decision = match self.profiles().read(customer_id, |profile| {
                     let env = profile.env(time);
-                    decide(&self.strategy, &env, &request, &*models)
+                    decide(&self.strategy, &env, &request, &*models, time)
                 }) {
                     Some(decision) => decision?,
-                    None => decide(&self.strategy, &NoProfile, &request, &*models)?,
+                    None => decide(&self.strategy, &NoProfile, &request, &*models, time)?,
                 };
                 if let Some((i, _, b)) = breaker {
                     let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;

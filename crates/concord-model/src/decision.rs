@@ -51,6 +51,8 @@ pub struct ResponseRecord {
 #[serde(rename_all = "snake_case")]
 pub enum TraceStage {
     Channel,
+    /// Consent and quiet hours for the channel.
+    ContactPolicy,
     Eligibility,
     Applicability,
     Suitability,

@@ -32,5 +32,5 @@ pub use profile::{
 pub use rule::{EvalError, Frame, Rule, RuleEnv, RuleError, Var};
 pub use strategy::{
     Action, ActionKind, Arbitration, Breaker, Channel, ContextWeight, Group, Issue, Policies,
-    Strategy, Suppression, Target, Treatment, Trigger,
+    QuietHours, Strategy, Suppression, Target, TimeZoneRule, Treatment, Trigger,
 };

@@ -39,6 +39,9 @@ pub(crate) struct StrategyFile {
     #[serde(default)]
     #[schemars(with = "Vec<SuppressionEntry>")]
     pub(crate) suppressions: Vec<Spanned<SuppressionEntry>>,
+    /// The customers' time zone, for quiet hours (default: UTC).
+    #[serde(default)]
+    pub(crate) time_zone: Option<TimeZoneEntry>,
 }
 
 /// Which actions a context weight or a suppression applies to; at least one field set, and
@@ -146,6 +149,36 @@ pub(crate) struct ChannelEntry {
     /// the channel answers `defaults` for `cooldown`.
     #[serde(default)]
     pub(crate) breaker: Option<BreakerEntry>,
+    /// A bool attribute that must be true to contact a customer in this channel (their consent;
+    /// false or missing: opted out).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) consent: Option<Spanned<String>>,
+    /// No contact between `from` and `to` (HH:MM) in the customer's local time.
+    #[serde(default)]
+    pub(crate) quiet_hours: Option<QuietHoursEntry>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QuietHoursEntry {
+    #[schemars(with = "String")]
+    pub(crate) from: Spanned<String>,
+    #[schemars(with = "String")]
+    pub(crate) to: Spanned<String>,
+}
+
+/// Where a customer's local time comes from: a string attribute holding an IANA zone name,
+/// else the default.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TimeZoneEntry {
+    /// An IANA time zone, e.g. Africa/Johannesburg.
+    #[schemars(with = "String")]
+    pub(crate) default: Spanned<String>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) attribute: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

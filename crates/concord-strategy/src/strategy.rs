@@ -1,7 +1,7 @@
 //! The validated strategy: the only form of the configuration downstream code ever sees.
 
 use crate::profile::ProfileSchema;
-use crate::rule::Rule;
+use crate::rule::{Rule, Var};
 use concord_model::{ActionId, ChannelId, Direction};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,7 @@ pub struct Strategy {
     pub(crate) triggers: Vec<Trigger>,
     pub(crate) context_weights: Vec<ContextWeight>,
     pub(crate) suppressions: Vec<Suppression>,
+    pub(crate) time_zone: Option<TimeZoneRule>,
     pub(crate) hash: String,
 }
 
@@ -107,6 +108,38 @@ pub struct Channel {
     /// Named placements and their sizes (each at most `max_actions`).
     pub placements: BTreeMap<String, usize>,
     pub breaker: Option<Breaker>,
+    /// The bool attribute that must be true to contact the customer here.
+    pub consent: Option<Var>,
+    pub quiet_hours: Option<QuietHours>,
+}
+
+/// No contact from `from` to `to`, minutes after local midnight (wrapping past midnight when
+/// `from > to`, e.g. 21:00-08:00).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct QuietHours {
+    pub from: u16,
+    pub to: u16,
+}
+
+impl QuietHours {
+    /// Whether `minute` (after local midnight) falls in the quiet period.
+    pub fn contains(&self, minute: u16) -> bool {
+        if self.from <= self.to {
+            (self.from..self.to).contains(&minute)
+        } else {
+            minute >= self.from || minute < self.to
+        }
+    }
+}
+
+/// Where customers' local time comes from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeZoneRule {
+    pub default_name: String,
+    #[serde(skip)]
+    pub default: jiff::tz::TimeZone,
+    /// A string attribute holding the customer's IANA zone.
+    pub attribute: Option<Var>,
 }
 
 /// A channel's circuit breaker: after `overruns` consecutive decisions over `budget_ms`, the
@@ -289,6 +322,11 @@ impl Strategy {
 
     pub fn suppressions(&self) -> &[Suppression] {
         &self.suppressions
+    }
+
+    /// Where customers' local time comes from (`None`: UTC for everyone).
+    pub fn time_zone(&self) -> Option<&TimeZoneRule> {
+        self.time_zone.as_ref()
     }
 
     /// Actions in file-name order, then file order. Ids are unique.

@@ -261,7 +261,9 @@ pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
         };
         let t = Instant::now();
         let decision = store
-            .read(id, |p| decide(&strategy, &p.env(now), &request, &models))
+            .read(id, |p| {
+                decide(&strategy, &p.env(now), &request, &models, now)
+            })
             .context("a simulated customer")??;
         let elapsed = t.elapsed();
         if n >= 1_000 {

@@ -317,3 +317,66 @@ fn breakers_are_checked() {
         &["channels[1].breaker.defaults[0]: action `a1` has no treatment in channel sms"],
     );
 }
+
+#[test]
+fn consent_quiet_hours_and_time_zone_are_checked() {
+    let profile = "attributes:\n  balance: number\n  consent_sms: bool\n  tz: string\ncontext:\n  call_reason: string\n";
+    let channels = |extra: &str| {
+        format!(
+            "channels:\n  - {{ id: ussd, name: USSD, direction: inbound, max_actions: 5{extra} }}\n"
+        )
+    };
+    let cases: &[(&str, &[&str])] = &[
+        (
+            ", consent: consent_sms, quiet_hours: { from: \"21:00\", to: \"08:00\" }",
+            &["ok: 1 actions"],
+        ),
+        (
+            ", consent: balance",
+            &["channels[0].consent: consent attribute `balance` is a number, it must be a bool"],
+        ),
+        (
+            ", consent: nope",
+            &["channels[0].consent: unknown attribute `nope`"],
+        ),
+        (
+            ", quiet_hours: { from: \"25:00\", to: \"8:00\" }",
+            &[
+                "channels[0].quiet_hours.from: `25:00` is not a time of day",
+                "channels[0].quiet_hours.to: `8:00` is not a time of day",
+            ],
+        ),
+    ];
+    for (extra, expected) in cases {
+        check(
+            &[
+                ("profile.yaml", Some(profile)),
+                ("channels.yaml", Some(&channels(extra))),
+            ],
+            expected,
+        );
+    }
+    let strategy = |zone: &str| format!("{STRATEGY}time_zone: {zone}\n");
+    for (zone, expected) in [
+        (
+            "{ default: Africa/Johannesburg, attribute: tz }",
+            "ok: 1 actions",
+        ),
+        (
+            "{ default: Mars/Olympus }",
+            "time_zone.default: `Mars/Olympus` is not a known time zone",
+        ),
+        (
+            "{ default: UTC, attribute: balance }",
+            "time_zone.attribute: `balance` must be a string attribute",
+        ),
+    ] {
+        check(
+            &[
+                ("profile.yaml", Some(profile)),
+                ("strategy.yaml", Some(&strategy(zone))),
+            ],
+            &[expected],
+        );
+    }
+}

@@ -25,6 +25,13 @@ pub enum Var {
     Channel,
 }
 
+/// A variable serializes as it is written in rules (`customer.consent_sms`).
+impl serde::Serialize for Var {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for Var {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

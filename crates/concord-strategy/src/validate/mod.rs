@@ -41,7 +41,7 @@ pub(crate) fn validate(
     let meta = parsed
         .strategy
         .map(|(source, file)| (source, strategy_meta(source, file, errors)));
-    let (channels, pending_defaults) = match parsed.channels {
+    let (mut channels, pending_defaults) = match parsed.channels {
         Some((source, file)) => {
             let (channels, pending) = channels(source, file, errors);
             (Some(channels), Some((source, pending)))
@@ -51,6 +51,11 @@ pub(crate) fn validate(
     let profile = parsed
         .profile
         .map(|(source, file)| profile::profile(source, &file, errors));
+    if let (Some(channels), Some((source, (_, consents))), Some(profile)) =
+        (&mut channels, &pending_defaults, &profile)
+    {
+        resolve_consents(source, channels, consents, profile, errors);
+    }
     let issues = issues(&parsed.actions, profile.as_ref(), errors);
     let context = ActionContext {
         channels: channels.as_deref(),
@@ -102,7 +107,7 @@ pub(crate) fn validate(
             })
             .unwrap_or((usize::MAX, usize::MAX));
     }
-    if let (Some(channels), Some((source, pending))) = (&channels, &pending_defaults)
+    if let (Some(channels), Some((source, (pending, _)))) = (&channels, &pending_defaults)
         && parsed.actions_complete
     {
         check_defaults(source, channels, pending, &actions, errors);
@@ -123,9 +128,14 @@ pub(crate) fn validate(
         actions[index].id_rank = u32::try_from(rank).unwrap_or(u32::MAX);
     }
     let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
+    let (weights, suppression_entries, time_zone_entry) = rules;
+    let time_zone = match (&time_zone_entry, &profile) {
+        (Some(entry), Some(profile)) => Some(targets::time_zone(source, entry, profile, errors)?),
+        _ => None,
+    };
     let (context_weights, suppressions) = targets::rules(
         source,
-        rules,
+        (weights, suppression_entries),
         profile.as_ref(),
         parsed
             .actions_complete
@@ -145,6 +155,7 @@ pub(crate) fn validate(
         triggers: triggers?,
         context_weights,
         suppressions,
+        time_zone,
         hash,
     })
 }
@@ -209,13 +220,16 @@ fn strategy_meta(source: &Source, file: StrategyFile, errors: &mut Vec<StrategyE
         file.description,
         arbitration,
         default_limit,
-        (file.context_weights, file.suppressions),
+        (file.context_weights, file.suppressions, file.time_zone),
     )
 }
 
 /// A breaker's default actions, to check once every action is known: the channel's position,
 /// the field path, and the ids as written.
-type PendingDefaults = Vec<(usize, String, Vec<serde_saphyr::Spanned<String>>)>;
+type PendingDefaults = (
+    Vec<(usize, String, Vec<serde_saphyr::Spanned<String>>)>,
+    Vec<(usize, String, serde_saphyr::Spanned<String>)>,
+);
 
 fn channels(
     source: &Source,
@@ -226,6 +240,7 @@ fn channels(
     let mut seen = HashMap::new();
     let mut channels = Vec::new();
     let mut pending = Vec::new();
+    let mut consents = Vec::new();
     for (idx, entry) in file.channels.into_iter().enumerate() {
         let entry = entry.value;
         check_id(
@@ -278,6 +293,22 @@ fn channels(
             .breaker
             .as_ref()
             .and_then(|b| breaker(&mut report, b, &format!("channels[{idx}].breaker")));
+        let quiet_hours = entry.quiet_hours.as_ref().and_then(|q| {
+            let at = format!("channels[{idx}].quiet_hours");
+            let from = clock_minute(&mut report, &q.from, &format!("{at}.from"));
+            let to = clock_minute(&mut report, &q.to, &format!("{at}.to"));
+            Some(crate::strategy::QuietHours {
+                from: from?,
+                to: to?,
+            })
+        });
+        if is_new && let Some(consent) = &entry.consent {
+            consents.push((
+                channels.len(),
+                format!("channels[{idx}].consent"),
+                consent.clone(),
+            ));
+        }
         if is_new && let Some(b) = &entry.breaker {
             pending.push((
                 channels.len(),
@@ -296,6 +327,8 @@ fn channels(
                 max_actions: entry.max_actions.value as usize,
                 placements,
                 breaker,
+                consent: None,
+                quiet_hours,
             });
         }
     }
@@ -308,14 +341,80 @@ fn channels(
             "declare at least one channel".to_owned(),
         );
     }
-    (channels, pending)
+    (channels, (pending, consents))
+}
+
+/// `HH:MM` on a 24-hour clock, as minutes after midnight.
+fn clock_minute(
+    report: &mut Report<'_, '_>,
+    text: &serde_saphyr::Spanned<String>,
+    field: &str,
+) -> Option<u16> {
+    let parsed = text.value.trim().split_once(':').and_then(|(h, m)| {
+        let (h, m) = (h.parse::<u16>().ok()?, m.parse::<u16>().ok()?);
+        (h < 24 && m < 60 && text.value.trim().len() == 5).then_some(h * 60 + m)
+    });
+    if parsed.is_none() {
+        report.at(
+            &text.referenced,
+            field.to_owned(),
+            StrategyErrorKind::InvalidValue,
+            format!(
+                "`{}` is not a time of day: write HH:MM, e.g. 21:00",
+                text.value
+            ),
+        );
+    }
+    parsed
+}
+
+/// Each channel's consent attribute must be a declared bool attribute.
+fn resolve_consents(
+    source: &Source,
+    channels: &mut [Channel],
+    consents: &[(usize, String, serde_saphyr::Spanned<String>)],
+    profile: &ProfileSchema,
+    errors: &mut Vec<StrategyError>,
+) {
+    let mut report = Report { source, errors };
+    for (index, field, name) in consents {
+        match profile.attribute_at(&name.value) {
+            Some((at, crate::profile::ValueType::Bool)) => {
+                if let Some(channel) = channels.get_mut(*index) {
+                    channel.consent = Some(crate::rule::Var::Attribute {
+                        index: at,
+                        name: name.value.clone(),
+                    });
+                }
+            }
+            Some((_, other)) => report.at(
+                &name.referenced,
+                field.clone(),
+                StrategyErrorKind::InvalidValue,
+                format!(
+                    "consent attribute `{}` is a {}, it must be a bool",
+                    name.value,
+                    other.as_str()
+                ),
+            ),
+            None => report.at(
+                &name.referenced,
+                field.clone(),
+                StrategyErrorKind::UnknownReference,
+                format!(
+                    "unknown attribute `{}` (profile.yaml attributes declares the consent flags)",
+                    name.value
+                ),
+            ),
+        }
+    }
 }
 
 /// Each breaker default must be a declared action with a treatment in its channel.
 fn check_defaults(
     source: &Source,
     channels: &[Channel],
-    pending: &PendingDefaults,
+    pending: &[(usize, String, Vec<serde_saphyr::Spanned<String>>)],
     actions: &[crate::strategy::Action],
     errors: &mut Vec<StrategyError>,
 ) {

@@ -15,13 +15,67 @@ use std::collections::HashMap;
 pub(super) type RawRules = (
     Vec<Spanned<ContextWeightEntry>>,
     Vec<Spanned<SuppressionEntry>>,
+    Option<crate::raw::TimeZoneEntry>,
 );
+
+/// The time zone rule: a zone jiff knows, and (optionally) a declared string attribute.
+pub(super) fn time_zone(
+    source: &Source,
+    entry: &crate::raw::TimeZoneEntry,
+    profile: &ProfileSchema,
+    errors: &mut Vec<StrategyError>,
+) -> Option<crate::strategy::TimeZoneRule> {
+    let mut report = Report { source, errors };
+    let default = match jiff::tz::TimeZone::get(&entry.default.value) {
+        Ok(zone) => Some(zone),
+        Err(e) => {
+            report.at(
+                &entry.default.referenced,
+                "time_zone.default".to_owned(),
+                StrategyErrorKind::InvalidValue,
+                format!("`{}` is not a known time zone: {e}", entry.default.value),
+            );
+            None
+        }
+    };
+    let attribute = match &entry.attribute {
+        None => Some(None),
+        Some(name) => match profile.attribute_at(&name.value) {
+            Some((index, crate::profile::ValueType::String)) => {
+                Some(Some(crate::rule::Var::Attribute {
+                    index,
+                    name: name.value.clone(),
+                }))
+            }
+            _ => {
+                report.at(
+                    &name.referenced,
+                    "time_zone.attribute".to_owned(),
+                    StrategyErrorKind::InvalidValue,
+                    format!(
+                        "`{}` must be a string attribute declared in profile.yaml",
+                        name.value
+                    ),
+                );
+                None
+            }
+        },
+    };
+    Some(crate::strategy::TimeZoneRule {
+        default_name: entry.default.value.clone(),
+        default: default?,
+        attribute: attribute?,
+    })
+}
 
 /// Validates both lists; `None` when any entry has a defect (reported). `known` is `None`
 /// when some actions file did not parse (targets can't be checked without false alarms).
 pub(super) fn rules(
     source: &Source,
-    (weights, suppressions): RawRules,
+    (weights, suppressions): (
+        Vec<Spanned<ContextWeightEntry>>,
+        Vec<Spanned<SuppressionEntry>>,
+    ),
     profile: Option<&ProfileSchema>,
     known: Option<(&[Issue], &[Action])>,
     errors: &mut Vec<StrategyError>,

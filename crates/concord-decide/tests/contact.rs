@@ -1,0 +1,157 @@
+//! Channel contact policy: consent per channel and quiet hours in the customer's local time.
+
+use concord_decide::{DecisionRequest, Scorer, decide};
+use concord_model::{ActionId, Attributes, ChannelId, Timestamp, TraceStage, Value};
+use concord_strategy::{RuleEnv, Strategy, Var};
+
+const STRATEGY: &str = "name: t
+version: \"1\"
+time_zone: {default: Africa/Johannesburg, attribute: tz}
+";
+const CHANNELS: &str = "channels:
+  - {id: ussd, name: USSD, direction: inbound, max_actions: 3}
+  - id: sms
+    name: SMS
+    direction: outbound
+    max_actions: 1
+    consent: consent_sms
+    quiet_hours: {from: \"21:00\", to: \"08:00\"}
+";
+const PROFILE: &str = "attributes:
+  consent_sms: bool
+  tz: string
+";
+const ACTIONS: &str = "issues:
+  - {id: growth, name: Growth, groups: [{id: data, name: Data}]}
+actions:
+  - id: offer
+    name: Offer
+    issue: growth
+    group: data
+    kind: sales
+    value: 10
+    treatments: {ussd: {text: Hi}, sms: {text: Hi}}
+";
+
+fn strategy() -> Strategy {
+    Strategy::from_files([
+        ("strategy.yaml", STRATEGY),
+        ("channels.yaml", CHANNELS),
+        ("profile.yaml", PROFILE),
+        ("actions/all.yaml", ACTIONS),
+    ])
+    .unwrap_or_else(|e| panic!("test strategy is valid:\n{e}"))
+}
+
+struct Customer(Attributes);
+
+impl RuleEnv for Customer {
+    fn lookup(&self, var: &Var) -> Value {
+        match var {
+            Var::Attribute { name, .. } => self.0.get(name).cloned().unwrap_or(Value::Null),
+            _ => Value::Null,
+        }
+    }
+}
+
+struct Even;
+
+impl Scorer for Even {
+    fn propensity(&self, _: &ActionId, _: &ChannelId) -> f64 {
+        0.5
+    }
+}
+
+#[test]
+fn consent_and_quiet_hours_decide_whether_a_channel_may_contact() {
+    // (channel, consent, tz attribute, UTC time, Ok(()) = offered or Err(reason substring))
+    type Case<'a> = (
+        &'a str,
+        Option<bool>,
+        Option<&'a str>,
+        &'a str,
+        Result<(), &'a str>,
+    );
+    let cases: &[Case<'_>] = &[
+        ("sms", Some(true), None, "2026-11-20T12:00:00Z", Ok(())),
+        (
+            "sms",
+            Some(false),
+            None,
+            "2026-11-20T12:00:00Z",
+            Err("customer.consent_sms is false"),
+        ),
+        (
+            "sms",
+            None,
+            None,
+            "2026-11-20T12:00:00Z",
+            Err("customer.consent_sms is not recorded"),
+        ),
+        // 19:30 UTC is 21:30 in Johannesburg (the default zone): quiet.
+        (
+            "sms",
+            Some(true),
+            None,
+            "2026-11-20T19:30:00Z",
+            Err("local time 21:30 (Africa/Johannesburg)"),
+        ),
+        // The customer's own zone: 19:30 in London, before quiet hours.
+        (
+            "sms",
+            Some(true),
+            Some("Europe/London"),
+            "2026-11-20T19:30:00Z",
+            Ok(()),
+        ),
+        // An unknown zone in the profile falls back to the default.
+        (
+            "sms",
+            Some(true),
+            Some("Nowhere/Bogus"),
+            "2026-11-20T19:30:00Z",
+            Err("local time 21:30"),
+        ),
+        // The quiet period wraps midnight and ends at 08:00 local.
+        (
+            "sms",
+            Some(true),
+            None,
+            "2026-11-20T05:59:00Z",
+            Err("local time 07:59"),
+        ),
+        ("sms", Some(true), None, "2026-11-20T06:00:00Z", Ok(())),
+        // USSD declares neither: an inbound session is answered whatever the hour or consent.
+        ("ussd", Some(false), None, "2026-11-20T19:30:00Z", Ok(())),
+    ];
+    let strategy = strategy();
+    for (channel, consent, tz, time, expected) in cases {
+        let mut attributes = Attributes::new();
+        if let Some(c) = consent {
+            attributes.insert("consent_sms".into(), Value::Bool(*c));
+        }
+        if let Some(tz) = tz {
+            attributes.insert("tz".into(), Value::from(*tz));
+        }
+        let request = DecisionRequest {
+            channel: ChannelId::new(*channel),
+            context: Attributes::new(),
+            limit: None,
+            placement: None,
+            explain: true,
+        };
+        let now: Timestamp = time.parse().expect("valid time");
+        let decision =
+            decide(&strategy, &Customer(attributes), &request, &Even, now).expect("decides");
+        let case = format!("{channel} {consent:?} {tz:?} {time}");
+        match expected {
+            Ok(()) => assert_eq!(decision.actions.len(), 1, "{case}: {:?}", decision.trace),
+            Err(reason) => {
+                assert!(decision.actions.is_empty(), "{case}");
+                let entry = &decision.trace[0];
+                assert_eq!(entry.stage, TraceStage::ContactPolicy, "{case}");
+                assert!(entry.reason.contains(reason), "{case}: {}", entry.reason);
+            }
+        }
+    }
+}
