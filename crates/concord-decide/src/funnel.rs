@@ -272,21 +272,6 @@ pub fn decide(
     let request_env = RequestEnv { customer, request };
     // Every variable is read from the profile once per decision, whatever number of rules read it.
     let env = Frame::new(strategy.profile_schema(), &request_env);
-    let arbitration = strategy.arbitration();
-    let held = holdings(&env);
-    // Strategy-wide rules, judged once: a rule that can't be judged (a missing value) is not
-    // in force.
-    let suppressions: Vec<_> = strategy
-        .suppressions()
-        .iter()
-        .filter(|s| s.when.eval_frame(&env) == Ok(true))
-        .collect();
-    let weights: Vec<_> = strategy
-        .context_weights()
-        .iter()
-        .filter(|w| arbitration.use_context && w.when.eval_frame(&env) == Ok(true))
-        .collect();
-    let mut policy = Policy::new(strategy, &env);
     let mut trace = Trace {
         on: request.explain,
         entries: Vec::with_capacity(if request.explain {
@@ -314,6 +299,21 @@ pub fn decide(
             do_not_mention: Vec::new(),
         });
     }
+    let arbitration = strategy.arbitration();
+    let held = holdings(&env);
+    // Strategy-wide rules, judged once: a rule that can't be judged (a missing value) is not
+    // in force.
+    let suppressions: Vec<_> = strategy
+        .suppressions()
+        .iter()
+        .filter(|s| s.when.eval_frame(&env) == Ok(true))
+        .collect();
+    let weights: Vec<_> = strategy
+        .context_weights()
+        .iter()
+        .filter(|w| arbitration.use_context && w.when.eval_frame(&env) == Ok(true))
+        .collect();
+    let mut policy = Policy::new(strategy, &env);
     let mut do_not_mention = Vec::new();
     let mut candidates = Vec::new();
 

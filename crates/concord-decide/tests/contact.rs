@@ -1,5 +1,7 @@
 //! Channel contact policy: consent per channel and quiet hours in the customer's local time.
 
+mod common;
+
 use concord_decide::{DecisionRequest, Scorer, decide};
 use concord_model::{ActionId, Attributes, ChannelId, Timestamp, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
@@ -34,13 +36,7 @@ actions:
 ";
 
 fn strategy() -> Strategy {
-    Strategy::from_files([
-        ("strategy.yaml", STRATEGY),
-        ("channels.yaml", CHANNELS),
-        ("profile.yaml", PROFILE),
-        ("actions/all.yaml", ACTIONS),
-    ])
-    .unwrap_or_else(|e| panic!("test strategy is valid:\n{e}"))
+    common::strategy(STRATEGY, CHANNELS, PROFILE, ACTIONS)
 }
 
 struct Customer(Attributes);

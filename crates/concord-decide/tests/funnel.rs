@@ -1,5 +1,7 @@
 //! The funnel on a small in-memory strategy: every stage's keep/drop, the ranking, and the trace.
 
+mod common;
+
 use concord_decide::{DecideError, DecisionRequest, Scorer, decide};
 use concord_model::{ActionId, Attributes, ChannelId, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
@@ -72,13 +74,7 @@ actions:
 ";
 
 fn strategy() -> Strategy {
-    Strategy::from_files([
-        ("strategy.yaml", STRATEGY),
-        ("channels.yaml", CHANNELS),
-        ("profile.yaml", PROFILE),
-        ("actions/all.yaml", ACTIONS),
-    ])
-    .unwrap_or_else(|e| panic!("test strategy is valid:\n{e}"))
+    common::strategy(STRATEGY, CHANNELS, PROFILE, ACTIONS)
 }
 
 struct Customer {

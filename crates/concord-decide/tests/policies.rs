@@ -1,6 +1,8 @@
 //! Engagement policies, holdings, suppression, levers, context weights, value formulas,
 //! mandatory actions, diversity and placements: one small strategy, one case per behaviour.
 
+mod common;
+
 use concord_decide::{DecideError, DecisionRequest, Scorer, decide};
 use concord_model::{ActionId, Attributes, ChannelId, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
@@ -97,13 +99,7 @@ actions:
 ";
 
 fn strategy() -> Strategy {
-    Strategy::from_files([
-        ("strategy.yaml", STRATEGY),
-        ("channels.yaml", CHANNELS),
-        ("profile.yaml", PROFILE),
-        ("actions/all.yaml", ACTIONS),
-    ])
-    .unwrap_or_else(|e| panic!("test strategy is valid:\n{e}"))
+    common::strategy(STRATEGY, CHANNELS, PROFILE, ACTIONS)
 }
 
 struct Customer {

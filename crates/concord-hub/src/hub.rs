@@ -360,30 +360,33 @@ impl Hub {
             .strategy
             .channel_at(request.channel.as_str())
             .and_then(|(i, channel)| Some((i, channel, channel.breaker.as_ref()?)));
-        let new_customer = self.profiles().read(customer_id, |_| ()).is_none();
-        let (decision, fallback) = match breaker {
+        let (decision, fallback, new_customer) = match breaker {
             Some((i, channel, b)) if self.breakers.open(i, time_ms) => {
                 let limit = concord_decide::placement_limit(&self.strategy, channel, &request)?;
                 let decision =
                     crate::breaker::fallback(&self.strategy, channel, b, limit, request.explain);
-                (decision, true)
+                let new_customer = self.profiles().read(customer_id, |_| ()).is_none();
+                (decision, true, new_customer)
             }
             _ => {
                 let started = std::time::Instant::now();
                 // A customer the profile does not know yet (say, activated minutes ago) is
                 // decided for with an empty profile: rules that need a value drop their action.
-                let decision = match self.profiles().read(customer_id, |profile| {
+                let (decision, new_customer) = match self.profiles().read(customer_id, |profile| {
                     let env = profile.env(time);
                     decide(&self.strategy, &env, &request, &*models, time)
                 }) {
-                    Some(decision) => decision?,
-                    None => decide(&self.strategy, &NoProfile, &request, &*models, time)?,
+                    Some(decision) => (decision?, false),
+                    None => (
+                        decide(&self.strategy, &NoProfile, &request, &*models, time)?,
+                        true,
+                    ),
                 };
                 if let Some((i, _, b)) = breaker {
                     let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
                     self.breakers.record(i, b, elapsed_ms, time_ms);
                 }
-                (decision, false)
+                (decision, false, new_customer)
             }
         };
         let _gate = self.decision_gate.read().await;

@@ -26,6 +26,22 @@ fn rss_bytes() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// The benchmarks' simulated operator: `subscribers` from `seed`, its clock at 2027-01-01.
+pub fn simulated_operator(seed: u64, subscribers: usize) -> anyhow::Result<(Operator, Timestamp)> {
+    let start = Timestamp::from_second(1_798_761_600).context("valid start")?;
+    let operator = Operator::new(
+        SimConfig {
+            seed,
+            subscribers,
+            start,
+            ..SimConfig::default()
+        },
+        &[],
+    )
+    .context("building the simulated base")?;
+    Ok((operator, start))
+}
+
 #[allow(clippy::print_stdout)]
 pub fn ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
     let strategy_dir = args
@@ -41,17 +57,7 @@ pub fn ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
     )?;
 
     let started = Instant::now();
-    let start = Timestamp::from_second(1_798_761_600).context("valid start")?; // 2027-01-01
-    let mut operator = Operator::new(
-        SimConfig {
-            seed: args.seed,
-            subscribers: args.subscribers,
-            start,
-            ..SimConfig::default()
-        },
-        &[],
-    )
-    .context("building the simulated base")?;
+    let (mut operator, start) = simulated_operator(args.seed, args.subscribers)?;
     let until = start.checked_add(jiff::SignedDuration::from_hours(24 * i64::from(args.days)))?;
     let events = operator.events_until(until);
     writeln!(

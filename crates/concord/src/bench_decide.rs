@@ -8,9 +8,8 @@ use crate::demo;
 use anyhow::Context;
 use concord_decide::{DecisionRequest, decide};
 use concord_learn::{ModelCounts, ModelKey, ModelSnapshot};
-use concord_model::{ActionId, Attributes, ChannelId, Timestamp, Value};
+use concord_model::{ActionId, Attributes, ChannelId, Value};
 use concord_profile::{CompiledSchema, ProfileStore};
-use concord_sim::{Operator, SimConfig};
 use concord_strategy::Strategy;
 use rand::{Rng, SeedableRng};
 use std::fmt::Write as _;
@@ -197,17 +196,7 @@ pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
         args.subscribers,
         args.decisions
     )?;
-    let start = Timestamp::from_second(1_798_761_600).context("valid start")?;
-    let mut operator = Operator::new(
-        SimConfig {
-            seed: args.seed,
-            subscribers: args.subscribers,
-            start,
-            ..SimConfig::default()
-        },
-        &[],
-    )
-    .context("building the simulated base")?;
+    let (mut operator, start) = crate::bench::simulated_operator(args.seed, args.subscribers)?;
     let now = start.checked_add(jiff::SignedDuration::from_hours(24))?;
     let events = operator.events_until(now);
     let store = ProfileStore::new(CompiledSchema::new(
