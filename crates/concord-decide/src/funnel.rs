@@ -172,28 +172,43 @@ fn holdings_block(action: &Action, held: &[Cow<'_, str>]) -> Option<String> {
     None
 }
 
-/// How many of `sorted` diversity would let through (mandatory actions always pass).
+/// Actions placed so far per (issue, group) position: the diversity limit's count.
+#[derive(Default)]
+struct GroupCounts(Vec<((usize, usize), usize)>);
+
+impl GroupCounts {
+    fn shown(&self, key: (usize, usize)) -> usize {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    fn add(&mut self, key: (usize, usize)) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((key, 1)),
+        }
+    }
+
+    /// Whether diversity lets a candidate of group `key` through (mandatory ones always pass).
+    fn admits(&self, key: (usize, usize), max: Option<usize>, mandatory: bool) -> bool {
+        mandatory || max.is_none_or(|max| self.shown(key) < max)
+    }
+}
+
+/// How many of `sorted` diversity would let through.
 fn diverse_count(
     sorted: &[Candidate<'_>],
     strategy: &Strategy,
     max_per_group: Option<usize>,
 ) -> usize {
-    let Some(max) = max_per_group else {
-        return sorted.len();
-    };
-    let mut per_group: Vec<((usize, usize), usize)> = Vec::new();
+    let mut counts = GroupCounts::default();
     let mut kept = 0;
     for c in sorted {
         let key = strategy.taxonomy_at(c.action);
-        let shown = per_group
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map_or(0, |(_, n)| *n);
-        if shown < max || c.action.mandatory {
-            match per_group.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, n)) => *n += 1,
-                None => per_group.push((key, 1)),
-            }
+        if counts.admits(key, max_per_group, c.action.mandatory) {
+            counts.add(key);
             kept += 1;
         }
     }
@@ -425,7 +440,7 @@ pub fn decide(
         }
     }
     let mut ranked = Vec::with_capacity(limit);
-    let mut per_group: Vec<(usize, usize, usize)> = Vec::new();
+    let mut per_group = GroupCounts::default();
     for (idx, c) in candidates.iter().enumerate() {
         let id = &c.action.id;
         let factors = Some(Factors {
@@ -437,13 +452,8 @@ pub fn decide(
             mandatory: c.action.mandatory,
         });
         let key = strategy.taxonomy_at(c.action);
-        let shown = per_group
-            .iter()
-            .find(|(i, g, _)| (*i, *g) == key)
-            .map_or(0, |(_, _, n)| *n);
         if let Some(max) = arbitration.max_per_group
-            && shown >= max
-            && !c.action.mandatory
+            && !per_group.admits(key, Some(max), c.action.mandatory)
         {
             trace.push(
                 id,
@@ -469,10 +479,7 @@ pub fn decide(
             );
             continue;
         }
-        match per_group.iter_mut().find(|(i, g, _)| (*i, *g) == key) {
-            Some(entry) => entry.2 += 1,
-            None => per_group.push((key.0, key.1, 1)),
-        }
+        per_group.add(key);
         let rank = ranked.len() as u32 + 1;
         trace.push(
             id,

@@ -268,9 +268,7 @@ impl Strategy {
     }
 
     pub fn channel(&self, id: &str) -> Option<&Channel> {
-        self.channels
-            .iter()
-            .find(|channel| channel.id.as_str() == id)
+        self.channel_at(id).map(|(_, channel)| channel)
     }
 
     pub fn issues(&self) -> &[Issue] {

@@ -7,7 +7,6 @@ use crate::profile::ProfileSchema;
 use crate::raw::ActionEntry;
 use crate::rule::{Rule, RuleError};
 use crate::strategy::{Action, Channel, Issue, Policies, Treatment};
-use crate::yaml_pos;
 use concord_model::{ActionId, ChannelId};
 use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, HashMap};
@@ -202,21 +201,10 @@ fn compile_value_formula(
         }),
         None => Rule::check_syntax(text).map(|()| None),
     };
-    match result {
-        Ok(rule) => rule,
-        Err(err) => {
-            let (line, column) =
-                yaml_pos::rule_position(&report.source.text, &src.referenced, text, err.pos);
-            report.at_position(
-                line,
-                column,
-                format!("{field}.value_formula"),
-                StrategyErrorKind::Rule,
-                err.message,
-            );
-            None
-        }
-    }
+    result.unwrap_or_else(|err| {
+        super::profile::rule_error(report, src, text, err, format!("{field}.value_formula"));
+        None
+    })
 }
 
 /// The issue must be declared and the group must belong to it.
@@ -272,19 +260,8 @@ pub(super) fn compile_rule(
         Some(schema) => Rule::compile(src, schema).map(Some),
         None => Rule::check_syntax(src).map(|()| None),
     };
-    match result {
-        Ok(compiled) => compiled,
-        Err(err) => {
-            let (line, column) =
-                yaml_pos::rule_position(&report.source.text, &rule.referenced, src, err.pos);
-            report.at_position(
-                line,
-                column,
-                field.to_owned(),
-                StrategyErrorKind::Rule,
-                err.message,
-            );
-            None
-        }
-    }
+    result.unwrap_or_else(|err| {
+        super::profile::rule_error(report, rule, src, err, field.to_owned());
+        None
+    })
 }
