@@ -1,12 +1,15 @@
 //! The funnel itself: which actions survive each stage, how survivors rank, and why.
 //!
-//! Stages, in order: channel (a treatment there) -> engagement policies (eligibility,
-//! applicability, suitability; issue, group, action) -> holdings (the product sold, its
-//! prerequisites and exclusions) -> suppression (strategy rules such as "open dispute: no sales";
-//! suppressed actions make the do-not-mention list) -> arbitration (priority = propensity x
-//! context weight x value x levers, each factor switchable; mandatory actions first) ->
-//! diversity (at most K per group) -> placement (top N).
+//! Stages, in order: contact policy for the channel (consent, quiet hours, a channel-wide cap
+//! reached) -> channel (a treatment there) -> engagement policies (eligibility, applicability,
+//! suitability; issue, group, action) -> holdings (the product sold, its prerequisites and
+//! exclusions) -> suppression (strategy rules such as "open dispute: no sales"; suppressed
+//! actions make the do-not-mention list) -> contact policy per action (caps per action, group
+//! or issue; pauses after outcomes) -> arbitration (priority = propensity x context weight x
+//! value x levers, each factor switchable; mandatory actions first) -> diversity (at most K per
+//! group) -> volume (operator-wide budgets) -> placement (top N).
 
+use crate::contact::{History, Judge, consent_block, customer_zone};
 use crate::error::DecideError;
 use crate::policy::Policy;
 use concord_model::{
@@ -215,65 +218,14 @@ fn diverse_count(
     kept
 }
 
-/// Why the channel may not contact this customer now, if it may not: no consent (the channel's
-/// consent attribute is not true) or the customer's local time is in the channel's quiet hours.
-fn contact_block(
-    strategy: &Strategy,
-    channel: &concord_strategy::Channel,
-    env: &Frame<'_>,
-    now: Timestamp,
-) -> Option<String> {
-    if let Some(var) = &channel.consent {
-        match &*env.value(var) {
-            Value::Bool(true) => {}
-            Value::Bool(false) => {
-                return Some(format!(
-                    "{var} is false: no contact in channel {}",
-                    channel.id
-                ));
-            }
-            _ => {
-                return Some(format!(
-                    "{var} is not recorded: no consent, no contact in channel {}",
-                    channel.id
-                ));
-            }
-        }
-    }
-    let quiet = channel.quiet_hours?;
-    let rule = strategy.time_zone();
-    // The customer's own zone when the profile holds a valid one, else the strategy's default.
-    let zone = rule
-        .and_then(|r| r.attribute.as_ref())
-        .and_then(|var| match &*env.value(var) {
-            Value::Str(name) => jiff::tz::TimeZone::get(name).ok(),
-            _ => None,
-        })
-        .or_else(|| rule.map(|r| r.default.clone()))
-        .unwrap_or(jiff::tz::TimeZone::UTC);
-    let local = now.to_zoned(zone);
-    let minute =
-        u16::try_from(local.hour()).unwrap_or(0) * 60 + u16::try_from(local.minute()).unwrap_or(0);
-    quiet.contains(minute).then(|| {
-        format!(
-            "quiet hours {:02}:{:02}-{:02}:{:02} in channel {}: local time {} ({})",
-            quiet.from / 60,
-            quiet.from % 60,
-            quiet.to / 60,
-            quiet.to % 60,
-            channel.id,
-            local.strftime("%H:%M"),
-            local.time_zone().iana_name().unwrap_or("UTC")
-        )
-    })
-}
-
-/// Runs the funnel for one customer and channel at request time `now`.
+/// Runs the funnel for one customer and channel at request time `now`, judging the contact
+/// policy against `history` (the customer's contacts before this decision).
 pub fn decide(
     strategy: &Strategy,
     customer: &dyn RuleEnv,
     request: &DecisionRequest,
     scorer: &dyn Scorer,
+    history: &History<'_>,
     now: Timestamp,
 ) -> Result<Decision, DecideError> {
     let (channel_index, channel) =
@@ -295,7 +247,10 @@ pub fn decide(
             0
         }),
     };
-    if let Some(reason) = contact_block(strategy, channel, &env, now) {
+    let zone = customer_zone(strategy, &env);
+    let mut judge = Judge::new(strategy, channel_index, channel, history, &zone, now);
+    if let Some(reason) = consent_block(channel, &env, &zone, now).or_else(|| judge.channel_block())
+    {
         if trace.on {
             for action in strategy.actions() {
                 let reason = reason.clone();
@@ -365,6 +320,16 @@ pub fn decide(
             });
             continue;
         }
+        if let Some(reason) = judge.check(strategy, action) {
+            trace.push(
+                &action.id,
+                TraceStage::ContactPolicy,
+                false,
+                || reason,
+                None,
+            );
+            continue;
+        }
         let value = match &action.value_formula {
             None => action.value,
             Some(formula) => {
@@ -429,7 +394,8 @@ pub fn decide(
             .then_with(|| strategy.id_rank(a.action).cmp(&strategy.id_rank(b.action)))
     };
     let head = limit.saturating_mul(4).max(limit + 8);
-    if request.explain || candidates.len() <= head {
+    // Caps and volume budgets can hold back any number of the head: order everything then.
+    if request.explain || candidates.len() <= head || judge.limits_placement() {
         candidates.sort_unstable_by(order);
     } else {
         candidates.select_nth_unstable_by(head, order);
@@ -479,6 +445,15 @@ pub fn decide(
             );
             continue;
         }
+        if let Some(reason) = judge.cap_room(strategy, c.action) {
+            trace.push(id, TraceStage::ContactPolicy, false, || reason, factors);
+            continue;
+        }
+        if let Some(reason) = judge.volume_block(c.action) {
+            trace.push(id, TraceStage::Volume, false, || reason, factors);
+            continue;
+        }
+        judge.place(strategy, c.action);
         per_group.add(key);
         let rank = ranked.len() as u32 + 1;
         trace.push(

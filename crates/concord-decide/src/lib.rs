@@ -1,9 +1,11 @@
 //! The decision funnel. Pure: everything it needs (the customer as rules read it at the
 //! request's time, scores) comes in as arguments.
 
+mod contact;
 mod error;
 mod funnel;
 mod policy;
 
+pub use contact::{Contact, History, UNKNOWN, VolumeUse};
 pub use error::DecideError;
 pub use funnel::{Decision, DecisionRequest, DoNotMention, Scorer, decide, placement_limit};

@@ -2,7 +2,7 @@
 
 mod common;
 
-use concord_decide::{DecisionRequest, Scorer, decide};
+use concord_decide::{DecisionRequest, History, Scorer, decide};
 use concord_model::{ActionId, Attributes, ChannelId, Timestamp, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
 
@@ -137,8 +137,15 @@ fn consent_and_quiet_hours_decide_whether_a_channel_may_contact() {
             explain: true,
         };
         let now: Timestamp = time.parse().expect("valid time");
-        let decision =
-            decide(&strategy, &Customer(attributes), &request, &Even, now).expect("decides");
+        let decision = decide(
+            &strategy,
+            &Customer(attributes),
+            &request,
+            &Even,
+            &History::default(),
+            now,
+        )
+        .expect("decides");
         let case = format!("{channel} {consent:?} {tz:?} {time}");
         match expected {
             Ok(()) => assert_eq!(decision.actions.len(), 1, "{case}: {:?}", decision.trace),

@@ -2,7 +2,7 @@
 
 mod common;
 
-use concord_decide::{DecideError, DecisionRequest, Scorer, decide};
+use concord_decide::{DecideError, DecisionRequest, History, Scorer, decide};
 use concord_model::{ActionId, Attributes, ChannelId, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
 use std::collections::HashMap;
@@ -144,6 +144,7 @@ fn check(
         },
         &request,
         &scorer,
+        &History::default(),
         at(),
     )
     .expect("known channel decides");
@@ -278,6 +279,7 @@ fn rule_failures_are_explained_in_the_trace() {
         &customer,
         &request,
         &Fixed(HashMap::new()),
+        &History::default(),
         at(),
     )
     .expect("decides");
@@ -319,6 +321,7 @@ fn unknown_channel_is_an_error_listing_the_valid_ones() {
         &customer,
         &request,
         &Fixed(HashMap::new()),
+        &History::default(),
         at(),
     )
     .expect_err("unknown channel");
@@ -362,6 +365,7 @@ fn switching_value_off_ranks_by_propensity_alone() {
         },
         &request,
         &scorer,
+        &History::default(),
         at(),
     )
     .expect("decides");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use concord_decide::{DecideError, DecisionRequest, Scorer, decide};
+use concord_decide::{DecideError, DecisionRequest, History, Scorer, decide};
 use concord_model::{ActionId, Attributes, ChannelId, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
 
@@ -175,7 +175,14 @@ fn run(case: &Case) -> Result<concord_decide::Decision, DecideError> {
         attributes,
         holdings: case.holdings.to_vec(),
     };
-    decide(&strategy(), &customer, &request, &Even, noon())
+    decide(
+        &strategy(),
+        &customer,
+        &request,
+        &Even,
+        &History::default(),
+        noon(),
+    )
 }
 
 #[test]
@@ -413,7 +420,7 @@ mod properties {
                 placement: placement.map(str::to_owned),
                 explain: true,
             };
-            let decision = decide(&strategy, &customer, &request, &Even, noon()).expect("decides");
+            let decision = decide(&strategy, &customer, &request, &Even, &History::default(), noon()).expect("decides");
             // The rules read the request context too.
             let env = |var: &Var| match var {
                 Var::Context { name, .. } => context.get(name).cloned().unwrap_or(Value::Null),

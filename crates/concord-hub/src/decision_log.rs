@@ -72,6 +72,11 @@ impl DecisionLog {
             .unwrap_or_default()
     }
 
+    /// Every decision kept, oldest first, with its responses.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.order.iter().filter_map(|id| self.by_id.get(id))
+    }
+
     pub fn len(&self) -> usize {
         self.by_id.len()
     }
@@ -96,11 +101,16 @@ impl DecisionLog {
         }
     }
 
-    /// Rebuilds a log from [`DecisionLog::encode`]'s bytes by inserting in the same order.
-    pub fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    /// Rebuilds a log from [`DecisionLog::encode`]'s bytes by inserting in the same order;
+    /// `version` 1 records predate the household field.
+    pub fn decode(input: &mut Reader<'_>, version: u8) -> Result<Self, DecodeError> {
         let mut log = Self::default();
         for _ in 0..input.count()? {
-            let record: DecisionRecord = input.read()?;
+            let record = if version == 1 {
+                DecisionRecord::decode_v1(input)?
+            } else {
+                input.read()?
+            };
             let id = record.decision_id.clone();
             let mut responded = HashSet::new();
             for _ in 0..input.count()? {

@@ -1,6 +1,7 @@
 //! The hub's operations: ingest, load, decide, respond, and the read models behind the API.
 
 use crate::apply::{Applier, Batch, EventSide, Staged};
+use crate::contacts::ContactBook;
 use crate::decision_log::DecisionLog;
 use crate::error::HubError;
 use crate::open::Recovery;
@@ -40,6 +41,7 @@ pub struct Hub {
     pub(crate) learner: Learner,
     pub(crate) kpis: KpiBook,
     pub(crate) decisions: Mutex<DecisionLog>,
+    pub(crate) contacts: ContactBook,
     pub(crate) next_decision: AtomicU64,
     /// Held (shared) by a decision or response from journaling to recording, and exclusively by
     /// a snapshot while it copies the decision side, so that copy is exact at one position.
@@ -61,6 +63,7 @@ pub(crate) struct Parts {
     pub(crate) learner: Learner,
     pub(crate) kpis: KpiBook,
     pub(crate) decisions: DecisionLog,
+    pub(crate) contacts: ContactBook,
     pub(crate) decision_count: u64,
     pub(crate) replayed: JournalReplay,
     pub(crate) recovery: Recovery,
@@ -148,6 +151,7 @@ impl Hub {
             learner: parts.learner,
             kpis: parts.kpis,
             decisions: Mutex::new(parts.decisions),
+            contacts: parts.contacts,
             next_decision: AtomicU64::new(parts.decision_count),
             decision_gate: tokio::sync::RwLock::new(()),
             snapshots: parts.snapshots,
@@ -354,15 +358,65 @@ impl Hub {
         request: DecisionRequest,
         time: Timestamp,
     ) -> Result<DecisionOutcome, HubError> {
+        // Held from reading the contact history to recording the decision, so a snapshot's
+        // copy of the decision side never holds impressions whose decision it lacks.
+        let _gate = self.decision_gate.read().await;
+        let household = self.household(customer_id, time);
+        let (decision, fallback, new_customer) =
+            self.run_funnel(customer_id, &request, household.as_deref(), time)?;
+        let seq = self.next_decision.fetch_add(1, Ordering::Relaxed) + 1;
+        let record = DecisionRecord {
+            decision_id: DecisionId::new(format!("d-{:x}-{seq}", time.as_millisecond())),
+            customer_id: customer_id.clone(),
+            channel: request.channel,
+            time,
+            strategy_hash: self.strategy.hash().to_owned(),
+            context: request.context,
+            actions: decision.actions,
+            household,
+        };
+        if let Err(e) = self
+            .journal
+            .append_durable(&[JournalRecord::Decision(record.clone())])
+            .await
+        {
+            // Not durable, so not made: its impressions must not count.
+            self.contacts.forget(&record);
+            return Err(e.into());
+        }
+        self.kpis.record_decision(&record);
+        self.decisions.lock().insert(record.clone());
+        Ok(DecisionOutcome {
+            record,
+            trace: decision.trace,
+            do_not_mention: decision.do_not_mention,
+            fallback,
+            new_customer,
+        })
+    }
+
+    /// The funnel (or the open breaker's defaults) with the customer's contact history held,
+    /// and the answer's impressions recorded before the history is let go. Synchronous: the
+    /// history's locks never wait across an await.
+    fn run_funnel(
+        &self,
+        customer_id: &CustomerId,
+        request: &DecisionRequest,
+        household: Option<&str>,
+        time: Timestamp,
+    ) -> Result<(concord_decide::Decision, bool, bool), HubError> {
         let models = self.learner.snapshot();
         let time_ms = time.as_millisecond();
+        let held = self
+            .contacts
+            .hold(customer_id, household, request.channel.as_str(), time);
         let breaker = self
             .strategy
             .channel_at(request.channel.as_str())
             .and_then(|(i, channel)| Some((i, channel, channel.breaker.as_ref()?)));
         let (decision, fallback, new_customer) = match breaker {
             Some((i, channel, b)) if self.breakers.open(i, time_ms) => {
-                let limit = concord_decide::placement_limit(&self.strategy, channel, &request)?;
+                let limit = concord_decide::placement_limit(&self.strategy, channel, request)?;
                 let decision =
                     crate::breaker::fallback(&self.strategy, channel, b, limit, request.explain);
                 let new_customer = self.profiles().read(customer_id, |_| ()).is_none();
@@ -372,13 +426,21 @@ impl Hub {
                 let started = std::time::Instant::now();
                 // A customer the profile does not know yet (say, activated minutes ago) is
                 // decided for with an empty profile: rules that need a value drop their action.
+                let history = held.history();
                 let (decision, new_customer) = match self.profiles().read(customer_id, |profile| {
                     let env = profile.env(time);
-                    decide(&self.strategy, &env, &request, &*models, time)
+                    decide(&self.strategy, &env, request, &*models, &history, time)
                 }) {
                     Some(decision) => (decision?, false),
                     None => (
-                        decide(&self.strategy, &NoProfile, &request, &*models, time)?,
+                        decide(
+                            &self.strategy,
+                            &NoProfile,
+                            request,
+                            &*models,
+                            &history,
+                            time,
+                        )?,
                         true,
                     ),
                 };
@@ -389,29 +451,25 @@ impl Hub {
                 (decision, false, new_customer)
             }
         };
-        let _gate = self.decision_gate.read().await;
-        let seq = self.next_decision.fetch_add(1, Ordering::Relaxed) + 1;
-        let record = DecisionRecord {
-            decision_id: DecisionId::new(format!("d-{:x}-{seq}", time.as_millisecond())),
-            customer_id: customer_id.clone(),
-            channel: request.channel,
-            time,
-            strategy_hash: self.strategy.hash().to_owned(),
-            context: request.context,
-            actions: decision.actions,
-        };
-        self.journal
-            .append_durable(&[JournalRecord::Decision(record.clone())])
-            .await?;
-        self.kpis.record_decision(&record);
-        self.decisions.lock().insert(record.clone());
-        Ok(DecisionOutcome {
-            record,
-            trace: decision.trace,
-            do_not_mention: decision.do_not_mention,
-            fallback,
-            new_customer,
-        })
+        held.record(request.channel.as_str(), &decision.actions, time);
+        Ok((decision, fallback, new_customer))
+    }
+
+    /// The customer's household, when a household cap needs it.
+    fn household(&self, customer: &CustomerId, time: Timestamp) -> Option<String> {
+        let policy = self.strategy.contact();
+        let var = policy
+            .household
+            .as_ref()
+            .filter(|_| policy.needs_household())?;
+        self.profiles()
+            .read(customer, |p| {
+                match concord_strategy::RuleEnv::lookup(&p.env(time), var) {
+                    concord_model::Value::Str(h) if !h.is_empty() => Some(h),
+                    _ => None,
+                }
+            })
+            .flatten()
     }
 
     /// Matches a response to its decision, journals it, and feeds KPIs and the learner.
@@ -424,7 +482,7 @@ impl Hub {
     ) -> Result<ResponseOutcome, HubError> {
         let _gate = self.decision_gate.read().await;
         // Claim the (decision, action) pair under the lock so concurrent duplicates count once.
-        let (record, value) = {
+        let (record, value, household) = {
             let mut log = self.decisions.lock();
             let entry = log
                 .get_mut(decision_id)
@@ -460,7 +518,11 @@ impl Hub {
                     duplicate: true,
                 });
             }
-            (record, action_value(&entry.record, action_id))
+            (
+                record,
+                action_value(&entry.record, action_id),
+                entry.record.household.clone(),
+            )
         };
         if let Err(e) = self
             .journal
@@ -476,6 +538,7 @@ impl Hub {
         if let Some(entry) = self.decisions.lock().get_mut(decision_id) {
             entry.responses.push(record.clone());
         }
+        self.contacts.record_response(&record, household.as_deref());
         self.kpis.record_response(&record, value);
         self.learner.learn(std::slice::from_ref(&record));
         Ok(ResponseOutcome {
@@ -539,6 +602,11 @@ impl Hub {
 
     pub fn decisions_kept(&self) -> usize {
         self.decisions.lock().len()
+    }
+
+    /// Entries of the contact history kept (impressions and outcomes the contact policy counts).
+    pub fn contacts_kept(&self) -> usize {
+        self.contacts.len()
     }
 
     pub fn channel_ids(&self) -> Vec<ChannelId> {

@@ -5,6 +5,7 @@
 
 mod apply;
 mod breaker;
+mod contacts;
 mod decision_log;
 mod error;
 mod hub;

@@ -2,6 +2,7 @@
 //! where it was cut, so memory matches everything that was acknowledged.
 
 use crate::apply::{Applier, EventSide};
+use crate::contacts::ContactBook;
 use crate::decision_log::DecisionLog;
 use crate::error::HubError;
 use crate::hub::{Hub, action_value};
@@ -78,10 +79,16 @@ impl Hub {
         let snapshot_seconds = started.elapsed().as_secs_f64();
         let learner = Learner::new();
         let kpis = KpiBook::new();
+        let mut contacts = ContactBook::new(strategy.clone());
         let (cuts, mut triggers, mut decisions, mut decision_count, snapshot) = match restored {
             Some(restored) => {
                 kpis.restore(restored.decisions.kpis);
                 learner.restore(restored.decisions.models);
+                contacts = restore_contacts(
+                    &strategy,
+                    restored.contacts.as_deref(),
+                    &restored.decisions.log,
+                );
                 (
                     restored.cuts,
                     restored.triggers,
@@ -133,6 +140,7 @@ impl Hub {
                     if cuts.decisions <= position.0 {
                         decision_count += 1;
                         kpis.record_decision(&record);
+                        contacts.replay_decision(&record);
                         decisions.insert(record);
                     }
                 }
@@ -143,6 +151,7 @@ impl Hub {
                             entry.responses.push(response.clone());
                             let value = action_value(&entry.record, &response.action_id);
                             kpis.record_response(&response, value);
+                            contacts.record_response(&response, entry.record.household.as_deref());
                         }
                         pending_responses.push(response);
                     }
@@ -191,6 +200,7 @@ impl Hub {
             learner,
             kpis,
             decisions,
+            contacts,
             decision_count,
             replayed,
             recovery,
@@ -198,6 +208,34 @@ impl Hub {
             lock,
         }))
     }
+}
+
+/// Restores the contact book from its snapshot section; a snapshot written before the book
+/// existed rebuilds it from the decisions and responses its log keeps.
+fn restore_contacts(
+    strategy: &Arc<Strategy>,
+    section: Option<&[u8]>,
+    log: &DecisionLog,
+) -> ContactBook {
+    if let Some(bytes) = section {
+        let book = ContactBook::new(strategy.clone());
+        match crate::snapshot::decode_contacts(bytes, &book) {
+            Ok(()) => return book,
+            Err(e) => {
+                tracing::warn!(error = %e, "the snapshot's contact history does not read back; rebuilding it from the decision log")
+            }
+        }
+    } else if !strategy.contact().is_empty() {
+        tracing::info!("snapshot without contact history: rebuilding it from the decision log");
+    }
+    let book = ContactBook::new(strategy.clone());
+    for entry in log.entries() {
+        book.replay_decision(&entry.record);
+        for response in &entry.responses {
+            book.record_response(response, entry.record.household.as_deref());
+        }
+    }
+    book
 }
 
 /// Takes the data folder's exclusive lock, so a second server or a bulk load can't interleave writes.

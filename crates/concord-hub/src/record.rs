@@ -29,8 +29,10 @@ pub enum JournalRecord {
 
 const CUSTOMER: u8 = 0;
 const EVENT: u8 = 1;
-const DECISION: u8 = 2;
+/// A decision in the first layout (no household): still read, no longer written.
+const DECISION_V1: u8 = 2;
 const RESPONSE: u8 = 3;
+const DECISION: u8 = 4;
 
 impl JournalCodec for JournalRecord {
     fn encode(&self, out: &mut Vec<u8>) {
@@ -79,6 +81,7 @@ fn read(input: &mut Reader<'_>) -> Result<JournalRecord, DecodeError> {
             event: input.read()?,
             prev: input.read()?,
         },
+        DECISION_V1 => JournalRecord::Decision(DecisionRecord::decode_v1(input)?),
         DECISION => JournalRecord::Decision(input.read()?),
         RESPONSE => JournalRecord::Response(input.read()?),
         tag => return Err(input.error(format!("unknown journal record tag {tag}"))),
@@ -150,6 +153,7 @@ mod tests {
                     priority: f64::INFINITY,
                     treatment: Some("Dial *123#".into()),
                 }],
+                household: Some("h-9".into()),
             }),
             JournalRecord::Response(ResponseRecord {
                 decision_id: DecisionId::new("d1"),
@@ -185,6 +189,29 @@ mod tests {
             }
         }
         assert!(JournalRecord::decode(&[9]).is_err_and(|e| e.contains("tag 9")));
+    }
+
+    /// A journal written before decisions carried a household still opens: tag 2 is the first
+    /// layout, read with no household.
+    #[test]
+    fn first_layout_decisions_still_decode() {
+        let Some(JournalRecord::Decision(mut decision)) = one_of_each()
+            .into_iter()
+            .find(|r| matches!(r, JournalRecord::Decision(_)))
+        else {
+            panic!("one_of_each has a decision");
+        };
+        decision.household = None;
+        let mut bytes = encoded(&JournalRecord::Decision(decision.clone()));
+        assert_eq!(bytes.first(), Some(&DECISION));
+        // The first layout: the same fields up to the actions, no household byte.
+        bytes[0] = DECISION_V1;
+        bytes.pop();
+        let back = JournalRecord::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            format!("{back:?}"),
+            format!("{:?}", JournalRecord::Decision(decision))
+        );
     }
 
     /// `cargo test -p concord-hub --release --lib -- --ignored --nocapture replay_throughput`

@@ -24,6 +24,8 @@ pub struct HubStats {
     pub trigger_fires: BTreeMap<String, u64>,
     /// Circuit breakers of the channels that declare one (since this process started).
     pub breakers: Vec<crate::BreakerStats>,
+    /// Entries of the contact history kept for the contact policy (impressions, outcomes).
+    pub contacts_kept: u64,
 }
 
 impl Hub {
@@ -42,6 +44,7 @@ impl Hub {
             recovery: self.recovery().clone(),
             trigger_fires: self.events.triggers.lock().counts().clone(),
             breakers: self.breakers.stats(&self.strategy),
+            contacts_kept: self.contacts.len() as u64,
         }
     }
 }

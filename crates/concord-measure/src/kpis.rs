@@ -154,6 +154,7 @@ mod tests {
                     treatment: None,
                 })
                 .collect(),
+            household: None,
         }
     }
 

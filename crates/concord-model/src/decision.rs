@@ -18,6 +18,10 @@ pub struct DecisionRecord {
     #[serde(default)]
     pub context: Attributes,
     pub actions: Vec<RankedAction>,
+    /// The customer's household when the decision was made (the contact policy's household
+    /// attribute), so household caps rebuild from the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub household: Option<String>,
 }
 
 /// An action as it was presented: its rank and the factors that put it there.
@@ -46,6 +50,48 @@ pub struct ResponseRecord {
     pub time: Timestamp,
 }
 
+/// What the contact history records: an action presented, or a customer's answer to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactKind {
+    Impression,
+    Accepted,
+    Declined,
+    Clicked,
+    Ignored,
+}
+
+impl ContactKind {
+    pub const ALL: [ContactKind; 5] = [
+        ContactKind::Impression,
+        ContactKind::Accepted,
+        ContactKind::Declined,
+        ContactKind::Clicked,
+        ContactKind::Ignored,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactKind::Impression => "impression",
+            ContactKind::Accepted => "accepted",
+            ContactKind::Declined => "declined",
+            ContactKind::Clicked => "clicked",
+            ContactKind::Ignored => "ignored",
+        }
+    }
+}
+
+impl From<Outcome> for ContactKind {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Accepted => ContactKind::Accepted,
+            Outcome::Declined => ContactKind::Declined,
+            Outcome::Clicked => ContactKind::Clicked,
+            Outcome::Ignored => ContactKind::Ignored,
+        }
+    }
+}
+
 /// Funnel stages, in order. A trace entry names the stage an action left the funnel at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,6 +106,8 @@ pub enum TraceStage {
     Suppression,
     Arbitration,
     Diversity,
+    /// Volume constraints: the operator-wide budget of contacts or cost for the period.
+    Volume,
     Placement,
 }
 

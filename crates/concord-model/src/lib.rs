@@ -10,7 +10,9 @@ mod outcome;
 mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use decision::{DecisionRecord, Factors, RankedAction, ResponseRecord, TraceEntry, TraceStage};
+pub use decision::{
+    ContactKind, DecisionRecord, Factors, RankedAction, ResponseRecord, TraceEntry, TraceStage,
+};
 pub use event::{Event, EventKind, EventType};
 pub use event_fields::FieldType;
 pub use ids::{ActionId, ChannelId, CustomerId, DecisionId, EventId};

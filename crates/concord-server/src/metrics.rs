@@ -50,6 +50,7 @@ pub struct StorageGauges {
     pub breaker_open: Family<ChannelLabel, Gauge>,
     pub breaker_trips: Family<ChannelLabel, Gauge>,
     pub breaker_fallbacks: Family<ChannelLabel, Gauge>,
+    pub contacts_kept: Gauge,
 }
 
 #[derive(Debug)]
@@ -129,6 +130,7 @@ impl Metrics {
         g.apply_lag.set(int(stats.apply_lag_bytes));
         g.unsnapshotted.set(int(stats.journal_bytes_since_snapshot));
         g.snapshots.set(int(stats.snapshots_taken));
+        g.contacts_kept.set(int(stats.contacts_kept));
         if let Some(last) = &stats.last_snapshot {
             g.snapshot_seconds.set(last.seconds);
             g.snapshot_bytes.set(int(last.bytes));
@@ -168,7 +170,12 @@ impl Metrics {
 
 impl StorageGauges {
     fn register(&self, registry: &mut Registry) {
-        let gauges: [(&str, &str, Gauge); 8] = [
+        let gauges: [(&str, &str, Gauge); 9] = [
+            (
+                "concord_contact_history_entries",
+                "Impressions and outcomes kept for the contact policy (caps, pauses, volume)",
+                self.contacts_kept.clone(),
+            ),
             (
                 "concord_profile_symbols",
                 "Distinct strings interned by the profile store",

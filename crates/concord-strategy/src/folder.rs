@@ -11,6 +11,8 @@ pub(crate) const CHANNELS_FILE: &str = "channels.yaml";
 pub(crate) const PROFILE_FILE: &str = "profile.yaml";
 /// Optional: real-time triggers.
 pub(crate) const TRIGGERS_FILE: &str = "triggers.yaml";
+/// Optional: caps, pauses and volume constraints.
+pub(crate) const CONTACT_FILE: &str = "contact.yaml";
 pub(crate) const ACTIONS_DIR: &str = "actions";
 
 /// One file of the folder: its `/`-separated path relative to the folder, and its bytes.
@@ -55,7 +57,13 @@ pub(crate) fn read(dir: &Path) -> (Vec<SourceFile>, Vec<StrategyError>) {
         Err(err) if err.kind() == io::ErrorKind::NotFound => {}
         Err(err) => errors.push(file_error(&path, format!("cannot read: {err}"))),
     };
-    for name in [STRATEGY_FILE, CHANNELS_FILE, PROFILE_FILE, TRIGGERS_FILE] {
+    for name in [
+        STRATEGY_FILE,
+        CHANNELS_FILE,
+        PROFILE_FILE,
+        TRIGGERS_FILE,
+        CONTACT_FILE,
+    ] {
         read_one(name.to_owned(), &mut files);
     }
     let mut names: Vec<String> = match fs::read_dir(dir.join(ACTIONS_DIR)) {

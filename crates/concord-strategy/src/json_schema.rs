@@ -1,6 +1,6 @@
 //! The JSON Schema of every file kind in a strategy folder, for editors and `concord schema`.
 
-use crate::raw::{ActionsFile, ChannelsFile, ProfileFile, StrategyFile, TriggersFile};
+use crate::raw::{ActionsFile, ChannelsFile, ContactFile, ProfileFile, StrategyFile, TriggersFile};
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
@@ -15,6 +15,7 @@ pub fn json_schema() -> Value {
         ("profile.yaml", generator.subschema_for::<ProfileFile>()),
         ("actions/*.yaml", generator.subschema_for::<ActionsFile>()),
         ("triggers.yaml", generator.subschema_for::<TriggersFile>()),
+        ("contact.yaml", generator.subschema_for::<ContactFile>()),
     ];
     let properties: serde_json::Map<String, Value> = files
         .into_iter()

@@ -5,6 +5,7 @@
 //! types (syntax errors) -> `validate` checks and converts them into a [`Strategy`] (semantic
 //! errors, rules compiled by [`rule`]). Downstream crates only ever see [`Strategy`].
 
+mod contact;
 mod error;
 mod folder;
 mod json_schema;
@@ -23,6 +24,7 @@ pub mod yaml {
     pub use crate::yaml_pos::path_at;
 }
 
+pub use contact::{Cap, ContactPolicy, Each, Pause, Period, Scope, Volume, duration_text};
 pub use error::{StrategyError, StrategyErrorKind, StrategyErrors};
 pub use json_schema::json_schema;
 pub use profile::{

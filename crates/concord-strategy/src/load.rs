@@ -2,7 +2,7 @@
 
 use crate::error::{StrategyError, StrategyErrorKind, StrategyErrors};
 use crate::folder::{self, SourceFile};
-use crate::raw::{ActionsFile, ChannelsFile, ProfileFile, StrategyFile, TriggersFile};
+use crate::raw::{ActionsFile, ChannelsFile, ContactFile, ProfileFile, StrategyFile, TriggersFile};
 use crate::strategy::Strategy;
 use crate::validate::{self, Parsed};
 use crate::yaml_pos;
@@ -19,7 +19,7 @@ pub(crate) struct Source {
 
 impl Strategy {
     /// Loads and validates the strategy folder at `dir`: `strategy.yaml`, `channels.yaml`,
-    /// `profile.yaml`, `actions/*.yaml` and, optionally, `triggers.yaml`. Reports every defect found, not just the first.
+    /// `profile.yaml`, `actions/*.yaml` and, optionally, `triggers.yaml` and `contact.yaml`. Reports every defect found, not just the first.
     pub fn load(dir: &Path) -> Result<Strategy, StrategyErrors> {
         let (files, errors) = folder::read(dir);
         build(files, errors)
@@ -38,6 +38,7 @@ impl Strategy {
                 folder::CHANNELS_FILE,
                 folder::PROFILE_FILE,
                 folder::TRIGGERS_FILE,
+                folder::CONTACT_FILE,
             ]
             .contains(&path)
                 || folder::is_actions_file(path);
@@ -49,7 +50,7 @@ impl Strategy {
             } else {
                 errors.push(folder::file_error(
                     path,
-                    "not part of a strategy folder (expected strategy.yaml, channels.yaml, profile.yaml, triggers.yaml or actions/*.yaml)",
+                    "not part of a strategy folder (expected strategy.yaml, channels.yaml, profile.yaml, triggers.yaml, contact.yaml or actions/*.yaml)",
                 ));
             }
         }
@@ -113,6 +114,10 @@ fn build(
             .and_then(|s| parse::<ProfileFile>(s, &mut errors).map(|f| (s, f))),
         triggers: find(folder::TRIGGERS_FILE)
             .and_then(|s| parse::<TriggersFile>(s, &mut errors).map(|f| (s, f))),
+        contact: find(folder::CONTACT_FILE)
+            .and_then(|s| parse::<ContactFile>(s, &mut errors).map(|f| (s, f))),
+        contact_complete: find(folder::CONTACT_FILE).is_none()
+            || !errors.iter().any(|e| e.file == folder::CONTACT_FILE),
         actions,
         actions_complete,
     };

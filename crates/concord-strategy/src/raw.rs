@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
+mod contact;
+pub(crate) use contact::{ContactFile, EachEntry, OutcomeEntry};
+
 /// `strategy.yaml`: what the strategy is called and how it ranks.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -157,6 +160,11 @@ pub(crate) struct ChannelEntry {
     /// No contact between `from` and `to` (HH:MM) in the customer's local time.
     #[serde(default)]
     pub(crate) quiet_hours: Option<QuietHoursEntry>,
+    /// What one contact costs (e.g. an SMS 0.02, an outbound call 0.80), for volume
+    /// constraints with `max_cost` in contact.yaml. Default 0.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub(crate) cost: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

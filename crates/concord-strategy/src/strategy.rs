@@ -23,6 +23,9 @@ pub struct Strategy {
     pub(crate) context_weights: Vec<ContextWeight>,
     pub(crate) suppressions: Vec<Suppression>,
     pub(crate) time_zone: Option<TimeZoneRule>,
+    pub(crate) contact: crate::contact::ContactPolicy,
+    #[serde(skip)]
+    pub(crate) action_index: std::collections::HashMap<String, usize>,
     pub(crate) hash: String,
 }
 
@@ -111,6 +114,8 @@ pub struct Channel {
     /// The bool attribute that must be true to contact the customer here.
     pub consent: Option<Var>,
     pub quiet_hours: Option<QuietHours>,
+    /// What one contact costs, for volume budgets in cost (0 when not set).
+    pub cost: f64,
 }
 
 /// No contact from `from` to `to`, minutes after local midnight (wrapping past midnight when
@@ -322,6 +327,11 @@ impl Strategy {
         &self.suppressions
     }
 
+    /// Caps, pauses and volume constraints (contact.yaml; empty without it).
+    pub fn contact(&self) -> &crate::contact::ContactPolicy {
+        &self.contact
+    }
+
     /// Where customers' local time comes from (`None`: UTC for everyone).
     pub fn time_zone(&self) -> Option<&TimeZoneRule> {
         self.time_zone.as_ref()
@@ -333,7 +343,12 @@ impl Strategy {
     }
 
     pub fn action(&self, id: &str) -> Option<&Action> {
-        self.actions.iter().find(|action| action.id.as_str() == id)
+        self.action_index(id).map(|i| &self.actions[i])
+    }
+
+    /// The action's position in [`Strategy::actions`].
+    pub fn action_index(&self, id: &str) -> Option<usize> {
+        self.action_index.get(id).copied()
     }
 
     /// Real-time triggers from triggers.yaml, in file order (empty without the file).

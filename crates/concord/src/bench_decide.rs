@@ -6,7 +6,7 @@
 use crate::cli::BenchDecideArgs;
 use crate::demo;
 use anyhow::Context;
-use concord_decide::{DecisionRequest, decide};
+use concord_decide::{DecisionRequest, History, decide};
 use concord_learn::{ModelCounts, ModelKey, ModelSnapshot};
 use concord_model::{ActionId, Attributes, ChannelId, Value};
 use concord_profile::{CompiledSchema, ProfileStore};
@@ -251,7 +251,14 @@ pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
         let t = Instant::now();
         let decision = store
             .read(id, |p| {
-                decide(&strategy, &p.env(now), &request, &models, now)
+                decide(
+                    &strategy,
+                    &p.env(now),
+                    &request,
+                    &models,
+                    &History::default(),
+                    now,
+                )
             })
             .context("a simulated customer")??;
         let elapsed = t.elapsed();

@@ -26,6 +26,8 @@ pub(crate) enum Section {
     Shard(u32),
     Triggers,
     Decisions,
+    /// The contact history (absent from snapshots written before it existed).
+    Contacts,
 }
 
 impl Section {
@@ -37,6 +39,7 @@ impl Section {
             Section::Shard(i) => (3, i),
             Section::Triggers => (4, 0),
             Section::Decisions => (5, 0),
+            Section::Contacts => (6, 0),
         }
     }
 
@@ -48,6 +51,7 @@ impl Section {
             3 => Section::Shard(index),
             4 => Section::Triggers,
             5 => Section::Decisions,
+            6 => Section::Contacts,
             _ => return None,
         })
     }
@@ -194,6 +198,10 @@ impl SnapshotFile {
     }
 
     /// The section's bytes, CRC-checked.
+    pub(crate) fn has(&self, section: Section) -> bool {
+        self.table.contains_key(&section)
+    }
+
     pub(crate) fn read(&self, section: Section) -> Result<Vec<u8>, String> {
         let entry = self
             .table

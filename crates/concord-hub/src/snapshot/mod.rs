@@ -20,6 +20,7 @@ use crate::error::HubError;
 use crate::trigger_log::TriggerLog;
 use concord_profile::ProfileStore;
 use file::{Section, SnapshotFile};
+pub(crate) use state::decode_contacts;
 use state::{DecisionSide, Meta};
 use std::path::{Path, PathBuf};
 
@@ -60,6 +61,9 @@ pub(crate) struct Restored {
     pub(crate) cuts: Cuts,
     pub(crate) triggers: TriggerLog,
     pub(crate) decisions: DecisionSide,
+    /// The contact book's section (decoded by the hub, which knows the strategy); `None` in
+    /// snapshots older than it: the book is then rebuilt from the decision log.
+    pub(crate) contacts: Option<Vec<u8>>,
 }
 
 /// The data folder's `snapshots/` folder.
@@ -178,6 +182,11 @@ fn restore(path: &Path, store: &ProfileStore) -> Result<Restored, String> {
         .map_err(|e| format!("trigger log: {e}"))?;
     let decisions = state::decode_decisions(&file.read(Section::Decisions)?)
         .map_err(|e| format!("decisions: {e}"))?;
+    let contacts = if file.has(Section::Contacts) {
+        Some(file.read(Section::Contacts)?)
+    } else {
+        None
+    };
     tracing::info!(
         path = %path.display(),
         customers = store.len(),
@@ -194,6 +203,7 @@ fn restore(path: &Path, store: &ProfileStore) -> Result<Restored, String> {
         },
         triggers,
         decisions,
+        contacts,
     })
 }
 

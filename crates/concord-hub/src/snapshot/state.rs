@@ -1,6 +1,7 @@
 //! The hub's own sections of a snapshot: the cuts (meta), the trigger log, and the decision side
 //! (decision log, KPIs, models), in `concord_model::codec`'s binary form.
 
+use crate::contacts::ContactBook;
 use crate::decision_log::DecisionLog;
 use crate::trigger_log::TriggerLog;
 use concord_learn::{Learner, ModelCounts, ModelKey, ModelSnapshot};
@@ -8,8 +9,9 @@ use concord_measure::{KpiBook, Tally};
 use concord_model::codec::{BinaryCodec, DecodeError, Reader};
 use concord_model::{ActionId, ChannelId, Timestamp};
 
-/// The layout version of every section this file writes.
-const VERSION: u8 = 1;
+/// The layout version of every section this file writes. Version 2: decisions carry the
+/// customer's household; version 1 decision sections are still read.
+const VERSION: u8 = 2;
 
 /// Where each part of the snapshot was cut: replay applies a record to a part only at or after
 /// the part's cut.
@@ -116,10 +118,22 @@ pub(crate) fn encode_decisions(
     out
 }
 
-pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError> {
+pub(crate) fn encode_contacts(book: &ContactBook) -> Vec<u8> {
+    let mut out = vec![VERSION];
+    book.encode(&mut out);
+    out
+}
+
+pub(crate) fn decode_contacts(bytes: &[u8], book: &ContactBook) -> Result<(), DecodeError> {
     let mut input = versioned(bytes)?;
+    book.decode(&mut input)?;
+    input.finish()
+}
+
+pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError> {
+    let (mut input, version) = versioned_from(bytes, 1)?;
     let decision_count = input.read()?;
-    let log = DecisionLog::decode(&mut input)?;
+    let log = DecisionLog::decode(&mut input, version)?;
     let n = input.count()?;
     let mut kpis = Vec::with_capacity(n);
     for _ in 0..n {
@@ -157,12 +171,17 @@ pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError
 }
 
 fn versioned(bytes: &[u8]) -> Result<Reader<'_>, DecodeError> {
+    versioned_from(bytes, 1).map(|(input, _)| input)
+}
+
+/// The section's reader past its version byte, and the version: `oldest` to [`VERSION`].
+fn versioned_from(bytes: &[u8], oldest: u8) -> Result<(Reader<'_>, u8), DecodeError> {
     let mut input = Reader::new(bytes);
     let version = input.byte()?;
-    if version != VERSION {
+    if !(oldest..=VERSION).contains(&version) {
         return Err(input.error(format!(
-            "layout version {version}, this build reads version {VERSION}"
+            "layout version {version}, this build reads versions {oldest} to {VERSION}"
         )));
     }
-    Ok(input)
+    Ok((input, version))
 }

@@ -41,5 +41,6 @@ pub async fn observe(hub: &Hub, customers: &[CustomerId], now: Timestamp) -> ser
         "kpis": serde_json::to_value(hub.kpis()).expect("serialises"),
         "models": models,
         "decisions_kept": hub.decisions_kept(),
+        "contacts_kept": hub.contacts_kept(),
     })
 }

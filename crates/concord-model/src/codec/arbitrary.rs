@@ -173,6 +173,7 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
                 strategy_hash: "ab12".into(),
                 context,
                 actions,
+                household: (time.as_second() % 2 == 0).then(|| "h1".into()),
             };
             let response = ResponseRecord {
                 decision_id: DecisionId(id),

@@ -54,9 +54,19 @@ impl BinaryCodec for DecisionRecord {
         self.strategy_hash.encode(out);
         self.context.encode(out);
         self.actions.encode(out);
+        self.household.encode(out);
     }
 
     fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut record = DecisionRecord::decode_v1(input)?;
+        record.household = input.read()?;
+        Ok(record)
+    }
+}
+
+impl DecisionRecord {
+    /// Reads the first layout (before `household`), which older journals and snapshots hold.
+    pub fn decode_v1(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(DecisionRecord {
             decision_id: input.read()?,
             customer_id: input.read()?,
@@ -65,6 +75,7 @@ impl BinaryCodec for DecisionRecord {
             strategy_hash: input.read()?,
             context: input.read()?,
             actions: input.read()?,
+            household: None,
         })
     }
 }

@@ -380,3 +380,88 @@ fn consent_quiet_hours_and_time_zone_are_checked() {
         );
     }
 }
+
+#[test]
+fn contact_policy_is_checked() {
+    let profile =
+        "attributes:\n  balance: number\n  household_id: string\ncontext:\n  call_reason: string\n";
+    let channels = "channels:\n  - { id: ussd, name: USSD, direction: inbound, max_actions: 5 }\n  - { id: sms, name: SMS, direction: outbound, max_actions: 1, cost: 0.02 }\n";
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "household_attribute: household_id
+caps:
+  - { id: sms_week, channels: [sms], max: 2, per: week }
+  - { id: each_action, each: action, max: 3, per: month }
+  - { id: rolling, direction: outbound, max: 1, per: 72h, household: true }
+  - { id: growth, target: { issue: growth }, max: 5, per: day, inbound_exempt: false }
+pauses:
+  - { id: declined, outcome: declined, count: 2, within: 30d, pause: 60d, each: group }
+volume:
+  - { id: sms_budget, channels: [sms], per: month, max_cost: 1000 }
+  - { id: calls, direction: outbound, per: day, max: 500 }
+",
+            &["ok: 1 actions"],
+        ),
+        (
+            "caps:\n  - { id: a, channels: [fax], max: 1, per: day }\n",
+            &[
+                "contact.yaml:2:25: caps[0].channels[0]: unknown channel `fax`; channels.yaml declares: ussd, sms",
+            ],
+        ),
+        (
+            "caps:\n  - { id: a, channels: [sms], direction: outbound, max: 0, per: fortnight }\n",
+            &[
+                "caps[0].channels: give `channels` or `direction`, not both",
+                "caps[0].max: max must be at least 1",
+                "caps[0].per: `fortnight` is not a period",
+            ],
+        ),
+        (
+            "caps:\n  - { id: a, max: 1, per: day, household: true }\n  - { id: a, max: 1, per: day, target: { group: nope } }\n",
+            &[
+                "caps[0].household: a household cap needs `household_attribute`",
+                "caps[1].id: duplicate cap id `a`",
+                "caps[1].target.group: unknown group `nope`",
+            ],
+        ),
+        (
+            "household_attribute: balance\npauses:\n  - { id: p, outcome: shrugged, count: 1, within: 1d, pause: 1d }\n",
+            &["pauses[0].outcome: unknown variant `shrugged`"],
+        ),
+        (
+            "household_attribute: balance\npauses:\n  - { id: p, outcome: ignored, count: 0, within: soon, pause: 1d }\n",
+            &[
+                "household_attribute: `balance` must be a string attribute",
+                "pauses[0].count: count must be at least 1",
+                "pauses[0].within: `soon` is not a duration",
+            ],
+        ),
+        (
+            "volume:\n  - { id: v, per: 7d, max: 1, max_cost: 2 }\n  - { id: w, per: day, max_cost: -1 }\n",
+            &[
+                "volume[0]: give exactly one of `max` (contacts) or `max_cost`",
+                "volume[0].per: `7d` is not a period: volume budgets are per day, week or month",
+                "volume[1].max_cost: max_cost must be a number > 0, found -1",
+            ],
+        ),
+    ];
+    for (contact, expected) in cases {
+        check(
+            &[
+                ("profile.yaml", Some(profile)),
+                ("channels.yaml", Some(channels)),
+                ("contact.yaml", Some(contact)),
+            ],
+            expected,
+        );
+    }
+    let bad_cost =
+        "channels:\n  - { id: sms, name: SMS, direction: outbound, max_actions: 1, cost: -2 }\n";
+    check(
+        &[("channels.yaml", Some(bad_cost))],
+        &[
+            "actions/main.yaml:12:19: actions[0].treatments.ussd: unknown channel `ussd`",
+            "channels.yaml:2:70: channels[0].cost: cost must be a number >= 0, found -2",
+        ],
+    );
+}

@@ -3,6 +3,7 @@
 //! recorded; a part whose file did not parse is skipped rather than reported twice.
 
 mod action;
+mod contact;
 mod profile;
 mod report;
 mod targets;
@@ -12,7 +13,7 @@ use crate::error::{StrategyError, StrategyErrorKind};
 use crate::load::Source;
 use crate::profile::ProfileSchema;
 use crate::raw::{
-    ActionsFile, ChannelsFile, DirectionEntry, ProfileFile, StrategyFile, TriggersFile,
+    ActionsFile, ChannelsFile, ContactFile, DirectionEntry, ProfileFile, StrategyFile, TriggersFile,
 };
 use crate::strategy::{Arbitration, Channel, Group, Issue, Strategy};
 use action::{ActionContext, action};
@@ -27,6 +28,9 @@ pub(crate) struct Parsed<'a> {
     pub(crate) channels: Option<(&'a Source, ChannelsFile)>,
     pub(crate) profile: Option<(&'a Source, ProfileFile)>,
     pub(crate) triggers: Option<(&'a Source, TriggersFile)>,
+    pub(crate) contact: Option<(&'a Source, ContactFile)>,
+    /// False when contact.yaml exists but did not parse (the strategy fails either way).
+    pub(crate) contact_complete: bool,
     pub(crate) actions: Vec<(&'a Source, ActionsFile)>,
     /// False when some actions file did not parse: its issues are unknown, so references to
     /// issues can't be checked without false alarms.
@@ -127,6 +131,21 @@ pub(crate) fn validate(
     for (rank, &index) in by_id.iter().enumerate() {
         actions[index].id_rank = u32::try_from(rank).unwrap_or(u32::MAX);
     }
+    let contact = match &parsed.contact {
+        Some((source, file)) => contact::contact_policy(
+            source,
+            file,
+            &contact::Known {
+                channels: channels.as_deref(),
+                profile: profile.as_ref(),
+                taxonomy: parsed
+                    .actions_complete
+                    .then_some((issues.as_slice(), actions.as_slice())),
+            },
+            errors,
+        ),
+        None => parsed.contact_complete.then(Default::default),
+    };
     let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
     let (weights, suppression_entries, time_zone_entry) = rules;
     let time_zone = match (&time_zone_entry, &profile) {
@@ -150,12 +169,18 @@ pub(crate) fn validate(
         default_limit,
         channels: channels?,
         issues,
-        actions,
         profile: profile?,
         triggers: triggers?,
         context_weights,
         suppressions,
         time_zone,
+        contact: contact?,
+        action_index: actions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.0.clone(), i))
+            .collect(),
+        actions,
         hash,
     })
 }
@@ -302,6 +327,19 @@ fn channels(
                 to: to?,
             })
         });
+        let cost = match &entry.cost {
+            Some(cost) if !(cost.value.is_finite() && cost.value >= 0.0) => {
+                report.at(
+                    &cost.referenced,
+                    format!("channels[{idx}].cost"),
+                    StrategyErrorKind::InvalidValue,
+                    format!("cost must be a number >= 0, found {}", cost.value),
+                );
+                0.0
+            }
+            Some(cost) => cost.value,
+            None => 0.0,
+        };
         if is_new && let Some(consent) = &entry.consent {
             consents.push((
                 channels.len(),
@@ -329,6 +367,7 @@ fn channels(
                 breaker,
                 consent: None,
                 quiet_hours,
+                cost,
             });
         }
     }

@@ -151,7 +151,7 @@ pub(super) fn rules(
 }
 
 /// A target names at least one of kind, issue, group, action, each declared.
-fn target(
+pub(super) fn target(
     report: &mut Report<'_, '_>,
     entry: &TargetEntry,
     known: Option<(&[Issue], &[Action])>,

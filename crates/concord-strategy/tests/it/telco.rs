@@ -371,6 +371,7 @@ fn in_memory_files_load_like_the_folder() {
         "channels.yaml",
         "profile.yaml",
         "triggers.yaml",
+        "contact.yaml",
     ]
     .iter()
     .map(|name| {
@@ -387,6 +388,12 @@ fn in_memory_files_load_like_the_folder() {
         .expect("loads from memory");
     assert_eq!(strategy.hash(), telco().hash());
     assert_eq!(strategy.actions().len(), telco().actions().len());
+    assert_eq!(strategy.contact(), telco().contact());
+    assert_eq!(
+        strategy.contact().caps.len(),
+        4,
+        "the example's contact.yaml"
+    );
 }
 
 #[test]

@@ -1,0 +1,518 @@
+//! The contact history the contact policy judges: per customer (and per household) the
+//! impressions and outcomes any rule of contact.yaml counts, back to the policy's horizon; and
+//! the operator-wide use of each volume budget per period.
+//!
+//! A decision holds its customer's shard (and, when rules need them, the households and the
+//! volume budgets) from reading the history to recording its impressions, so two decisions for
+//! one customer can't both pass a cap that only one of them fits under. The book is rebuilt on
+//! replay from decision and response records, and kept in snapshots.
+
+use concord_decide::{Contact, History, UNKNOWN, VolumeUse};
+use concord_model::codec::{BinaryCodec, DecodeError, Reader, put_varint, unzigzag, zigzag};
+use concord_model::{
+    ContactKind, CustomerId, DecisionRecord, RankedAction, ResponseRecord, Timestamp,
+};
+use concord_strategy::Strategy;
+use parking_lot::{Mutex, MutexGuard};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+const SHARDS: usize = 64;
+/// Periods of each volume budget kept (the current one and a little behind it).
+const VOLUME_PERIODS_KEPT: usize = 3;
+
+#[derive(Debug, Default)]
+struct Entry {
+    /// The household of the customer's latest decision.
+    household: Option<String>,
+    contacts: Vec<Contact>,
+}
+
+type Shard = HashMap<CustomerId, Entry>;
+type Households = HashMap<String, Vec<Contact>>;
+/// Per volume constraint: period start (ms) -> use.
+type VolumeBook = Vec<BTreeMap<i64, VolumeUse>>;
+
+#[derive(Debug)]
+pub(crate) struct ContactBook {
+    strategy: Arc<Strategy>,
+    horizon_ms: i64,
+    /// Per channel position, per contact kind: whether any rule counts it (else not kept).
+    kept: Vec<[bool; 5]>,
+    hasher: std::hash::RandomState,
+    shards: Box<[Mutex<Shard>]>,
+    households: Mutex<Households>,
+    volume: Mutex<VolumeBook>,
+}
+
+/// What a decision holds while it reads the history and records its impressions.
+pub(crate) struct Held<'b> {
+    book: &'b ContactBook,
+    customer: &'b CustomerId,
+    shard: Option<MutexGuard<'b, Shard>>,
+    household: Option<(&'b str, MutexGuard<'b, Households>)>,
+    volume: Option<MutexGuard<'b, VolumeBook>>,
+    volume_now: Vec<VolumeUse>,
+}
+
+impl Held<'_> {
+    pub(crate) fn history(&self) -> History<'_> {
+        let own = self
+            .shard
+            .as_ref()
+            .and_then(|s| s.get(self.customer))
+            .map_or(&[][..], |e| e.contacts.as_slice());
+        let household = self
+            .household
+            .as_ref()
+            .and_then(|(h, map)| map.get(*h))
+            .map_or(&[][..], Vec::as_slice);
+        History {
+            own,
+            household,
+            volume: &self.volume_now,
+        }
+    }
+
+    /// Records the decision's actions as impressions (before the decision is journaled: undo
+    /// with [`ContactBook::forget`] if that fails).
+    pub(crate) fn record(mut self, channel: &str, actions: &[RankedAction], time: Timestamp) {
+        let book = self.book;
+        let Some(shard) = self.shard.as_mut() else {
+            return;
+        };
+        let household = self.household.as_ref().map(|(h, _)| (*h).to_owned());
+        let contacts = book.impressions(channel, actions, time);
+        book.add(shard, self.customer, household.as_deref(), &contacts);
+        if let Some((h, map)) = self.household.as_mut() {
+            book.add_household(map, h, &contacts);
+        }
+        if let Some(volume) = self.volume.as_mut() {
+            book.charge(volume, &contacts, 1);
+        }
+    }
+}
+
+impl ContactBook {
+    pub(crate) fn new(strategy: Arc<Strategy>) -> Self {
+        let policy = strategy.contact();
+        let kept = strategy
+            .channels()
+            .iter()
+            .enumerate()
+            .map(|(i, channel)| {
+                let mut kinds = [false; 5];
+                for (k, kind) in ContactKind::ALL.iter().enumerate() {
+                    let impression = *kind == ContactKind::Impression;
+                    kinds[k] = policy
+                        .pauses
+                        .iter()
+                        .any(|p| p.outcome == *kind && p.scope.covers_channel(i, channel))
+                        || (impression
+                            && (policy
+                                .caps
+                                .iter()
+                                .any(|c| c.scope.covers_channel(i, channel))
+                                || policy
+                                    .volumes
+                                    .iter()
+                                    .any(|v| v.scope.covers_channel(i, channel))));
+                }
+                kinds
+            })
+            .collect();
+        ContactBook {
+            horizon_ms: policy.horizon_ms(),
+            kept,
+            hasher: std::hash::RandomState::new(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::new())).collect(),
+            households: Mutex::new(HashMap::new()),
+            volume: Mutex::new(vec![BTreeMap::new(); policy.volumes.len()]),
+            strategy,
+        }
+    }
+
+    fn enabled(&self) -> bool {
+        !self.strategy.contact().is_empty()
+    }
+
+    fn shard(&self, customer: &CustomerId) -> &Mutex<Shard> {
+        &self.shards[(self.hasher.hash_one(customer) % SHARDS as u64) as usize]
+    }
+
+    /// Holds what a decision in `channel` at `now` reads and records. Nothing is held (and the
+    /// history is empty) when the strategy has no contact rules.
+    pub(crate) fn hold<'b>(
+        &'b self,
+        customer: &'b CustomerId,
+        household: Option<&'b str>,
+        channel: &str,
+        now: Timestamp,
+    ) -> Held<'b> {
+        let mut held = Held {
+            book: self,
+            customer,
+            shard: None,
+            household: None,
+            volume: None,
+            volume_now: Vec::new(),
+        };
+        if !self.enabled() {
+            return held;
+        }
+        held.shard = Some(self.shard(customer).lock());
+        let policy = self.strategy.contact();
+        let channel_at = self.strategy.channel_at(channel);
+        if let Some(h) = household
+            && policy.needs_household()
+        {
+            held.household = Some((h, self.households.lock()));
+        }
+        let covered = channel_at
+            .is_some_and(|(i, c)| policy.volumes.iter().any(|v| v.scope.covers_channel(i, c)));
+        if covered {
+            let volume = self.volume.lock();
+            let zone = self.zone();
+            held.volume_now = policy
+                .volumes
+                .iter()
+                .zip(volume.iter())
+                .map(|(v, periods)| {
+                    let start = v.per.start_ms(now, &zone);
+                    // A request older than the newest period recorded is judged on that newest
+                    // period's use (never on none).
+                    match periods.last_key_value() {
+                        Some((&newest, used)) if newest > start => *used,
+                        _ => periods.get(&start).copied().unwrap_or_default(),
+                    }
+                })
+                .collect();
+            held.volume = Some(volume);
+        }
+        held
+    }
+
+    /// Volume periods are in the strategy's default time zone.
+    fn zone(&self) -> jiff::tz::TimeZone {
+        self.strategy
+            .time_zone()
+            .map_or(jiff::tz::TimeZone::UTC, |t| t.default.clone())
+    }
+
+    /// The contacts worth keeping for a decision's actions in `channel`.
+    fn impressions(
+        &self,
+        channel: &str,
+        actions: &[RankedAction],
+        time: Timestamp,
+    ) -> Vec<Contact> {
+        let Some((c, _)) = self.strategy.channel_at(channel) else {
+            return Vec::new();
+        };
+        if !self.kept.get(c).is_some_and(|k| k[0]) {
+            return Vec::new();
+        }
+        actions
+            .iter()
+            .map(|a| Contact {
+                time_ms: time.as_millisecond(),
+                action: self.action_position(a.action_id.as_str()),
+                channel: c as u16,
+                kind: ContactKind::Impression,
+            })
+            .collect()
+    }
+
+    fn action_position(&self, id: &str) -> u32 {
+        self.strategy.action_index(id).map_or(UNKNOWN, |i| i as u32)
+    }
+
+    fn add(
+        &self,
+        shard: &mut Shard,
+        customer: &CustomerId,
+        household: Option<&str>,
+        contacts: &[Contact],
+    ) {
+        if contacts.is_empty() {
+            return;
+        }
+        let entry = shard.entry(customer.clone()).or_default();
+        if household.is_some() {
+            entry.household = household.map(str::to_owned);
+        }
+        push_pruned(&mut entry.contacts, contacts, self.horizon_ms);
+    }
+
+    fn add_household(
+        &self,
+        map: &mut HashMap<String, Vec<Contact>>,
+        household: &str,
+        contacts: &[Contact],
+    ) {
+        if contacts.is_empty() {
+            return;
+        }
+        let list = map.entry(household.to_owned()).or_default();
+        push_pruned(list, contacts, self.horizon_ms);
+    }
+
+    /// Adds (`sign` 1) or takes back (`sign` -1) the impressions' use of volume budgets.
+    fn charge(&self, volume: &mut VolumeBook, contacts: &[Contact], sign: i64) {
+        let policy = self.strategy.contact();
+        let zone = self.zone();
+        for contact in contacts
+            .iter()
+            .filter(|c| c.kind == ContactKind::Impression)
+        {
+            let Some(channel) = self.strategy.channels().get(usize::from(contact.channel)) else {
+                continue;
+            };
+            let action = self.strategy.actions().get(contact.action as usize);
+            for (v, periods) in policy.volumes.iter().zip(volume.iter_mut()) {
+                let covered = v
+                    .scope
+                    .covers_channel(usize::from(contact.channel), channel)
+                    && match (&v.scope.target, action) {
+                        (None, _) => true,
+                        (Some(t), Some(a)) => t.matches(a),
+                        (Some(_), None) => false,
+                    };
+                if !covered {
+                    continue;
+                }
+                let Ok(time) = Timestamp::from_millisecond(contact.time_ms) else {
+                    continue;
+                };
+                let used = periods.entry(v.per.start_ms(time, &zone)).or_default();
+                if sign > 0 {
+                    used.contacts += 1;
+                    used.cost += channel.cost;
+                } else {
+                    used.contacts = used.contacts.saturating_sub(1);
+                    used.cost -= channel.cost;
+                }
+                while periods.len() > VOLUME_PERIODS_KEPT {
+                    periods.pop_first();
+                }
+            }
+        }
+    }
+
+    /// Takes back what [`Held::record`] recorded for a decision that was not journaled.
+    pub(crate) fn forget(&self, record: &DecisionRecord) {
+        if !self.enabled() {
+            return;
+        }
+        let contacts = self.impressions(record.channel.as_str(), &record.actions, record.time);
+        if contacts.is_empty() {
+            return;
+        }
+        let remove = |list: &mut Vec<Contact>| {
+            for c in &contacts {
+                if let Some(i) = list.iter().rposition(|x| x == c) {
+                    list.remove(i);
+                }
+            }
+        };
+        if let Some(entry) = self
+            .shard(&record.customer_id)
+            .lock()
+            .get_mut(&record.customer_id)
+        {
+            remove(&mut entry.contacts);
+        }
+        if let Some(h) = &record.household
+            && let Some(list) = self.households.lock().get_mut(h)
+        {
+            remove(list);
+        }
+        self.charge(&mut self.volume.lock(), &contacts, -1);
+    }
+
+    /// A journaled decision, on replay.
+    pub(crate) fn replay_decision(&self, record: &DecisionRecord) {
+        if !self.enabled() {
+            return;
+        }
+        let contacts = self.impressions(record.channel.as_str(), &record.actions, record.time);
+        self.add(
+            &mut self.shard(&record.customer_id).lock(),
+            &record.customer_id,
+            record.household.as_deref(),
+            &contacts,
+        );
+        if let Some(h) = &record.household
+            && self.strategy.contact().needs_household()
+        {
+            self.add_household(&mut self.households.lock(), h, &contacts);
+        }
+        self.charge(&mut self.volume.lock(), &contacts, 1);
+    }
+
+    /// A response: an outcome in the decision's channel, for pauses that count it.
+    pub(crate) fn record_response(&self, response: &ResponseRecord, household: Option<&str>) {
+        if !self.enabled() {
+            return;
+        }
+        let Some((c, _)) = self.strategy.channel_at(response.channel.as_str()) else {
+            return;
+        };
+        let kind = ContactKind::from(response.outcome);
+        let slot = ContactKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or(0);
+        if !self.kept.get(c).is_some_and(|k| k[slot]) {
+            return;
+        }
+        let contact = [Contact {
+            time_ms: response.time.as_millisecond(),
+            action: self.action_position(response.action_id.as_str()),
+            channel: c as u16,
+            kind,
+        }];
+        self.add(
+            &mut self.shard(&response.customer_id).lock(),
+            &response.customer_id,
+            household,
+            &contact,
+        );
+    }
+
+    /// How many contacts are kept, over all customers (for stats and tests).
+    pub(crate) fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().values().map(|e| e.contacts.len()).sum::<usize>())
+            .sum()
+    }
+
+    /// Appends the book's binary form: the strategy's action and channel ids (contacts name
+    /// them by position), then each customer's household and contacts. Households and volume
+    /// use are rebuilt from these on restore.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        let actions: Vec<&str> = self
+            .strategy
+            .actions()
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect();
+        let channels: Vec<&str> = self
+            .strategy
+            .channels()
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        for names in [actions, channels] {
+            (names.len() as u64).encode(out);
+            for name in names {
+                name.to_owned().encode(out);
+            }
+        }
+        let mut customers = Vec::new();
+        for shard in &self.shards {
+            let shard = shard.lock();
+            for (id, entry) in shard.iter() {
+                customers.push((id.clone(), entry.household.clone(), entry.contacts.clone()));
+            }
+        }
+        (customers.len() as u64).encode(out);
+        for (id, household, contacts) in customers {
+            id.encode(out);
+            household.encode(out);
+            (contacts.len() as u64).encode(out);
+            for c in contacts {
+                put_varint(out, zigzag(i128::from(c.time_ms)));
+                put_varint(out, u128::from(c.action.wrapping_add(1)));
+                put_varint(out, u128::from(c.channel));
+                out.push(
+                    ContactKind::ALL
+                        .iter()
+                        .position(|k| *k == c.kind)
+                        .unwrap_or(0) as u8,
+                );
+            }
+        }
+    }
+
+    /// Restores what [`ContactBook::encode`] wrote, mapping its action and channel ids onto
+    /// this strategy's positions (ids it no longer declares become [`UNKNOWN`]).
+    pub(crate) fn decode(&self, input: &mut Reader<'_>) -> Result<(), DecodeError> {
+        let mut tables: Vec<Vec<u32>> = Vec::with_capacity(2);
+        for kind in 0..2 {
+            let n = input.count()?;
+            let mut table = Vec::with_capacity(n);
+            for _ in 0..n {
+                let name: String = input.read()?;
+                table.push(if kind == 0 {
+                    self.action_position(&name)
+                } else {
+                    self.strategy
+                        .channel_at(&name)
+                        .map_or(UNKNOWN, |(i, _)| i as u32)
+                });
+            }
+            tables.push(table);
+        }
+        let (actions, channels) = (&tables[0], &tables[1]);
+        let mut households = self.households.lock();
+        let mut volume = self.volume.lock();
+        for _ in 0..input.count()? {
+            let customer: CustomerId = input.read()?;
+            let household: Option<String> = input.read()?;
+            let n = input.count()?;
+            let mut contacts = Vec::with_capacity(n);
+            for _ in 0..n {
+                let time_ms = i64::try_from(unzigzag(input.varint(128)?))
+                    .map_err(|_| input.error("contact time out of range"))?;
+                let action = match input.varint(32)? {
+                    0 => UNKNOWN,
+                    i => actions.get(i as usize - 1).copied().unwrap_or(UNKNOWN),
+                };
+                let channel = channels
+                    .get(input.varint(16)? as usize)
+                    .copied()
+                    .unwrap_or(UNKNOWN);
+                let tag = input.byte()?;
+                let kind = *ContactKind::ALL
+                    .get(usize::from(tag))
+                    .ok_or_else(|| input.error(format!("unknown contact kind {tag}")))?;
+                // A channel the strategy no longer declares counts toward nothing.
+                if let Ok(channel) = u16::try_from(channel) {
+                    contacts.push(Contact {
+                        time_ms,
+                        action,
+                        channel,
+                        kind,
+                    });
+                }
+            }
+            if let Some(h) = &household
+                && self.strategy.contact().needs_household()
+            {
+                self.add_household(&mut households, h, &contacts);
+            }
+            self.charge(&mut volume, &contacts, 1);
+            self.shard(&customer).lock().insert(
+                customer,
+                Entry {
+                    household,
+                    contacts,
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Appends `new`, then drops what is older than the horizon behind the newest contact added.
+fn push_pruned(list: &mut Vec<Contact>, new: &[Contact], horizon_ms: i64) {
+    list.extend_from_slice(new);
+    let newest = new.iter().map(|c| c.time_ms).max().unwrap_or(i64::MIN);
+    let cutoff = newest.saturating_sub(horizon_ms);
+    if list.first().is_some_and(|c| c.time_ms < cutoff) {
+        list.retain(|c| c.time_ms >= cutoff);
+    }
+}

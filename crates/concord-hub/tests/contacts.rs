@@ -1,0 +1,227 @@
+//! The contact history through the hub: decisions record impressions and responses outcomes;
+//! caps, household caps, pauses and volume budgets hold across decisions, and across a restart
+//! by journal replay and by snapshot.
+
+use concord_decide::DecisionRequest;
+use concord_hub::Hub;
+use concord_model::{Attributes, ChannelId, CustomerId, Outcome, Timestamp, TraceStage, Value};
+use concord_strategy::Strategy;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The example strategy with its contact.yaml replaced by `contact`.
+fn strategy(contact: &str) -> Arc<Strategy> {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/telco");
+    let read = |path: &Path| std::fs::read_to_string(path).expect("readable");
+    let mut files: Vec<(String, String)> = ["strategy.yaml", "channels.yaml", "profile.yaml"]
+        .iter()
+        .map(|name| ((*name).to_owned(), read(&example.join(name))))
+        .collect();
+    for entry in std::fs::read_dir(example.join("actions"))
+        .expect("actions")
+        .flatten()
+    {
+        let name = format!("actions/{}", entry.file_name().to_string_lossy());
+        files.push((name, read(&entry.path())));
+    }
+    files.push(("contact.yaml".to_owned(), contact.to_owned()));
+    let strategy = Strategy::from_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+        .unwrap_or_else(|e| panic!("strategy loads:\n{e}"));
+    Arc::new(strategy)
+}
+
+/// 10:00 UTC (12:00 in Johannesburg) on 2026-11-23 (a Monday) plus `days` and `minutes`.
+fn at(days: i64, minutes: i64) -> Timestamp {
+    Timestamp::from_second(1_795_428_000 + days * 86_400 + minutes * 60).expect("time")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn request(channel: &str) -> DecisionRequest {
+    DecisionRequest {
+        channel: ChannelId::new(channel),
+        context: Attributes::new(),
+        limit: None,
+        placement: None,
+        explain: true,
+    }
+}
+
+/// New postpaid customers (a welcome call is due) with every consent given, in `household`.
+async fn load(hub: &Hub, customers: &[(&str, &str)]) {
+    let rows = customers
+        .iter()
+        .map(|(id, household)| {
+            let mut a = Attributes::new();
+            for (k, v) in [
+                ("segment", Value::from("postpaid")),
+                ("tenure_months", Value::Num(0.5)),
+                ("arpu", Value::Num(15.0)),
+                ("balance", Value::Num(50.0)),
+                ("avg_recharge", Value::Num(10.0)),
+                ("device_type", Value::from("smartphone")),
+                ("network", Value::from("4g")),
+                ("household_id", Value::from(*household)),
+                ("consent_sms", Value::Bool(true)),
+                ("consent_outbound_call", Value::Bool(true)),
+            ] {
+                a.insert(k.to_owned(), v);
+            }
+            (CustomerId::new(*id), a, Vec::new())
+        })
+        .collect();
+    hub.load_customers(rows).await.expect("loads");
+}
+
+/// The actions offered, and the contact-policy or volume reason of the first action held back.
+async fn offered(hub: &Hub, customer: &str, channel: &str, time: Timestamp) -> (usize, String) {
+    let outcome = hub
+        .decide(&CustomerId::new(customer), request(channel), time)
+        .await
+        .expect("decides");
+    let reason = outcome
+        .trace
+        .iter()
+        .find(|e| matches!(e.stage, TraceStage::ContactPolicy | TraceStage::Volume))
+        .map(|e| e.reason.clone())
+        .unwrap_or_default();
+    (outcome.record.actions.len(), reason)
+}
+
+const CAPS: &str = "household_attribute: household_id
+caps:
+  - {id: sms_per_day, channels: [sms], max: 1, per: day}
+  - {id: calls_per_household, channels: [outbound_call], household: true, max: 1, per: week}
+volume:
+  - {id: calls_per_day, channels: [outbound_call], per: day, max: 2}
+";
+
+#[test]
+fn caps_and_budgets_hold_across_decisions_and_restarts() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let rt = runtime();
+    let strategy = strategy(CAPS);
+    {
+        let hub = Hub::open(data.path(), strategy.clone()).expect("opens");
+        rt.block_on(async {
+            let customers = [("c1", "h1"), ("c2", "h1"), ("c3", "h2"), ("c4", "h3")];
+            load(&hub, &customers).await;
+            load(&hub, &[("c5", "h4"), ("c6", "h5")]).await;
+            let (n, _) = offered(&hub, "c1", "sms", at(0, 0)).await;
+            assert_eq!(n, 1, "the first SMS of the day goes out");
+            let (n, reason) = offered(&hub, "c1", "sms", at(0, 5)).await;
+            assert_eq!(n, 0);
+            assert!(
+                reason.contains("cap sms_per_day: 1 impressions today"),
+                "{reason}"
+            );
+            // A call to c1 closes calls to c2 (same household) for the week, not to c3.
+            assert_eq!(offered(&hub, "c1", "outbound_call", at(0, 0)).await.0, 1);
+            let (n, reason) = offered(&hub, "c2", "outbound_call", at(0, 10)).await;
+            assert_eq!(n, 0);
+            assert!(reason.contains("household impressions"), "{reason}");
+            assert_eq!(offered(&hub, "c3", "outbound_call", at(0, 10)).await.0, 1);
+            // Two calls today: the day's budget is spent for everyone.
+            let (n, reason) = offered(&hub, "c4", "outbound_call", at(0, 20)).await;
+            assert_eq!(n, 0);
+            assert!(reason.contains("volume calls_per_day: 2 of 2"), "{reason}");
+        });
+        assert_eq!(hub.contacts_kept(), 3);
+    }
+    // Journal replay rebuilds the history: still capped today, free again tomorrow.
+    {
+        let hub = Hub::open(data.path(), strategy.clone()).expect("reopens");
+        assert_eq!(hub.contacts_kept(), 3);
+        rt.block_on(async {
+            assert_eq!(offered(&hub, "c1", "sms", at(0, 30)).await.0, 0);
+            assert_eq!(offered(&hub, "c4", "outbound_call", at(0, 30)).await.0, 0);
+            assert_eq!(offered(&hub, "c2", "outbound_call", at(1, 0)).await.0, 0);
+            assert_eq!(offered(&hub, "c1", "sms", at(1, 0)).await.0, 1);
+            assert_eq!(offered(&hub, "c4", "outbound_call", at(1, 0)).await.0, 1);
+        });
+        assert_eq!(hub.contacts_kept(), 5);
+        hub.snapshot().expect("snapshot").expect("written");
+    }
+    // From the snapshot (nothing after it to replay).
+    let hub = Hub::open(data.path(), strategy).expect("reopens from the snapshot");
+    assert!(hub.recovery().snapshot.is_some());
+    assert_eq!(hub.contacts_kept(), 5);
+    rt.block_on(async {
+        assert_eq!(offered(&hub, "c1", "sms", at(1, 10)).await.0, 0);
+        let (n, reason) = offered(&hub, "c3", "outbound_call", at(1, 10)).await;
+        assert_eq!(n, 0, "c3's household was called this week");
+        assert!(reason.contains("cap calls_per_household"), "{reason}");
+        assert_eq!(offered(&hub, "c5", "outbound_call", at(1, 10)).await.0, 1);
+        let (n, reason) = offered(&hub, "c6", "outbound_call", at(1, 20)).await;
+        assert_eq!(n, 0, "{reason}");
+        assert!(reason.contains("volume calls_per_day"), "{reason}");
+    });
+}
+
+const PAUSE: &str = "pauses:
+  - {id: declined_twice, outcome: declined, count: 2, within: 30d, pause: 60d}
+";
+
+#[test]
+fn two_declines_pause_the_action_in_every_channel() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let rt = runtime();
+    let hub = Hub::open(data.path(), strategy(PAUSE)).expect("opens");
+    rt.block_on(async {
+        load(&hub, &[("c1", "h1")]).await;
+        let first = hub
+            .decide(&CustomerId::new("c1"), request("ussd"), at(0, 0))
+            .await
+            .expect("decides");
+        let top = first.record.actions[0].action_id.clone();
+        for day in 0..2 {
+            let d = hub
+                .decide(&CustomerId::new("c1"), request("ussd"), at(day, 0))
+                .await
+                .expect("decides");
+            assert_eq!(d.record.actions[0].action_id, top, "day {day}");
+            hub.respond(&d.record.decision_id, &top, Outcome::Declined, at(day, 1))
+                .await
+                .expect("responds");
+        }
+        // Paused wherever it would be offered (a channel without a treatment for it says so first).
+        for channel in ["ussd", "app", "call_centre"] {
+            let d = hub
+                .decide(&CustomerId::new("c1"), request(channel), at(2, 0))
+                .await
+                .expect("decides");
+            assert!(
+                d.record.actions.iter().all(|a| a.action_id != top),
+                "{channel}: {top} is paused"
+            );
+            let entry = d.trace.iter().find(|e| e.action_id == top).expect("traced");
+            if entry.stage == TraceStage::Channel {
+                continue;
+            }
+            assert_eq!(entry.stage, TraceStage::ContactPolicy, "{channel}");
+            assert!(
+                entry
+                    .reason
+                    .contains("paused by declined_twice: 2 declined within 30d"),
+                "{}",
+                entry.reason
+            );
+        }
+        // Sixty days after the second decline it is back in arbitration (the declines taught
+        // the model, so it may rank lower than before).
+        let d = hub
+            .decide(&CustomerId::new("c1"), request("ussd"), at(62, 0))
+            .await
+            .expect("decides");
+        let entry = d.trace.iter().find(|e| e.action_id == top).expect("traced");
+        assert!(
+            entry.factors.is_some(),
+            "{top} reached arbitration: {entry:?}"
+        );
+    });
+}
