@@ -1,7 +1,8 @@
 //! `concord bench decide`: in-process decision latency. A strategy of `--actions` generated
 //! actions (the example's profile, channels, suppressions and context weights; varied rules,
-//! policies at every level, holdings) decides for simulated customers whose profiles hold a
-//! day of events, one decision at a time, each timed.
+//! policies at every level, holdings; caps and pauses that apply to the inbound channels
+//! decided in) decides for simulated customers whose profiles hold a day of events and whose
+//! contact histories hold `--contacts` entries, one decision at a time, each timed.
 
 use crate::cli::BenchDecideArgs;
 use crate::demo;
@@ -130,8 +131,49 @@ fn generated_files(n: usize) -> anyhow::Result<Vec<(String, String)>> {
             .collect();
         files.push((name.to_owned(), text));
     }
+    files.push(("contact.yaml".to_owned(), CONTACT_YAML.to_owned()));
     files.extend(actions_files(n));
     Ok(files)
+}
+
+/// Caps and pauses the benchmark's channels (all inbound) are judged by.
+const CONTACT_YAML: &str = "inbound_exempt: false
+caps:
+  - {id: same_offer_per_week, each: action, max: 3, per: week}
+  - {id: group_per_day, each: group, max: 6, per: day}
+  - {id: all_per_day, max: 60, per: day}
+pauses:
+  - {id: declined_twice, outcome: declined, count: 2, within: 30d, pause: 60d}
+  - {id: group_ignored, outcome: ignored, count: 3, within: 14d, pause: 30d, each: group}
+";
+
+/// `n` contacts over the 30 days before `now_ms`: mostly impressions, some declines and
+/// ignores, of random actions in the benchmark's channels.
+fn history(
+    rng: &mut impl Rng,
+    strategy: &Strategy,
+    n: usize,
+    now_ms: i64,
+) -> Vec<concord_decide::Contact> {
+    use concord_model::ContactKind;
+    let channels: Vec<u16> = CHANNELS
+        .iter()
+        .filter_map(|c| strategy.channel_at(c).map(|(i, _)| i as u16))
+        .collect();
+    let mut list: Vec<_> = (0..n)
+        .map(|_| concord_decide::Contact {
+            time_ms: now_ms - rng.random_range(0..30 * 86_400_000i64),
+            action: rng.random_range(0..strategy.actions().len() as u32),
+            channel: channels[rng.random_range(0..channels.len())],
+            kind: match rng.random_range(0..10) {
+                0 => ContactKind::Declined,
+                1 => ContactKind::Ignored,
+                _ => ContactKind::Impression,
+            },
+        })
+        .collect();
+    list.sort_by_key(|c| c.time_ms);
+    list
 }
 
 fn generated_strategy(n: usize) -> anyhow::Result<Strategy> {
@@ -191,9 +233,10 @@ pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
     let strategy = generated_strategy(args.actions)?;
     writeln!(
         out,
-        "concord bench decide: {} actions, {} customers, {} decisions",
+        "concord bench decide: {} actions, {} customers ({} contacts each), {} decisions",
         strategy.actions().len(),
         args.subscribers,
+        args.contacts,
         args.decisions
     )?;
     let (mut operator, start) = crate::bench::simulated_operator(args.seed, args.subscribers)?;
@@ -232,11 +275,20 @@ pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
             );
         }
     }
+    let histories: Vec<_> = ids
+        .iter()
+        .map(|_| history(&mut rng, &strategy, args.contacts, now.as_millisecond()))
+        .collect();
     let reasons = [None, Some("cancel"), Some("billing"), Some("network")];
     let mut latencies = Vec::with_capacity(args.decisions);
     let mut ranked = 0usize;
     for n in 0..args.decisions + 1_000 {
-        let id = &ids[rng.random_range(0..ids.len())];
+        let who = rng.random_range(0..ids.len());
+        let id = &ids[who];
+        let history = History {
+            own: &histories[who],
+            ..History::default()
+        };
         let mut context = Attributes::new();
         if let Some(reason) = reasons[n % reasons.len()] {
             context.insert("call_reason".into(), Value::from(reason));
@@ -251,14 +303,7 @@ pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
         let t = Instant::now();
         let decision = store
             .read(id, |p| {
-                decide(
-                    &strategy,
-                    &p.env(now),
-                    &request,
-                    &models,
-                    &History::default(),
-                    now,
-                )
+                decide(&strategy, &p.env(now), &request, &models, &history, now)
             })
             .context("a simulated customer")??;
         let elapsed = t.elapsed();

@@ -168,6 +168,10 @@ pub struct BenchDecideArgs {
     pub decisions: usize,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Contact history entries per customer (impressions and outcomes over the last 30 days),
+    /// judged by the generated contact.yaml's caps and pauses.
+    #[arg(long, default_value_t = 30)]
+    pub contacts: usize,
     /// Write the generated strategy folder here and stop (for `concord demo --strategy`, e.g.
     /// the HTTP benchmark in scripts/bench-http.sh).
     #[arg(long)]
