@@ -22,6 +22,15 @@ const SHARDS: usize = 64;
 /// Periods of each volume budget kept (the current one and a little behind it).
 const VOLUME_PERIODS_KEPT: usize = 3;
 
+/// One entry of a customer's contact history, as the customer view shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactEntry {
+    pub time: Timestamp,
+    pub action_id: String,
+    pub channel: String,
+    pub kind: ContactKind,
+}
+
 #[derive(Debug, Default)]
 struct Entry {
     /// The household of the customer's latest decision.
@@ -379,6 +388,35 @@ impl ContactBook {
             household,
             &contact,
         );
+    }
+
+    /// The customer's kept contacts, newest first, with ids (`?` for what the strategy no
+    /// longer declares).
+    pub(crate) fn of(&self, customer: &CustomerId) -> Vec<ContactEntry> {
+        let shard = self.shard(customer).lock();
+        let Some(entry) = shard.get(customer) else {
+            return Vec::new();
+        };
+        let mut out: Vec<ContactEntry> = entry
+            .contacts
+            .iter()
+            .map(|c| ContactEntry {
+                time: Timestamp::from_millisecond(c.time_ms).unwrap_or_default(),
+                action_id: self
+                    .strategy
+                    .actions()
+                    .get(c.action as usize)
+                    .map_or_else(|| "?".to_owned(), |a| a.id.0.clone()),
+                channel: self
+                    .strategy
+                    .channels()
+                    .get(usize::from(c.channel))
+                    .map_or_else(|| "?".to_owned(), |ch| ch.id.0.clone()),
+                kind: c.kind,
+            })
+            .collect();
+        out.sort_by_key(|c| std::cmp::Reverse(c.time));
+        out
     }
 
     /// How many contacts are kept, over all customers (for stats and tests).

@@ -138,6 +138,8 @@ pub struct CustomerSnapshot {
     /// Every aggregate and derived field, as seen at the snapshot's time.
     pub computed: Attributes,
     pub decisions: Vec<DecisionRecord>,
+    /// The contact history the contact policy keeps for the customer, newest first.
+    pub contacts: Vec<crate::ContactEntry>,
 }
 
 impl Hub {
@@ -565,6 +567,7 @@ impl Hub {
             triggers,
             computed,
             decisions,
+            contacts: self.contacts.of(id),
         })
     }
 

@@ -17,6 +17,7 @@ mod trigger_log;
 
 pub use breaker::BreakerStats;
 pub use concord_ingest::IngestSummary;
+pub use contacts::ContactEntry;
 pub use error::HubError;
 pub use hub::{CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome, TimelineItem};
 pub use open::{HubOptions, Recovery};

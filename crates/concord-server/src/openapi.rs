@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
     paths(healthz, readyz, metrics, post_events, post_decision, post_response, get_customer, get_timeline, get_kpis, get_triggers),
     components(schemas(
         EventsReport, RejectedLine, DecisionRequestBody, DecisionBody, ActionBody, TraceBody, DoNotMentionBody,
-        ResponseRequestBody, ResponseBody, CustomerBody, KpiBody, KpiRowBody, KpiTotals,
+        ResponseRequestBody, ResponseBody, CustomerBody, ContactBody, KpiBody, KpiRowBody, KpiTotals,
         StatusBody, ErrorEnvelope, ErrorBody, TriggersBody, TriggerFireBody, TriggerHistoryBody, TimelineBody, TimelineItemBody
     )),
     modifiers(&BearerAuth)

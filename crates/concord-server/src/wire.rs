@@ -256,6 +256,19 @@ pub struct CustomerBody {
     /// When each real-time trigger last fired for this customer.
     pub triggers: Vec<TriggerHistoryBody>,
     pub recent_decisions: Vec<DecisionBody>,
+    /// What the contact policy counts (contact.yaml): impressions and outcomes, newest first,
+    /// back as far as its rules look.
+    pub contact_history: Vec<ContactBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactBody {
+    #[schema(value_type = String, format = DateTime)]
+    pub time: jiff::Timestamp,
+    pub action_id: String,
+    pub channel: String,
+    /// impression, accepted, declined, clicked or ignored.
+    pub kind: String,
 }
 
 impl From<CustomerSnapshot> for CustomerBody {
@@ -277,6 +290,16 @@ impl From<CustomerSnapshot> for CustomerBody {
                 })
                 .collect(),
             recent_decisions: snapshot.decisions.into_iter().map(decision_body).collect(),
+            contact_history: snapshot
+                .contacts
+                .into_iter()
+                .map(|c| ContactBody {
+                    time: c.time,
+                    action_id: c.action_id,
+                    channel: c.channel,
+                    kind: c.kind.as_str().to_owned(),
+                })
+                .collect(),
         }
     }
 }

@@ -695,3 +695,75 @@ async fn placements_bound_the_answer_and_an_open_dispute_silences_sales() {
         "each suppressed action is traced and listed once"
     );
 }
+
+/// The example's contact.yaml through the API: one outbound contact a day per customer; the
+/// second SMS of the day is refused with the cap in the trace, the customer view lists the
+/// impression, the next day is free again, and /metrics counts the history kept.
+#[tokio::test]
+async fn the_contact_policy_caps_outbound_contact_per_day() {
+    let h = harness().await;
+    let mut attributes = Attributes::new();
+    for (name, value) in [
+        ("segment", Value::from("prepaid")),
+        ("tenure_months", Value::from(2.0)),
+        ("balance", Value::from(4.0)),
+        ("device_type", Value::from("smartphone")),
+        ("consent_sms", Value::Bool(true)),
+    ] {
+        attributes.insert(name.into(), value);
+    }
+    h.state
+        .hub
+        .load_customers(vec![(
+            CustomerId::new("27820000002"),
+            attributes,
+            Vec::new(),
+        )])
+        .await
+        .expect("loads");
+    let sms = |time: &str| {
+        let h = &h;
+        let body = json!({"customer_id": "27820000002", "channel": "sms", "time": time});
+        async move {
+            call(
+                h,
+                "POST",
+                "/v1/decisions?explain=true",
+                Some(CHANNEL),
+                &body.to_string(),
+            )
+            .await
+        }
+    };
+    let (status, first) = sms("2026-11-23T10:00:00Z").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let sent = first["actions"][0]["action_id"]
+        .as_str()
+        .expect("an SMS goes out")
+        .to_owned();
+    let (status, second) = sms("2026-11-23T12:00:00Z").await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_eq!(second["actions"], json!([]), "{second}");
+    let reason = second["trace"][0]["reason"].as_str().unwrap_or_default();
+    assert_eq!(second["trace"][0]["stage"], "contact_policy", "{second}");
+    assert!(
+        reason.contains("cap outbound_per_day: 1 impressions today, max 1"),
+        "{reason}"
+    );
+    let (status, view) = call(&h, "GET", "/v1/customers/27820000002", Some(AGENT), "").await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(
+        view["contact_history"],
+        json!([{"time": "2026-11-23T10:00:00Z", "action_id": sent, "channel": "sms", "kind": "impression"}]),
+        "{view}"
+    );
+    let (_, next_day) = sms("2026-11-24T10:00:00Z").await;
+    assert_eq!(
+        next_day["actions"].as_array().map(Vec::len),
+        Some(1),
+        "{next_day}"
+    );
+    let (_, metrics) = call(&h, "GET", "/metrics", None, "").await;
+    let text = metrics.as_str().unwrap_or_default().to_owned();
+    assert!(text.contains("concord_contact_history_entries 2"), "{text}");
+}
