@@ -195,3 +195,101 @@ pub struct Volume {
     pub max_contacts: Option<u64>,
     pub max_cost: Option<f64>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (period, zone, now, expected start): local midnights, Mondays and firsts of the month,
+    /// across a daylight-saving change.
+    #[test]
+    fn periods_start_at_local_calendar_boundaries() {
+        let cases = [
+            (
+                Period::Day,
+                "Africa/Johannesburg",
+                "2026-11-23T10:00:00Z",
+                "2026-11-22T22:00:00Z",
+            ),
+            (
+                Period::Day,
+                "Africa/Johannesburg",
+                "2026-11-22T21:59:00Z",
+                "2026-11-21T22:00:00Z",
+            ),
+            // Sunday 2026-11-29 in Johannesburg: the week began Monday the 23rd.
+            (
+                Period::Week,
+                "Africa/Johannesburg",
+                "2026-11-29T12:00:00Z",
+                "2026-11-22T22:00:00Z",
+            ),
+            (
+                Period::Week,
+                "Africa/Johannesburg",
+                "2026-11-22T22:00:00Z",
+                "2026-11-22T22:00:00Z",
+            ),
+            (
+                Period::Month,
+                "Africa/Johannesburg",
+                "2026-11-23T10:00:00Z",
+                "2026-10-31T22:00:00Z",
+            ),
+            // London left summer time on 2026-10-25: October began at 23:00 UTC on 30 September,
+            // November at midnight UTC.
+            (
+                Period::Month,
+                "Europe/London",
+                "2026-10-30T12:00:00Z",
+                "2026-09-30T23:00:00Z",
+            ),
+            (
+                Period::Month,
+                "Europe/London",
+                "2026-11-02T12:00:00Z",
+                "2026-11-01T00:00:00Z",
+            ),
+            (
+                Period::Week,
+                "Europe/London",
+                "2026-10-27T12:00:00Z",
+                "2026-10-26T00:00:00Z",
+            ),
+            (
+                Period::Day,
+                "UTC",
+                "2026-11-23T00:00:00Z",
+                "2026-11-23T00:00:00Z",
+            ),
+            (
+                Period::Rolling { ms: 3_600_000 },
+                "UTC",
+                "2026-11-23T10:30:00Z",
+                "2026-11-23T09:30:00Z",
+            ),
+        ];
+        for (period, zone, now, expected) in cases {
+            let zone = TimeZone::get(zone).expect("zone");
+            let now: Timestamp = now.parse().expect("time");
+            let expected: Timestamp = expected.parse().expect("time");
+            assert_eq!(
+                period.start_ms(now, &zone),
+                expected.as_millisecond(),
+                "{period:?} {now}"
+            );
+        }
+    }
+
+    #[test]
+    fn durations_read_back_as_written() {
+        for (ms, text) in [
+            (7 * DAY_MS, "7d"),
+            (36 * 3_600_000, "36h"),
+            (90_000, "90s"),
+            (1, "1ms"),
+        ] {
+            assert_eq!(duration_text(ms), text);
+        }
+    }
+}
