@@ -23,6 +23,19 @@ pub struct Contact {
     pub kind: ContactKind,
 }
 
+/// An offer shown to the customer with a validity (offer memory): every channel asked before
+/// `valid_until_ms` shows it at the same price while it is eligible; once accepted anywhere,
+/// no channel shows it again until it lapses. Identified by (action, `valid_until_ms`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Offer {
+    pub action: u32,
+    pub price: Option<f64>,
+    pub shown_ms: i64,
+    pub valid_until_ms: i64,
+    pub channel: u16,
+    pub accepted_ms: Option<i64>,
+}
+
 /// What has been used of one volume budget in the current period, operator-wide.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct VolumeUse {
@@ -39,6 +52,20 @@ pub struct History<'a> {
     pub household: &'a [Contact],
     /// Per volume constraint of the strategy, in order: the use in the period holding `now`.
     pub volume: &'a [VolumeUse],
+    /// The customer's offers still open (or recently lapsed).
+    pub offers: &'a [Offer],
+}
+
+impl History<'_> {
+    /// The open offer of the action at position `action` at `now_ms`: the newest shown.
+    pub(crate) fn open_offer(&self, action: usize, now_ms: i64) -> Option<&Offer> {
+        self.offers
+            .iter()
+            .filter(|o| {
+                o.action as usize == action && o.shown_ms <= now_ms && now_ms < o.valid_until_ms
+            })
+            .max_by_key(|o| o.shown_ms)
+    }
 }
 
 /// The customer's time zone: the profile's zone attribute when it names a valid zone, else the

@@ -105,6 +105,7 @@ impl Trace {
 /// A survivor of the filters, with its priority factors.
 struct Candidate<'s> {
     action: &'s Action,
+    terms: crate::offer::Terms,
     propensity: f64,
     context_weight: f64,
     value: f64,
@@ -248,6 +249,7 @@ pub fn decide(
         }),
     };
     let zone = customer_zone(strategy, &env);
+    let now_ms = now.as_millisecond();
     let mut judge = Judge::new(strategy, channel_index, channel, history, &zone, now);
     if let Some(reason) = consent_block(channel, &env, &zone, now).or_else(|| judge.channel_block())
     {
@@ -330,6 +332,13 @@ pub fn decide(
             );
             continue;
         }
+        let terms = match crate::offer::terms(strategy, action, &env, history, now_ms) {
+            Ok(terms) => terms,
+            Err((stage, reason)) => {
+                trace.push(&action.id, stage, false, || reason, None);
+                continue;
+            }
+        };
         let value = match &action.value_formula {
             None => action.value,
             Some(formula) => {
@@ -375,6 +384,7 @@ pub fn decide(
             * factor(arbitration.use_levers, levers);
         candidates.push(Candidate {
             action,
+            terms,
             propensity,
             context_weight,
             value,
@@ -386,10 +396,18 @@ pub fn decide(
     // Mandatory first, then highest priority; equal priorities fall back to the action id so
     // replays agree. Without a trace to write, only the head needs ordering: select it first,
     // and sort the rest only if diversity holds back so many that the head runs out.
+    // Offers the customer was shown and may still take (offer memory) come next, so every
+    // channel presents them at the same price while they are valid.
     let order = |a: &Candidate<'_>, b: &Candidate<'_>| {
         b.action
             .mandatory
             .cmp(&a.action.mandatory)
+            .then_with(|| {
+                b.terms
+                    .remembered
+                    .is_some()
+                    .cmp(&a.terms.remembered.is_some())
+            })
             .then_with(|| b.priority.total_cmp(&a.priority))
             .then_with(|| strategy.id_rank(a.action).cmp(&strategy.id_rank(b.action)))
     };
@@ -460,7 +478,17 @@ pub fn decide(
             id,
             TraceStage::Placement,
             true,
-            || format!("rank {rank} of {limit}"),
+            || match c.terms.remembered {
+                Some((channel, shown)) => format!(
+                    "rank {rank} of {limit}: the offer shown in {} at {}, open until {}",
+                    crate::offer::channel_name(strategy, channel),
+                    crate::offer::time_text(shown),
+                    c.terms
+                        .valid_until_ms
+                        .map_or_else(String::new, crate::offer::time_text)
+                ),
+                None => format!("rank {rank} of {limit}"),
+            },
             factors,
         );
         ranked.push(RankedAction {
@@ -475,6 +503,11 @@ pub fn decide(
                 .action
                 .treatment(channel.id.as_str())
                 .map(|t| t.text.clone()),
+            price: c.terms.price,
+            valid_until: c
+                .terms
+                .valid_until_ms
+                .and_then(|ms| Timestamp::from_millisecond(ms).ok()),
         });
     }
     Ok(Decision {

@@ -4,8 +4,9 @@
 mod contact;
 mod error;
 mod funnel;
+mod offer;
 mod policy;
 
-pub use contact::{Contact, History, UNKNOWN, VolumeUse};
+pub use contact::{Contact, History, Offer, UNKNOWN, VolumeUse};
 pub use error::DecideError;
 pub use funnel::{Decision, DecisionRequest, DoNotMention, Scorer, decide, placement_limit};

@@ -417,6 +417,7 @@ fn history_rules_hold_actions_back() {
             own: &own,
             household: &household,
             volume: case.volume,
+            offers: &[],
         };
         for explain in [true, false] {
             let request = DecisionRequest {
@@ -519,7 +520,7 @@ volume:
             let mut household_all = to_contacts(&household);
             household_all.extend_from_slice(&own);
             let volume = [VolumeUse { contacts: used, cost: 0.0 }];
-            let history = History { own: &own, household: &household_all, volume: &volume };
+            let history = History { own: &own, household: &household_all, volume: &volume, offers: &[] };
             let channel_id = strategy.channels()[channel].id.clone();
             let request = DecisionRequest {
                 channel: channel_id,

@@ -127,6 +127,9 @@ pub(crate) fn fallback(
             treatment: action
                 .treatment(channel.id.as_str())
                 .map(|t| t.text.clone()),
+            // Defaults have fixed prices (checked at load) and no offer memory: no funnel ran.
+            price: action.price.as_ref().map(|p| p.max),
+            valid_until: None,
         });
         if explain {
             trace.push(TraceEntry {

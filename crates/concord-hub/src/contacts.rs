@@ -1,16 +1,17 @@
 //! The contact history the contact policy judges: per customer (and per household) the
-//! impressions and outcomes any rule of contact.yaml counts, back to the policy's horizon; and
-//! the operator-wide use of each volume budget per period.
+//! impressions and outcomes any rule of contact.yaml counts, back to the policy's horizon; the
+//! operator-wide use of each volume budget per period; and the customer's open offers (offer
+//! memory: actions with a validity, shown at a price, maybe accepted).
 //!
 //! A decision holds its customer's shard (and, when rules need them, the households and the
 //! volume budgets) from reading the history to recording its impressions, so two decisions for
 //! one customer can't both pass a cap that only one of them fits under. The book is rebuilt on
 //! replay from decision and response records, and kept in snapshots.
 
-use concord_decide::{Contact, History, UNKNOWN, VolumeUse};
+use concord_decide::{Contact, History, Offer, UNKNOWN, VolumeUse};
 use concord_model::codec::{BinaryCodec, DecodeError, Reader, put_varint, unzigzag, zigzag};
 use concord_model::{
-    ContactKind, CustomerId, DecisionRecord, RankedAction, ResponseRecord, Timestamp,
+    ContactKind, CustomerId, DecisionRecord, Outcome, RankedAction, ResponseRecord, Timestamp,
 };
 use concord_strategy::Strategy;
 use parking_lot::{Mutex, MutexGuard};
@@ -36,6 +37,8 @@ struct Entry {
     /// The household of the customer's latest decision.
     household: Option<String>,
     contacts: Vec<Contact>,
+    /// Offers shown with a validity, until they lapse.
+    offers: Vec<Offer>,
 }
 
 type Shard = HashMap<CustomerId, Entry>;
@@ -46,6 +49,8 @@ type VolumeBook = Vec<BTreeMap<i64, VolumeUse>>;
 #[derive(Debug)]
 pub(crate) struct ContactBook {
     strategy: Arc<Strategy>,
+    /// False when there is nothing to keep: no contact rules and no action with a validity.
+    enabled: bool,
     horizon_ms: i64,
     /// Per channel position, per contact kind: whether any rule counts it (else not kept).
     kept: Vec<[bool; 5]>,
@@ -67,11 +72,9 @@ pub(crate) struct Held<'b> {
 
 impl Held<'_> {
     pub(crate) fn history(&self) -> History<'_> {
-        let own = self
-            .shard
-            .as_ref()
-            .and_then(|s| s.get(self.customer))
-            .map_or(&[][..], |e| e.contacts.as_slice());
+        let entry = self.shard.as_ref().and_then(|s| s.get(self.customer));
+        let own = entry.map_or(&[][..], |e| e.contacts.as_slice());
+        let offers = entry.map_or(&[][..], |e| e.offers.as_slice());
         let household = self
             .household
             .as_ref()
@@ -81,6 +84,7 @@ impl Held<'_> {
             own,
             household,
             volume: &self.volume_now,
+            offers,
         }
     }
 
@@ -94,6 +98,7 @@ impl Held<'_> {
         let household = self.household.as_ref().map(|(h, _)| (*h).to_owned());
         let contacts = book.impressions(channel, actions, time);
         book.add(shard, self.customer, household.as_deref(), &contacts);
+        book.remember(shard, self.customer, channel, actions, time);
         if let Some((h, map)) = self.household.as_mut() {
             book.add_household(map, h, &contacts);
         }
@@ -106,6 +111,7 @@ impl Held<'_> {
 impl ContactBook {
     pub(crate) fn new(strategy: Arc<Strategy>) -> Self {
         let policy = strategy.contact();
+        let remembers = strategy.actions().iter().any(|a| a.validity_ms.is_some());
         let kept = strategy
             .channels()
             .iter()
@@ -132,6 +138,7 @@ impl ContactBook {
             })
             .collect();
         ContactBook {
+            enabled: remembers || !policy.is_empty(),
             horizon_ms: policy.horizon_ms(),
             kept,
             hasher: std::hash::RandomState::new(),
@@ -143,7 +150,89 @@ impl ContactBook {
     }
 
     fn enabled(&self) -> bool {
-        !self.strategy.contact().is_empty()
+        self.enabled
+    }
+
+    /// Keeps the offers of `actions` that carry a validity, unless the same offer (action and
+    /// validity) is open already; lapsed offers go.
+    fn remember(
+        &self,
+        shard: &mut Shard,
+        customer: &CustomerId,
+        channel: &str,
+        actions: &[RankedAction],
+        time: Timestamp,
+    ) {
+        let shown_ms = time.as_millisecond();
+        let channel = self
+            .strategy
+            .channel_at(channel)
+            .map_or(u16::MAX, |(i, _)| i as u16);
+        let mut new = actions.iter().filter_map(|a| {
+            Some(Offer {
+                action: self.action_position(a.action_id.as_str()),
+                price: a.price,
+                shown_ms,
+                valid_until_ms: a.valid_until?.as_millisecond(),
+                channel,
+                accepted_ms: None,
+            })
+        });
+        let Some(first) = new.next() else {
+            return;
+        };
+        let entry = shard.entry(customer.clone()).or_default();
+        entry.offers.retain(|o| o.valid_until_ms > shown_ms);
+        for offer in std::iter::once(first).chain(new) {
+            let same = |o: &&mut Offer| {
+                o.action == offer.action && o.valid_until_ms == offer.valid_until_ms
+            };
+            if !entry.offers.iter_mut().any(|o| same(&o)) {
+                entry.offers.push(offer);
+            }
+        }
+    }
+
+    /// Marks the offer (action, valid until) accepted at `time_ms`; false when it already was
+    /// (another decision showed the same offer and its acceptance came first).
+    pub(crate) fn accept(
+        &self,
+        customer: &CustomerId,
+        action: &str,
+        valid_until: Timestamp,
+        time_ms: i64,
+    ) -> bool {
+        if !self.enabled() {
+            return true;
+        }
+        let action = self.action_position(action);
+        let until = valid_until.as_millisecond();
+        let mut shard = self.shard(customer).lock();
+        let Some(offer) = shard.get_mut(customer).and_then(|e| {
+            e.offers
+                .iter_mut()
+                .find(|o| o.action == action && o.valid_until_ms == until)
+        }) else {
+            return true;
+        };
+        if offer.accepted_ms.is_some() {
+            return false;
+        }
+        offer.accepted_ms = Some(time_ms);
+        true
+    }
+
+    /// Takes back [`ContactBook::accept`] for a response that was not journaled.
+    pub(crate) fn unaccept(&self, customer: &CustomerId, action: &str, valid_until: Timestamp) {
+        let action = self.action_position(action);
+        let until = valid_until.as_millisecond();
+        if let Some(offer) = self.shard(customer).lock().get_mut(customer).and_then(|e| {
+            e.offers
+                .iter_mut()
+                .find(|o| o.action == action && o.valid_until_ms == until)
+        }) {
+            offer.accepted_ms = None;
+        }
     }
 
     fn shard(&self, customer: &CustomerId) -> &Mutex<Shard> {
@@ -314,6 +403,24 @@ impl ContactBook {
         if !self.enabled() {
             return;
         }
+        let shown_ms = record.time.as_millisecond();
+        if let Some(entry) = self
+            .shard(&record.customer_id)
+            .lock()
+            .get_mut(&record.customer_id)
+        {
+            for a in &record.actions {
+                let (Some(until), action) =
+                    (a.valid_until, self.action_position(a.action_id.as_str()))
+                else {
+                    continue;
+                };
+                let until = until.as_millisecond();
+                entry.offers.retain(|o| {
+                    !(o.action == action && o.valid_until_ms == until && o.shown_ms == shown_ms)
+                });
+            }
+        }
         let contacts = self.impressions(record.channel.as_str(), &record.actions, record.time);
         if contacts.is_empty() {
             return;
@@ -346,12 +453,22 @@ impl ContactBook {
             return;
         }
         let contacts = self.impressions(record.channel.as_str(), &record.actions, record.time);
-        self.add(
-            &mut self.shard(&record.customer_id).lock(),
-            &record.customer_id,
-            record.household.as_deref(),
-            &contacts,
-        );
+        {
+            let mut shard = self.shard(&record.customer_id).lock();
+            self.add(
+                &mut shard,
+                &record.customer_id,
+                record.household.as_deref(),
+                &contacts,
+            );
+            self.remember(
+                &mut shard,
+                &record.customer_id,
+                record.channel.as_str(),
+                &record.actions,
+                record.time,
+            );
+        }
         if let Some(h) = &record.household
             && self.strategy.contact().needs_household()
         {
@@ -360,10 +477,25 @@ impl ContactBook {
         self.charge(&mut self.volume.lock(), &contacts, 1);
     }
 
-    /// A response: an outcome in the decision's channel, for pauses that count it.
-    pub(crate) fn record_response(&self, response: &ResponseRecord, household: Option<&str>) {
+    /// A response: an outcome in the decision's channel, for pauses that count it; an
+    /// acceptance also closes the offer it answered (`valid_until`, from the decision).
+    pub(crate) fn record_response(
+        &self,
+        response: &ResponseRecord,
+        household: Option<&str>,
+        valid_until: Option<Timestamp>,
+    ) {
         if !self.enabled() {
             return;
+        }
+        if let (Outcome::Accepted, Some(until)) = (response.outcome, valid_until) {
+            // On replay this closes the offer; live, `accept` closed it already (no change).
+            self.accept(
+                &response.customer_id,
+                response.action_id.as_str(),
+                until,
+                response.time.as_millisecond(),
+            );
         }
         let Some((c, _)) = self.strategy.channel_at(response.channel.as_str()) else {
             return;
@@ -453,11 +585,16 @@ impl ContactBook {
         for shard in &self.shards {
             let shard = shard.lock();
             for (id, entry) in shard.iter() {
-                customers.push((id.clone(), entry.household.clone(), entry.contacts.clone()));
+                customers.push((
+                    id.clone(),
+                    entry.household.clone(),
+                    entry.contacts.clone(),
+                    entry.offers.clone(),
+                ));
             }
         }
         (customers.len() as u64).encode(out);
-        for (id, household, contacts) in customers {
+        for (id, household, contacts, offers) in customers {
             id.encode(out);
             household.encode(out);
             (contacts.len() as u64).encode(out);
@@ -471,6 +608,21 @@ impl ContactBook {
                         .position(|k| *k == c.kind)
                         .unwrap_or(0) as u8,
                 );
+            }
+            (offers.len() as u64).encode(out);
+            for o in offers {
+                put_varint(out, u128::from(o.action.wrapping_add(1)));
+                o.price.encode(out);
+                put_varint(out, zigzag(i128::from(o.shown_ms)));
+                put_varint(out, zigzag(i128::from(o.valid_until_ms)));
+                put_varint(out, u128::from(o.channel.wrapping_add(1)));
+                match o.accepted_ms {
+                    None => out.push(0),
+                    Some(ms) => {
+                        out.push(1);
+                        put_varint(out, zigzag(i128::from(ms)));
+                    }
+                }
             }
         }
     }
@@ -503,8 +655,7 @@ impl ContactBook {
             let n = input.count()?;
             let mut contacts = Vec::with_capacity(n);
             for _ in 0..n {
-                let time_ms = i64::try_from(unzigzag(input.varint(128)?))
-                    .map_err(|_| input.error("contact time out of range"))?;
+                let time_ms = read_ms(input)?;
                 let action = match input.varint(32)? {
                     0 => UNKNOWN,
                     i => actions.get(i as usize - 1).copied().unwrap_or(UNKNOWN),
@@ -527,6 +678,36 @@ impl ContactBook {
                     });
                 }
             }
+            let n = input.count()?;
+            let mut offers = Vec::with_capacity(n);
+            for _ in 0..n {
+                let action = match input.varint(32)? {
+                    0 => UNKNOWN,
+                    i => actions.get(i as usize - 1).copied().unwrap_or(UNKNOWN),
+                };
+                let price: Option<f64> = input.read()?;
+                let shown_ms = read_ms(input)?;
+                let valid_until_ms = read_ms(input)?;
+                let channel = match input.varint(16)? {
+                    0 => u16::MAX,
+                    i => channels
+                        .get(i as usize - 1)
+                        .and_then(|c| u16::try_from(*c).ok())
+                        .unwrap_or(u16::MAX),
+                };
+                let accepted_ms = match input.byte()? {
+                    0 => None,
+                    _ => Some(read_ms(input)?),
+                };
+                offers.push(Offer {
+                    action,
+                    price,
+                    shown_ms,
+                    valid_until_ms,
+                    channel,
+                    accepted_ms,
+                });
+            }
             if let Some(h) = &household
                 && self.strategy.contact().needs_household()
             {
@@ -538,11 +719,16 @@ impl ContactBook {
                 Entry {
                     household,
                     contacts,
+                    offers,
                 },
             );
         }
         Ok(())
     }
+}
+
+fn read_ms(input: &mut Reader<'_>) -> Result<i64, DecodeError> {
+    i64::try_from(unzigzag(input.varint(128)?)).map_err(|_| input.error("time out of range"))
 }
 
 /// Appends `new`, then drops what is older than the horizon behind the newest contact added.

@@ -484,7 +484,7 @@ impl Hub {
     ) -> Result<ResponseOutcome, HubError> {
         let _gate = self.decision_gate.read().await;
         // Claim the (decision, action) pair under the lock so concurrent duplicates count once.
-        let (record, value, household) = {
+        let (record, value, household, valid_until) = {
             let mut log = self.decisions.lock();
             let entry = log
                 .get_mut(decision_id)
@@ -524,23 +524,45 @@ impl Hub {
                 record,
                 action_value(&entry.record, action_id),
                 entry.record.household.clone(),
+                offer_validity(&entry.record, action_id),
             )
         };
+        // The same offer shown by several decisions (offer memory) is accepted once: a later
+        // acceptance through another decision changes nothing.
+        let offer = valid_until.filter(|_| outcome == Outcome::Accepted);
+        if let Some(until) = offer
+            && !self.contacts.accept(
+                &record.customer_id,
+                action_id.as_str(),
+                until,
+                time.as_millisecond(),
+            )
+        {
+            return Ok(ResponseOutcome {
+                record,
+                duplicate: true,
+            });
+        }
         if let Err(e) = self
             .journal
             .append_durable(&[JournalRecord::Response(record.clone())])
             .await
         {
-            // Not durable, so not accepted: release the claim so a retry can succeed.
+            // Not durable, so not accepted: release the claims so a retry can succeed.
             if let Some(entry) = self.decisions.lock().get_mut(decision_id) {
                 entry.responded.remove(action_id);
+            }
+            if let Some(until) = offer {
+                self.contacts
+                    .unaccept(&record.customer_id, action_id.as_str(), until);
             }
             return Err(e.into());
         }
         if let Some(entry) = self.decisions.lock().get_mut(decision_id) {
             entry.responses.push(record.clone());
         }
-        self.contacts.record_response(&record, household.as_deref());
+        self.contacts
+            .record_response(&record, household.as_deref(), valid_until);
         self.kpis.record_response(&record, value);
         self.learner.learn(std::slice::from_ref(&record));
         Ok(ResponseOutcome {
@@ -630,6 +652,15 @@ fn late_reason(event: &Event, watermark_ms: i64, schema: &CompiledSchema) -> Str
         "event time {} is more than {hours}h (profile.yaml allowed_lateness) behind the newest event seen ({watermark}): too late to count",
         event.time
     )
+}
+
+/// Until when the offer of `action` in `record` stays open (offer memory), if it has a validity.
+pub(crate) fn offer_validity(record: &DecisionRecord, action: &ActionId) -> Option<Timestamp> {
+    record
+        .actions
+        .iter()
+        .find(|a| &a.action_id == action)
+        .and_then(|a| a.valid_until)
 }
 
 pub(crate) fn action_value(record: &DecisionRecord, action: &ActionId) -> f64 {

@@ -5,7 +5,7 @@ use crate::apply::{Applier, EventSide};
 use crate::contacts::ContactBook;
 use crate::decision_log::DecisionLog;
 use crate::error::HubError;
-use crate::hub::{Hub, action_value};
+use crate::hub::{Hub, action_value, offer_validity};
 use crate::record::JournalRecord;
 use crate::snapshot::{Cuts, SnapshotDir};
 use crate::trigger_log::TriggerLog;
@@ -151,7 +151,11 @@ impl Hub {
                             entry.responses.push(response.clone());
                             let value = action_value(&entry.record, &response.action_id);
                             kpis.record_response(&response, value);
-                            contacts.record_response(&response, entry.record.household.as_deref());
+                            contacts.record_response(
+                                &response,
+                                entry.record.household.as_deref(),
+                                offer_validity(&entry.record, &response.action_id),
+                            );
                         }
                         pending_responses.push(response);
                     }
@@ -232,7 +236,11 @@ fn restore_contacts(
     for entry in log.entries() {
         book.replay_decision(&entry.record);
         for response in &entry.responses {
-            book.record_response(response, entry.record.household.as_deref());
+            book.record_response(
+                response,
+                entry.record.household.as_deref(),
+                offer_validity(&entry.record, &response.action_id),
+            );
         }
     }
     book

@@ -152,6 +152,8 @@ mod tests {
                     value: 3.5,
                     priority: f64::INFINITY,
                     treatment: Some("Dial *123#".into()),
+                    price: Some(9.5),
+                    valid_until: Some(at(5)),
                 }],
                 household: Some("h-9".into()),
             }),
@@ -191,8 +193,8 @@ mod tests {
         assert!(JournalRecord::decode(&[9]).is_err_and(|e| e.contains("tag 9")));
     }
 
-    /// A journal written before decisions carried a household still opens: tag 2 is the first
-    /// layout, read with no household.
+    /// A journal written before decisions carried a household, prices and offer validity still
+    /// opens: tag 2 is the first layout, read without them.
     #[test]
     fn first_layout_decisions_still_decode() {
         let Some(JournalRecord::Decision(mut decision)) = one_of_each()
@@ -202,11 +204,15 @@ mod tests {
             panic!("one_of_each has a decision");
         };
         decision.household = None;
+        assert_eq!(decision.actions.len(), 1);
+        decision.actions[0].price = None;
+        decision.actions[0].valid_until = None;
         let mut bytes = encoded(&JournalRecord::Decision(decision.clone()));
         assert_eq!(bytes.first(), Some(&DECISION));
-        // The first layout: the same fields up to the actions, no household byte.
+        // The first layout: the same fields, without the action's price and validity presence
+        // bytes and the household's (the last three bytes here).
         bytes[0] = DECISION_V1;
-        bytes.pop();
+        bytes.truncate(bytes.len() - 3);
         let back = JournalRecord::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             format!("{back:?}"),

@@ -225,3 +225,111 @@ fn two_declines_pause_the_action_in_every_channel() {
         );
     });
 }
+
+/// The example's private-priced bundle (valid 3 days): shown on USSD, the app shows the same
+/// offer at the same price first even after the customer's figures changed; accepted in the
+/// app, a second acceptance through the USSD decision is a duplicate, and no channel shows it
+/// again until it lapses, across a restart and a snapshot.
+#[test]
+fn an_offer_keeps_its_price_across_channels_and_closes_everywhere_once_accepted() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let rt = runtime();
+    let strategy = strategy("caps: []\n");
+    let offer = concord_model::ActionId::new("grow_bigger_bundle_private");
+    let with_recharge = |recharge: f64| {
+        let mut a = Attributes::new();
+        a.insert("data_bundle_mb".into(), Value::Num(1024.0));
+        a.insert("avg_recharge".into(), Value::Num(recharge));
+        a.insert("device_type".into(), Value::from("smartphone"));
+        vec![(CustomerId::new("c1"), a, Vec::new())]
+    };
+    let bundle_80 = |channel: &str| {
+        let mut r = request(channel);
+        r.context.insert("trigger".into(), Value::from("bundle_80"));
+        r
+    };
+    let shown = |d: &concord_hub::DecisionOutcome| {
+        d.record
+            .actions
+            .iter()
+            .find(|a| a.action_id == offer)
+            .cloned()
+    };
+    {
+        let hub = Hub::open(data.path(), strategy.clone()).expect("opens");
+        rt.block_on(async {
+            hub.load_customers(with_recharge(20.0))
+                .await
+                .expect("loads");
+            let ussd = hub
+                .decide(&CustomerId::new("c1"), bundle_80("ussd"), at(0, 0))
+                .await
+                .expect("decides");
+            let first = shown(&ussd).expect("the bundle offer is on the USSD menu");
+            assert_eq!(first.price, Some(30.0), "20 x 1.5");
+            assert_eq!(first.valid_until, Some(at(3, 0)));
+            // The customer's recharges grow: a fresh price would be 49, the open offer keeps 30.
+            hub.load_customers(with_recharge(40.0))
+                .await
+                .expect("loads");
+            let app = hub
+                .decide(&CustomerId::new("c1"), bundle_80("app"), at(0, 60))
+                .await
+                .expect("decides");
+            let again = shown(&app).expect("the app shows the open offer");
+            assert_eq!(
+                (again.rank, again.price, again.valid_until),
+                (1, Some(30.0), first.valid_until)
+            );
+            let accepted = hub
+                .respond(
+                    &app.record.decision_id,
+                    &offer,
+                    Outcome::Accepted,
+                    at(0, 61),
+                )
+                .await
+                .expect("responds");
+            assert!(!accepted.duplicate);
+            let twice = hub
+                .respond(
+                    &ussd.record.decision_id,
+                    &offer,
+                    Outcome::Accepted,
+                    at(0, 62),
+                )
+                .await
+                .expect("responds");
+            assert!(twice.duplicate, "the same offer is accepted once");
+        });
+    }
+    let closed = |hub: &Hub, minutes: i64| {
+        let store = rt
+            .block_on(hub.decide(&CustomerId::new("c1"), bundle_80("store"), at(0, minutes)))
+            .expect("decides");
+        assert!(shown(&store).is_none(), "closed everywhere");
+        let entry = store
+            .trace
+            .iter()
+            .find(|e| e.action_id == offer)
+            .expect("traced");
+        assert_eq!(entry.stage, TraceStage::OfferMemory);
+        assert!(
+            entry.reason.contains("closed in every channel"),
+            "{}",
+            entry.reason
+        );
+    };
+    {
+        let hub = Hub::open(data.path(), strategy.clone()).expect("reopens");
+        closed(&hub, 120);
+        hub.snapshot().expect("snapshot").expect("written");
+    }
+    let hub = Hub::open(data.path(), strategy).expect("reopens from the snapshot");
+    closed(&hub, 180);
+    // Once it lapses, it is priced afresh: 40 x 1.5 = 60, capped at 49.
+    let later = rt
+        .block_on(hub.decide(&CustomerId::new("c1"), bundle_80("store"), at(4, 0)))
+        .expect("decides");
+    assert_eq!(shown(&later).and_then(|a| a.price), Some(49.0));
+}

@@ -152,6 +152,8 @@ mod tests {
                     value: 10.0,
                     priority: 5.0,
                     treatment: None,
+                    price: None,
+                    valid_until: None,
                 })
                 .collect(),
             household: None,

@@ -37,6 +37,13 @@ pub struct RankedAction {
     /// The channel-specific rendering, when the action has a treatment for this channel.
     #[serde(default)]
     pub treatment: Option<String>,
+    /// The private price chosen for this customer (actions with a price rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
+    /// Until when this offer stays open at this price in every channel (actions with a
+    /// validity): the offer memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Timestamp>,
 }
 
 /// A customer's answer to one presented action.
@@ -104,6 +111,10 @@ pub enum TraceStage {
     Suitability,
     Holdings,
     Suppression,
+    /// Offer memory: an offer accepted in any channel is closed everywhere while it is valid.
+    OfferMemory,
+    /// Private pricing: the customer can't afford the lowest price, or the target failed.
+    Pricing,
     Arbitration,
     Diversity,
     /// Volume constraints: the operator-wide budget of contacts or cost for the period.

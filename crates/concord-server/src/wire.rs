@@ -116,13 +116,21 @@ pub struct ActionBody {
     pub propensity: f64,
     pub value: f64,
     pub priority: f64,
+    /// The private price chosen for this customer (actions with a price rule). An offer shown
+    /// before keeps its price in every channel until `valid_until`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
+    /// Until when this offer stays open at this price (actions with a validity).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub valid_until: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TraceBody {
     pub action_id: String,
-    /// channel, eligibility, applicability, suitability, holdings, suppression, arbitration,
-    /// diversity or placement
+    /// contact_policy, channel, eligibility, applicability, suitability, holdings,
+    /// suppression, offer_memory, pricing, arbitration, diversity, volume or placement
     pub stage: String,
     pub passed: bool,
     pub reason: String,
@@ -190,6 +198,8 @@ fn decision_body(record: DecisionRecord) -> DecisionBody {
                 propensity: a.propensity,
                 value: a.value,
                 priority: a.priority,
+                price: a.price,
+                valid_until: a.valid_until,
             })
             .collect(),
         trace: None,

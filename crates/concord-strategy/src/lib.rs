@@ -34,5 +34,5 @@ pub use profile::{
 pub use rule::{EvalError, Frame, Rule, RuleEnv, RuleError, Var};
 pub use strategy::{
     Action, ActionKind, Arbitration, Breaker, Channel, ContextWeight, Group, Issue, Policies,
-    QuietHours, Strategy, Suppression, Target, TimeZoneRule, Treatment, Trigger,
+    PriceRule, QuietHours, Strategy, Suppression, Target, TimeZoneRule, Treatment, Trigger,
 };

@@ -374,6 +374,14 @@ pub(crate) struct ActionEntry {
     /// Ranks above every non-mandatory action whenever it survives the policies.
     #[serde(default)]
     pub(crate) mandatory: bool,
+    /// Private pricing: the price each customer is offered, between `min` and `max`.
+    #[serde(default)]
+    pub(crate) price: Option<PriceEntry>,
+    /// How long an offer, once shown, stays open at its price in every channel (offer
+    /// memory), e.g. `7d`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) validity: Option<Spanned<String>>,
     /// The product this action sells: a customer who holds it is not offered it.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
@@ -390,6 +398,26 @@ pub(crate) struct ActionEntry {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, TreatmentEntry>")]
     pub(crate) treatments: SpannedMap<TreatmentEntry>,
+}
+
+/// A price rule: the highest price on the grid `min`, `min + step`, ... up to `max` that the
+/// customer can afford by `target` (a number formula, e.g. `min(customer.balance,
+/// customer.avg_recharge) * 1.5`); `max` when there is no target. A customer whose target is
+/// below `min` is not offered the action.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PriceEntry {
+    #[schemars(with = "f64", range(min = 0))]
+    pub(crate) min: Spanned<f64>,
+    #[schemars(with = "f64", range(min = 0))]
+    pub(crate) max: Spanned<f64>,
+    /// Price steps above `min` (absent: any price between the bounds).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub(crate) step: Option<Spanned<f64>>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) target: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -216,6 +216,10 @@ pub struct Action {
     pub requires: Vec<String>,
     /// Must none be held.
     pub excludes: Vec<String>,
+    /// Private pricing, when the action has a price rule.
+    pub price: Option<PriceRule>,
+    /// How long a shown offer stays open at its price everywhere (offer memory).
+    pub validity_ms: Option<i64>,
     /// Positions of the action's issue in `Strategy::issues` and group in that issue's groups,
     /// set when the strategy is built.
     #[serde(skip)]
@@ -230,6 +234,33 @@ pub struct Action {
     pub(crate) channel_mask: u64,
     /// The channels the action is offered in; never empty.
     pub treatments: BTreeMap<ChannelId, Treatment>,
+}
+
+/// The price a customer is offered: the highest point of the grid `min + k x step` (any price
+/// when `step` is 0) up to `max` that `target` reaches; `max` without a target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriceRule {
+    pub min: f64,
+    pub max: f64,
+    pub step: f64,
+    pub target: Option<Rule>,
+}
+
+impl PriceRule {
+    /// The price for an affordable amount `target`, or `None` when even `min` is too much.
+    pub fn price_for(&self, target: f64) -> Option<f64> {
+        if target.is_nan() || target < self.min {
+            return None;
+        }
+        if target >= self.max {
+            return Some(self.max);
+        }
+        if self.step <= 0.0 {
+            return Some(target);
+        }
+        let steps = ((target - self.min) / self.step + 1e-9).floor();
+        Some((self.min + steps * self.step).min(self.max))
+    }
 }
 
 impl Action {

@@ -153,6 +153,8 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
             value: v,
             priority: q,
             treatment: (rank % 2 == 0).then(|| "sms".into()),
+            price: (rank % 3 == 0).then_some(v),
+            valid_until: (rank % 2 == 1).then_some(Timestamp::UNIX_EPOCH),
         },
     );
     let actions = proptest::collection::vec(action, 0..4);

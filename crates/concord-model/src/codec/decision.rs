@@ -29,9 +29,21 @@ impl BinaryCodec for RankedAction {
         self.value.encode(out);
         self.priority.encode(out);
         self.treatment.encode(out);
+        self.price.encode(out);
+        self.valid_until.encode(out);
     }
 
     fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut action = RankedAction::decode_v1(input)?;
+        action.price = input.read()?;
+        action.valid_until = input.read()?;
+        Ok(action)
+    }
+}
+
+impl RankedAction {
+    /// The first layout (before prices and offer validity).
+    fn decode_v1(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(RankedAction {
             rank: input.read()?,
             action_id: input.read()?,
@@ -41,6 +53,8 @@ impl BinaryCodec for RankedAction {
             value: input.read()?,
             priority: input.read()?,
             treatment: input.read()?,
+            price: None,
+            valid_until: None,
         })
     }
 }
@@ -58,15 +72,6 @@ impl BinaryCodec for DecisionRecord {
     }
 
     fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let mut record = DecisionRecord::decode_v1(input)?;
-        record.household = input.read()?;
-        Ok(record)
-    }
-}
-
-impl DecisionRecord {
-    /// Reads the first layout (before `household`), which older journals and snapshots hold.
-    pub fn decode_v1(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(DecisionRecord {
             decision_id: input.read()?,
             customer_id: input.read()?,
@@ -75,8 +80,29 @@ impl DecisionRecord {
             strategy_hash: input.read()?,
             context: input.read()?,
             actions: input.read()?,
-            household: None,
+            household: input.read()?,
         })
+    }
+}
+
+impl DecisionRecord {
+    /// Reads the first layout (no household, no prices or validity), which older journals and
+    /// snapshots hold.
+    pub fn decode_v1(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut record = DecisionRecord {
+            decision_id: input.read()?,
+            customer_id: input.read()?,
+            channel: input.read()?,
+            time: input.read()?,
+            strategy_hash: input.read()?,
+            context: input.read()?,
+            actions: Vec::new(),
+            household: None,
+        };
+        for _ in 0..input.count()? {
+            record.actions.push(RankedAction::decode_v1(input)?);
+        }
+        Ok(record)
     }
 }
 

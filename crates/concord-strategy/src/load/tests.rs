@@ -465,3 +465,50 @@ volume:
         ],
     );
 }
+
+#[test]
+fn price_rules_and_validity_are_checked() {
+    let action = |extra: &str| ACTIONS.replace("    value: 1\n", &format!("    value: 1\n{extra}"));
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "    price: { min: 5, max: 20, step: 1, target: \"min(customer.balance, 30) * 1.5\" }\n    validity: 3d\n",
+            &["ok: 1 actions"],
+        ),
+        ("    price: { min: 10, max: 10 }\n", &["ok: 1 actions"]),
+        (
+            "    price: { min: 20, max: 5, step: 0 }\n",
+            &[
+                "actions[0].price.max: max (5) is below min (20)",
+                "actions[0].price.step: step must be a number > 0, found 0",
+            ],
+        ),
+        (
+            "    price: { min: -1, max: 5, target: \"context.call_reason\" }\n",
+            &[
+                "actions[0].price.min: min must be a number >= 0, found -1",
+                "actions[0].price.target: a price target must be a number, but this is a string",
+            ],
+        ),
+        (
+            "    validity: soon\n",
+            &["actions[0].validity: `soon` is not a duration"],
+        ),
+    ];
+    for (extra, expected) in cases {
+        check(&[("actions/main.yaml", Some(&action(extra)))], expected);
+    }
+    // A circuit breaker's defaults are answered without a funnel: no per-customer price.
+    let channels = "channels:\n  - { id: ussd, name: USSD, direction: inbound, max_actions: 5, breaker: { budget_ms: 50, defaults: [a1] } }\n";
+    check(
+        &[
+            ("channels.yaml", Some(channels)),
+            (
+                "actions/main.yaml",
+                Some(&action("    price: { min: 5, max: 20 }\n")),
+            ),
+        ],
+        &[
+            "channels[0].breaker.defaults[0]: action `a1` is priced per customer (price min 5 < max 20); a breaker default needs a fixed price",
+        ],
+    );
+}

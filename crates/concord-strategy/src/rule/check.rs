@@ -40,7 +40,7 @@ impl Ty {
     }
 }
 
-const FUNCTIONS: &str = "size, contains, starts_with, ends_with, lower";
+const FUNCTIONS: &str = "size, contains, starts_with, ends_with, lower, min, max";
 
 pub(crate) struct Checker<'a> {
     schema: &'a ProfileSchema,
@@ -361,7 +361,8 @@ impl<'a> Checker<'a> {
     fn call(&mut self, name: &str, args: &[Expr], pos: usize) -> Checked {
         let arity = match name {
             "size" | "lower" => 1,
-            "contains" | "starts_with" | "startsWith" | "ends_with" | "endsWith" => 2,
+            "contains" | "starts_with" | "startsWith" | "ends_with" | "endsWith" | "min"
+            | "max" => 2,
             _ => {
                 return Err(RuleError::new(
                     pos,
@@ -404,6 +405,14 @@ impl<'a> Checker<'a> {
                 Ty::Num,
             ),
             "lower" => (Node::Lower(next("a string", is_str)?), Ty::Str),
+            "min" | "max" => {
+                let is_num = |ty: &Ty| *ty == Ty::Num;
+                let a = next("a number", is_num)?;
+                (
+                    Node::MinMax(name == "max", a, next("a number", is_num)?),
+                    Ty::Num,
+                )
+            }
             "contains" => {
                 let s = next("a string (for a list use `x in list`)", is_str)?;
                 (Node::Contains(s, next("a string", is_str)?), Ty::Bool)

@@ -32,6 +32,8 @@ pub(crate) enum Node {
     IsNull(bool, Box<Node>),
     In(Box<Node>, Box<Node>),
     Size(Box<Node>),
+    /// `min(a, b)` (`false`) or `max(a, b)` (`true`) of two numbers.
+    MinMax(bool, Box<Node>, Box<Node>),
     Contains(Box<Node>, Box<Node>),
     StartsWith(Box<Node>, Box<Node>),
     EndsWith(Box<Node>, Box<Node>),
@@ -129,7 +131,7 @@ impl Node {
                     .map(|item| item.eval(env))
                     .collect::<Result<_, _>>()?,
             )),
-            Node::Neg(_) | Node::Arith(..) | Node::Size(_) => {
+            Node::Neg(_) | Node::Arith(..) | Node::Size(_) | Node::MinMax(..) => {
                 Cow::Owned(Value::Num(self.eval_num(env)?))
             }
             Node::Concat(..) | Node::Lower(_) => {
@@ -201,6 +203,10 @@ impl Node {
                     ArithOp::Div => a / b,
                     ArithOp::Rem => a % b,
                 }
+            }
+            Node::MinMax(max, a, b) => {
+                let (a, b) = (a.eval_num(env)?, b.eval_num(env)?);
+                if *max { a.max(b) } else { a.min(b) }
             }
             Node::Size(operand) => match &*operand.eval_cow(env)? {
                 Value::Str(s) => s.chars().count() as f64,

@@ -195,6 +195,9 @@ fn membership_and_functions() {
     check("ends_with(customer.device_type, 'phone')", "true");
     check("lower('ABC') == 'abc'", "true");
     check("customer.segment.lower() == 'prepaid'", "true");
+    check("min(3, 2 + 2) == 3", "true");
+    check("max(-1, 1 - 3) == -1", "true");
+    check("min(size(holdings), 10) * 2 == 4", "true");
 }
 
 #[test]
@@ -362,6 +365,11 @@ fn type_errors_point_at_the_column() {
         "column 1: `size` takes 1 argument, found 2",
     );
     check("upper('x') == 'X'", "column 1: unknown function `upper`");
+    check(
+        "min('a', 1) == 1",
+        "column 5: `min` needs a number here, found a string",
+    );
+    check("max(1) == 1", "column 1: `max` takes 2 arguments, found 1");
     check(
         "customer.balance > 1 && lower(channel)",
         "column 22: `&&` needs two bools, found bool and string",

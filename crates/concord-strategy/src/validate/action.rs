@@ -96,6 +96,22 @@ pub(super) fn action(
         .value_formula
         .as_ref()
         .and_then(|src| compile_value_formula(report, context.profile, src, field));
+    let price = entry
+        .price
+        .as_ref()
+        .and_then(|p| price_rule(report, context.profile, p, &format!("{field}.price")));
+    let validity_ms = entry.validity.as_ref().and_then(|text| {
+        super::profile::parse_duration(&text.value)
+            .map_err(|message| {
+                report.at(
+                    &text.referenced,
+                    format!("{field}.validity"),
+                    StrategyErrorKind::InvalidValue,
+                    message,
+                );
+            })
+            .ok()
+    });
     let mut product_name = |product: &Spanned<String>, at: String| {
         if product.value.trim().is_empty() {
             report.at(
@@ -138,6 +154,8 @@ pub(super) fn action(
         product,
         requires,
         excludes,
+        price,
+        validity_ms,
         taxonomy_at: (0, 0),
         id_rank: 0,
         channel_mask: 0,
@@ -180,6 +198,63 @@ pub(super) fn lever(report: &mut Report<'_, '_>, lever: Option<&Spanned<f64>>, f
     }
 }
 
+/// Bounds finite, 0 <= min <= max, a step >= 0, and a number formula as the target.
+fn price_rule(
+    report: &mut Report<'_, '_>,
+    profile: Option<&ProfileSchema>,
+    entry: &crate::raw::PriceEntry,
+    field: &str,
+) -> Option<crate::strategy::PriceRule> {
+    let n_errors = report.errors.len();
+    let (min, max) = (entry.min.value, entry.max.value);
+    for (value, name) in [(&entry.min, "min"), (&entry.max, "max")] {
+        if !value.value.is_finite() || value.value < 0.0 {
+            report.at(
+                &value.referenced,
+                format!("{field}.{name}"),
+                StrategyErrorKind::InvalidValue,
+                format!("{name} must be a number >= 0, found {}", value.value),
+            );
+        }
+    }
+    if min > max {
+        report.at(
+            &entry.max.referenced,
+            format!("{field}.max"),
+            StrategyErrorKind::InvalidValue,
+            format!("max ({max}) is below min ({min})"),
+        );
+    }
+    let step = match &entry.step {
+        Some(step) if !(step.value.is_finite() && step.value > 0.0) => {
+            report.at(
+                &step.referenced,
+                format!("{field}.step"),
+                StrategyErrorKind::InvalidValue,
+                format!("step must be a number > 0, found {}", step.value),
+            );
+            0.0
+        }
+        Some(step) => step.value,
+        None => 0.0,
+    };
+    let target = entry.target.as_ref().and_then(|src| {
+        compile_number(
+            report,
+            profile,
+            src,
+            &format!("{field}.target"),
+            "a price target",
+        )
+    });
+    (report.errors.len() == n_errors).then_some(crate::strategy::PriceRule {
+        min,
+        max,
+        step,
+        target,
+    })
+}
+
 /// A value formula must produce a number.
 fn compile_value_formula(
     report: &mut Report<'_, '_>,
@@ -187,22 +262,36 @@ fn compile_value_formula(
     src: &Spanned<String>,
     field: &str,
 ) -> Option<Rule> {
+    compile_number(
+        report,
+        profile,
+        src,
+        &format!("{field}.value_formula"),
+        "a value formula",
+    )
+}
+
+/// A formula that must produce a number, reported at `field`.
+fn compile_number(
+    report: &mut Report<'_, '_>,
+    profile: Option<&ProfileSchema>,
+    src: &Spanned<String>,
+    field: &str,
+    what: &str,
+) -> Option<Rule> {
     let text = src.value.trim_end();
     let result = match profile {
         Some(schema) => Rule::compile_formula(text, schema).and_then(|(rule, ty)| match ty {
             crate::profile::ValueType::Number => Ok(Some(rule)),
             other => Err(RuleError::new(
                 0,
-                format!(
-                    "a value formula must be a number, but this is a {}",
-                    other.as_str()
-                ),
+                format!("{what} must be a number, but this is a {}", other.as_str()),
             )),
         }),
         None => Rule::check_syntax(text).map(|()| None),
     };
     result.unwrap_or_else(|err| {
-        super::profile::rule_error(report, src, text, err, format!("{field}.value_formula"));
+        super::profile::rule_error(report, src, text, err, field.to_owned());
         None
     })
 }

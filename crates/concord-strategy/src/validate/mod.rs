@@ -469,6 +469,15 @@ fn check_defaults(
                     "action `{}` has no treatment in channel {}",
                     id.value, channel.id
                 )),
+                // No funnel runs while the breaker is open, so no price is chosen per customer.
+                Some(action) if action.price.as_ref().is_some_and(|p| p.min != p.max) => {
+                    Some(format!(
+                        "action `{}` is priced per customer (price min {} < max {}); a breaker default needs a fixed price (min = max)",
+                        id.value,
+                        action.price.as_ref().map_or(0.0, |p| p.min),
+                        action.price.as_ref().map_or(0.0, |p| p.max)
+                    ))
+                }
                 Some(_) => None,
             };
             if let Some(message) = problem {
