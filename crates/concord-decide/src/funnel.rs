@@ -52,6 +52,11 @@ pub struct Decision {
     pub actions: Vec<RankedAction>,
     pub trace: Vec<TraceEntry>,
     pub do_not_mention: Vec<DoNotMention>,
+    /// The customer's variables the rules read, by frame slot (for the decision log: replay
+    /// reads the same values).
+    pub reads: Vec<(u32, Value)>,
+    /// (action position, propensity) of every action the scorer was asked about.
+    pub propensities: Vec<(u32, f64)>,
 }
 
 struct RequestEnv<'a> {
@@ -269,6 +274,8 @@ pub fn decide(
             actions: Vec::new(),
             trace: trace.entries,
             do_not_mention: Vec::new(),
+            reads: env.customer_reads(),
+            propensities: Vec::new(),
         });
     }
     let arbitration = strategy.arbitration();
@@ -288,8 +295,9 @@ pub fn decide(
     let mut policy = Policy::new(strategy, &env);
     let mut do_not_mention = Vec::new();
     let mut candidates = Vec::new();
+    let mut propensities = Vec::new();
 
-    for action in strategy.actions() {
+    for (position, action) in strategy.actions().iter().enumerate() {
         if !strategy.offered_in(action, channel_index) {
             trace.push(
                 &action.id,
@@ -368,6 +376,7 @@ pub fn decide(
             }
         };
         let propensity = scorer.propensity(&action.id, &channel.id);
+        propensities.push((position as u32, propensity));
         let context_weight: f64 = weights
             .iter()
             .filter(|w| w.target.matches(action))
@@ -514,5 +523,7 @@ pub fn decide(
         actions: ranked,
         trace: trace.entries,
         do_not_mention,
+        reads: env.customer_reads(),
+        propensities,
     })
 }

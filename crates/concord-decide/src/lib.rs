@@ -7,6 +7,7 @@ mod funnel;
 mod offer;
 mod policy;
 
-pub use contact::{Contact, History, Offer, UNKNOWN, VolumeUse};
+pub use concord_model::{Contact, Offer, UNKNOWN, VolumeUse};
+pub use contact::History;
 pub use error::DecideError;
 pub use funnel::{Decision, DecisionRequest, DoNotMention, Scorer, decide, placement_limit};

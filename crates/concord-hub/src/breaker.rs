@@ -148,5 +148,7 @@ pub(crate) fn fallback(
         actions,
         trace,
         do_not_mention: Vec::new(),
+        reads: Vec::new(),
+        propensities: Vec::new(),
     }
 }

@@ -51,6 +51,10 @@ impl DecisionLog {
         }
     }
 
+    pub fn get(&self, id: &DecisionId) -> Option<&Entry> {
+        self.by_id.get(id)
+    }
+
     pub fn get_mut(&mut self, id: &DecisionId) -> Option<&mut Entry> {
         self.by_id.get_mut(id)
     }

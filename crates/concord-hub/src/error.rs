@@ -31,4 +31,14 @@ pub enum HubError {
     },
     #[error(transparent)]
     Journal(#[from] concord_profile::ProfileError),
+    #[error(
+        "decision {decision} was made by strategy {decided}; the hub runs {loaded}: replay needs the strategy folder that decided"
+    )]
+    ReplayStrategy {
+        decision: DecisionId,
+        decided: String,
+        loaded: String,
+    },
+    #[error("decision {0} was logged before decisions recorded their inputs: it can't be replayed")]
+    NotReplayable(DecisionId),
 }

@@ -81,6 +81,9 @@ pub struct DecisionOutcome {
     pub fallback: bool,
     /// The profile did not know the customer: decided on an empty profile.
     pub new_customer: bool,
+    /// With `explain`: the customer values the rules read, by name (what the log keeps for
+    /// replay, with the record's `inputs`).
+    pub reads: Vec<(String, concord_model::Value)>,
 }
 
 /// The profile of a customer the store does not hold: every value missing, no holdings.
@@ -364,8 +367,14 @@ impl Hub {
         // copy of the decision side never holds impressions whose decision it lacks.
         let _gate = self.decision_gate.read().await;
         let household = self.household(customer_id, time);
-        let (decision, fallback, new_customer) =
+        let (mut decision, inputs) =
             self.run_funnel(customer_id, &request, household.as_deref(), time)?;
+        let (fallback, new_customer) = (inputs.fallback, inputs.new_customer);
+        let reads = if request.explain {
+            self.strategy.named_reads(&inputs.reads)
+        } else {
+            Vec::new()
+        };
         let seq = self.next_decision.fetch_add(1, Ordering::Relaxed) + 1;
         let record = DecisionRecord {
             decision_id: DecisionId::new(format!("d-{:x}-{seq}", time.as_millisecond())),
@@ -374,8 +383,9 @@ impl Hub {
             time,
             strategy_hash: self.strategy.hash().to_owned(),
             context: request.context,
-            actions: decision.actions,
+            actions: std::mem::take(&mut decision.actions),
             household,
+            inputs: Some(inputs),
         };
         if let Err(e) = self
             .journal
@@ -394,6 +404,7 @@ impl Hub {
             do_not_mention: decision.do_not_mention,
             fallback,
             new_customer,
+            reads,
         })
     }
 
@@ -406,7 +417,7 @@ impl Hub {
         request: &DecisionRequest,
         household: Option<&str>,
         time: Timestamp,
-    ) -> Result<(concord_decide::Decision, bool, bool), HubError> {
+    ) -> Result<(concord_decide::Decision, Box<concord_model::DecisionInputs>), HubError> {
         let models = self.learner.snapshot();
         let time_ms = time.as_millisecond();
         let held = self
@@ -453,8 +464,23 @@ impl Hub {
                 (decision, false, new_customer)
             }
         };
+        let history = held.history();
+        let mut decision = decision;
+        let inputs = Box::new(concord_model::DecisionInputs {
+            seed: seed(customer_id, time),
+            limit: request.limit.map(|l| u32::try_from(l).unwrap_or(u32::MAX)),
+            placement: request.placement.clone(),
+            reads: std::mem::take(&mut decision.reads),
+            propensities: std::mem::take(&mut decision.propensities),
+            contacts: history.own.to_vec(),
+            household_contacts: history.household.to_vec(),
+            offers: history.offers.to_vec(),
+            volume: history.volume.to_vec(),
+            fallback,
+            new_customer,
+        });
         held.record(request.channel.as_str(), &decision.actions, time);
-        Ok((decision, fallback, new_customer))
+        Ok((decision, inputs))
     }
 
     /// The customer's household, when a household cap needs it.
@@ -652,6 +678,21 @@ fn late_reason(event: &Event, watermark_ms: i64, schema: &CompiledSchema) -> Str
         "event time {} is more than {hours}h (profile.yaml allowed_lateness) behind the newest event seen ({watermark}): too late to count",
         event.time
     )
+}
+
+/// A decision's seed: the same customer at the same instant gets the same one.
+fn seed(customer: &CustomerId, time: Timestamp) -> u64 {
+    let mut x = customer
+        .as_str()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+        ^ time.as_millisecond() as u64;
+    // splitmix64's finaliser
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 /// Until when the offer of `action` in `record` stays open (offer memory), if it has a validity.

@@ -156,6 +156,12 @@ mod tests {
                     valid_until: Some(at(5)),
                 }],
                 household: Some("h-9".into()),
+                inputs: Some(Box::new(concord_model::DecisionInputs {
+                    seed: 7,
+                    reads: vec![(3, Value::Num(2.0))],
+                    propensities: vec![(0, 0.25)],
+                    ..Default::default()
+                })),
             }),
             JournalRecord::Response(ResponseRecord {
                 decision_id: DecisionId::new("d1"),
@@ -204,15 +210,16 @@ mod tests {
             panic!("one_of_each has a decision");
         };
         decision.household = None;
+        decision.inputs = None;
         assert_eq!(decision.actions.len(), 1);
         decision.actions[0].price = None;
         decision.actions[0].valid_until = None;
         let mut bytes = encoded(&JournalRecord::Decision(decision.clone()));
         assert_eq!(bytes.first(), Some(&DECISION));
         // The first layout: the same fields, without the action's price and validity presence
-        // bytes and the household's (the last three bytes here).
+        // bytes, the household's and the inputs' (the last four bytes here).
         bytes[0] = DECISION_V1;
-        bytes.truncate(bytes.len() - 3);
+        bytes.truncate(bytes.len() - 4);
         let back = JournalRecord::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             format!("{back:?}"),

@@ -1,8 +1,9 @@
 //! What a decision recorded: the ranked actions, the strategy version, and why each action fell.
 
+use crate::contact::{Contact, Offer, VolumeUse};
 use crate::ids::{ActionId, ChannelId, CustomerId, DecisionId};
 use crate::outcome::Outcome;
-use crate::value::Attributes;
+use crate::value::{Attributes, Value};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,34 @@ pub struct DecisionRecord {
     /// attribute), so household caps rebuild from the log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub household: Option<String>,
+    /// What the funnel read, so `concord replay` can make the decision again (absent from
+    /// decisions logged before replay existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<Box<DecisionInputs>>,
+}
+
+/// Everything a decision was made from besides the strategy (named by the record's hash) and
+/// the request fields the record holds (channel, context, time): replaying the funnel on these
+/// gives the same actions, factors and trace, bit for bit. Positions (slots, actions,
+/// channels) are the strategy's, which the hash pins.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DecisionInputs {
+    /// The decision's random seed (no draw uses it yet; exploration will).
+    pub seed: u64,
+    pub limit: Option<u32>,
+    pub placement: Option<String>,
+    /// (frame slot, value) of every customer variable the rules read.
+    pub reads: Vec<(u32, Value)>,
+    /// (action position, propensity) of every action the scorer was asked about.
+    pub propensities: Vec<(u32, f64)>,
+    pub contacts: Vec<Contact>,
+    pub household_contacts: Vec<Contact>,
+    pub offers: Vec<Offer>,
+    pub volume: Vec<VolumeUse>,
+    /// The channel's circuit breaker answered its defaults (no funnel ran).
+    pub fallback: bool,
+    /// The profile did not know the customer: decided on an empty profile.
+    pub new_customer: bool,
 }
 
 /// An action as it was presented: its rank and the factors that put it there.

@@ -2,6 +2,7 @@
 
 mod clock;
 pub mod codec;
+mod contact;
 mod decision;
 mod event;
 mod event_fields;
@@ -10,8 +11,10 @@ mod outcome;
 mod value;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use contact::{Contact, Offer, UNKNOWN, VolumeUse};
 pub use decision::{
-    ContactKind, DecisionRecord, Factors, RankedAction, ResponseRecord, TraceEntry, TraceStage,
+    ContactKind, DecisionInputs, DecisionRecord, Factors, RankedAction, ResponseRecord, TraceEntry,
+    TraceStage,
 };
 pub use event::{Event, EventKind, EventType};
 pub use event_fields::FieldType;

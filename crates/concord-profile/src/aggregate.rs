@@ -162,8 +162,9 @@ impl AggCells {
         });
         let nums = covered.clone().map(|c| f64::from_bits(c.a));
         match spec.function {
-            AggFn::Count => Value::Num(covered.map(|c| c.a as f64).sum()),
-            AggFn::Sum => Value::Num(nums.sum()),
+            // Folds from +0.0: `f64`'s `sum` of nothing is -0.0, which an empty window is not.
+            AggFn::Count => Value::Num(covered.map(|c| c.a).sum::<u64>() as f64),
+            AggFn::Sum => Value::Num(nums.fold(0.0, |a, b| a + b)),
             AggFn::Min => nums.reduce(f64::min).map_or(Value::Null, Value::Num),
             AggFn::Max => nums.reduce(f64::max).map_or(Value::Null, Value::Num),
             AggFn::Last => {

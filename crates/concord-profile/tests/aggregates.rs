@@ -140,7 +140,7 @@ fn brute_force(spec: &AggregateSpec, events: &[Event], segment: &str, now_ms: i6
     let nums = || values.iter().filter_map(|(_, _, v)| v.as_f64());
     match spec.function {
         AggFn::Count => Value::Num(values.len() as f64),
-        AggFn::Sum => Value::Num(nums().sum()),
+        AggFn::Sum => Value::Num(nums().fold(0.0, |a, b| a + b)),
         AggFn::Min => nums().reduce(f64::min).map_or(Value::Null, Value::Num),
         AggFn::Max => nums().reduce(f64::max).map_or(Value::Null, Value::Num),
         // Ties at one millisecond: a hash of the event id decides.
@@ -158,6 +158,8 @@ fn brute_force(spec: &AggregateSpec, events: &[Event], segment: &str, now_ms: i6
 
 fn close(a: &Value, b: &Value) -> bool {
     match (a, b) {
+        // Nothing counted or summed is 0, never -0 (which a JSON answer would show).
+        (Value::Num(x), Value::Num(y)) if *x == 0.0 && *y == 0.0 => x.to_bits() == y.to_bits(),
         (Value::Num(x), Value::Num(y)) => (x - y).abs() <= 1e-9 * x.abs().max(1.0),
         _ => a == b,
     }

@@ -92,6 +92,14 @@ impl From<HubError> for ApiError {
                 message,
             )
             .field("action_id"),
+            HubError::ReplayStrategy { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "strategy_changed", message)
+                    .field("decision_id")
+            }
+            HubError::NotReplayable(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_replayable", message)
+                    .field("decision_id")
+            }
             HubError::BadRow { source, .. } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_row",

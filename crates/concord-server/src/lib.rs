@@ -17,6 +17,7 @@ pub use error::ApiError;
 pub use openapi::openapi_document;
 pub use routes::app;
 pub use state::AppState;
+pub use wire::ReplayBody;
 
 pub use concord_hub::Hub;
 

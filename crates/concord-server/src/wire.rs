@@ -97,6 +97,67 @@ pub struct DecisionBody {
     /// decision was made on an empty profile, so only actions whose rules need no customer
     /// data could qualify.
     pub new_customer: bool,
+    /// With `?explain=true`: the customer values the rules read, by name, as the decision log
+    /// keeps them for `concord replay`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub reads: Option<BTreeMap<String, Value>>,
+    /// With `?explain=true`: the decision's seed, as logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+/// A logged decision made again from its logged inputs (`GET /v1/decisions/{id}/replay`,
+/// `concord replay`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplayBody {
+    pub decision_id: String,
+    /// True when the replay gives the logged actions bit for bit.
+    pub identical: bool,
+    /// What differs, when something does.
+    pub differences: Vec<String>,
+    pub seed: u64,
+    /// The customer values the rules read, by name, as logged.
+    #[schema(value_type = Object)]
+    pub reads: BTreeMap<String, Value>,
+    /// The decision as logged (and answered).
+    pub logged: DecisionBody,
+    /// The actions the replay ranked.
+    pub replayed: Vec<ActionBody>,
+    /// Every action's fate in the replay, stage by stage (whatever the original request asked).
+    pub trace: Vec<TraceBody>,
+    pub do_not_mention: Vec<DoNotMentionBody>,
+}
+
+impl From<concord_hub::Replay> for ReplayBody {
+    fn from(replay: concord_hub::Replay) -> Self {
+        let logged = replay.logged;
+        let fallback = logged.inputs.as_ref().is_some_and(|i| i.fallback);
+        let new_customer = logged.inputs.as_ref().is_some_and(|i| i.new_customer);
+        let seed = replay.seed;
+        let mut body = decision_body(logged);
+        body.fallback = fallback;
+        body.new_customer = new_customer;
+        body.seed = Some(seed);
+        ReplayBody {
+            decision_id: body.decision_id.clone(),
+            identical: replay.differences.is_empty(),
+            differences: replay.differences,
+            seed,
+            reads: replay.reads.into_iter().collect(),
+            logged: body,
+            replayed: replay.actions.into_iter().map(action_body).collect(),
+            trace: replay.trace.into_iter().map(trace_body).collect(),
+            do_not_mention: replay
+                .do_not_mention
+                .into_iter()
+                .map(|d| DoNotMentionBody {
+                    action_id: d.action_id.0,
+                    reason: d.reason,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -149,8 +210,14 @@ impl From<DecisionOutcome> for DecisionBody {
             do_not_mention,
             fallback,
             new_customer,
+            reads,
         } = outcome;
+        let seed = record.inputs.as_ref().map(|i| i.seed);
         let mut body = decision_body(record);
+        if !trace.is_empty() {
+            body.reads = Some(reads.into_iter().collect());
+            body.seed = seed;
+        }
         body.fallback = fallback;
         body.new_customer = new_customer;
         body.do_not_mention = do_not_mention
@@ -160,22 +227,36 @@ impl From<DecisionOutcome> for DecisionBody {
                 reason: d.reason,
             })
             .collect();
-        body.trace = (!trace.is_empty()).then(|| {
-            trace
-                .into_iter()
-                .map(|t| TraceBody {
-                    action_id: t.action_id.0,
-                    stage: serde_json::to_value(t.stage)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    passed: t.passed,
-                    reason: t.reason,
-                    factors: t.factors,
-                })
-                .collect()
-        });
+        body.trace = (!trace.is_empty()).then(|| trace.into_iter().map(trace_body).collect());
         body
+    }
+}
+
+fn trace_body(t: concord_model::TraceEntry) -> TraceBody {
+    TraceBody {
+        action_id: t.action_id.0,
+        stage: serde_json::to_value(t.stage)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        passed: t.passed,
+        reason: t.reason,
+        factors: t.factors,
+    }
+}
+
+fn action_body(a: concord_model::RankedAction) -> ActionBody {
+    ActionBody {
+        rank: a.rank,
+        action_id: a.action_id.0,
+        issue: a.issue,
+        group: a.group,
+        treatment: a.treatment,
+        propensity: a.propensity,
+        value: a.value,
+        priority: a.priority,
+        price: a.price,
+        valid_until: a.valid_until,
     }
 }
 
@@ -186,26 +267,13 @@ fn decision_body(record: DecisionRecord) -> DecisionBody {
         channel: record.channel.0,
         time: record.time,
         strategy_hash: record.strategy_hash,
-        actions: record
-            .actions
-            .into_iter()
-            .map(|a| ActionBody {
-                rank: a.rank,
-                action_id: a.action_id.0,
-                issue: a.issue,
-                group: a.group,
-                treatment: a.treatment,
-                propensity: a.propensity,
-                value: a.value,
-                priority: a.priority,
-                price: a.price,
-                valid_until: a.valid_until,
-            })
-            .collect(),
+        actions: record.actions.into_iter().map(action_body).collect(),
         trace: None,
         do_not_mention: Vec::new(),
         fallback: false,
         new_customer: false,
+        reads: None,
+        seed: None,
     }
 }
 

@@ -31,7 +31,7 @@ pub use profile::{
     AggFn, AggregateSpec, DEFAULT_ALLOWED_LATENESS_MS, DerivedSpec, ProfileSchema, ValueType,
     Window,
 };
-pub use rule::{EvalError, Frame, Rule, RuleEnv, RuleError, Var};
+pub use rule::{EvalError, Frame, Recorded, Rule, RuleEnv, RuleError, Var};
 pub use strategy::{
     Action, ActionKind, Arbitration, Breaker, Channel, ContextWeight, Group, Issue, Policies,
     PriceRule, QuietHours, Strategy, Suppression, Target, TimeZoneRule, Treatment, Trigger,

@@ -387,6 +387,23 @@ impl Strategy {
         &self.triggers
     }
 
+    /// Logged reads (frame slot, value) with the names rules write them by.
+    pub fn named_reads(
+        &self,
+        reads: &[(u32, concord_model::Value)],
+    ) -> Vec<(String, concord_model::Value)> {
+        reads
+            .iter()
+            .map(|(slot, v)| {
+                let name = self
+                    .profile
+                    .slot_name(*slot)
+                    .unwrap_or_else(|| format!("slot {slot}"));
+                (name, v.clone())
+            })
+            .collect()
+    }
+
     pub fn profile_schema(&self) -> &ProfileSchema {
         &self.profile
     }

@@ -31,6 +31,9 @@ pub enum Command {
     Bench(BenchCommand),
     /// Validate a strategy folder; errors name file:line:col and the field.
     Check(CheckArgs),
+    /// Make a logged decision again from its logged inputs and compare it bit for bit (server
+    /// stopped; a running server answers GET /v1/decisions/{id}/replay).
+    Replay(ReplayArgs),
     /// Print the JSON Schema of the strategy folder's files.
     Schema,
 }
@@ -242,6 +245,21 @@ pub struct BenchScaleArgs {
     pub snapshot_after_mib: u64,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The strategy folder that made the decision (its hash must match the logged one).
+    #[arg(long)]
+    pub strategy: PathBuf,
+    /// The data folder holding the decision log.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Print the replay as JSON (the API's ReplayBody) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// The decision id, as answered by POST /v1/decisions.
+    pub decision_id: String,
 }
 
 #[derive(Debug, Args)]

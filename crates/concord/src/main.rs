@@ -10,6 +10,7 @@ mod demo;
 mod kafka;
 mod keys;
 mod load;
+mod replay;
 mod serve;
 
 use clap::Parser;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Command::Bench(cli::BenchCommand::Decide(args)) => bench_decide::run(args),
         Command::Bench(cli::BenchCommand::Echo(args)) => bench_decide::echo(args),
         Command::Check(args) => return check::run(&args),
+        Command::Replay(args) => return replay::run(&args),
         Command::Schema => check::print_schema(),
     };
     match result {

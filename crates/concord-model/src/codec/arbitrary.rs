@@ -1,8 +1,9 @@
 //! Proptest strategies for every codec type: each event variant with every field arbitrary.
 
 use crate::{
-    ActionId, Attributes, ChannelId, CustomerId, DecisionId, DecisionRecord, Event, EventId,
-    EventKind, EventType, Outcome, RankedAction, ResponseRecord, Timestamp, Value,
+    ActionId, Attributes, ChannelId, Contact, ContactKind, CustomerId, DecisionId, DecisionInputs,
+    DecisionRecord, Event, EventId, EventKind, EventType, Offer, Outcome, RankedAction,
+    ResponseRecord, Timestamp, Value, VolumeUse,
 };
 use proptest::prelude::*;
 
@@ -158,6 +159,76 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
         },
     );
     let actions = proptest::collection::vec(action, 0..4);
+    let contact = (
+        any::<i64>(),
+        any::<u32>(),
+        any::<u16>(),
+        0..ContactKind::ALL.len(),
+    )
+        .prop_map(|(time_ms, action, channel, k)| Contact {
+            time_ms,
+            action,
+            channel,
+            kind: ContactKind::ALL[k],
+        });
+    let offer = (
+        any::<u32>(),
+        proptest::option::of(proptest::num::f64::ANY),
+        [any::<i64>(); 2],
+        any::<u16>(),
+        proptest::option::of(any::<i64>()),
+    )
+        .prop_map(
+            |(action, price, [shown_ms, valid_until_ms], channel, accepted_ms)| Offer {
+                action,
+                price,
+                shown_ms,
+                valid_until_ms,
+                channel,
+                accepted_ms,
+            },
+        );
+    let inputs = (
+        any::<u64>(),
+        proptest::option::of(any::<u32>()),
+        proptest::option::of(text()),
+        proptest::collection::vec((any::<u32>(), value()), 0..4),
+        proptest::collection::vec((any::<u32>(), proptest::num::f64::ANY), 0..4),
+        proptest::collection::vec(contact, 0..4),
+        proptest::collection::vec(offer, 0..3),
+        proptest::collection::vec((any::<u64>(), proptest::num::f64::ANY), 0..3),
+        [any::<bool>(); 2],
+    )
+        .prop_map(
+            |(
+                seed,
+                limit,
+                placement,
+                reads,
+                propensities,
+                contacts,
+                offers,
+                volume,
+                [fallback, new_customer],
+            )| {
+                Box::new(DecisionInputs {
+                    seed,
+                    limit,
+                    placement,
+                    reads,
+                    propensities,
+                    household_contacts: contacts.iter().rev().copied().collect(),
+                    contacts,
+                    offers,
+                    volume: volume
+                        .into_iter()
+                        .map(|(contacts, cost)| VolumeUse { contacts, cost })
+                        .collect(),
+                    fallback,
+                    new_customer,
+                })
+            },
+        );
     (
         text(),
         text(),
@@ -165,8 +236,9 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
         attributes(),
         actions,
         0..Outcome::ALL.len(),
+        proptest::option::of(inputs),
     )
-        .prop_map(|(id, customer, time, context, actions, outcome)| {
+        .prop_map(|(id, customer, time, context, actions, outcome, inputs)| {
             let decision = DecisionRecord {
                 decision_id: DecisionId(id.clone()),
                 customer_id: CustomerId(customer.clone()),
@@ -176,6 +248,7 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
                 context,
                 actions,
                 household: (time.as_second() % 2 == 0).then(|| "h1".into()),
+                inputs,
             };
             let response = ResponseRecord {
                 decision_id: DecisionId(id),

@@ -7,13 +7,13 @@ use crate::error::ApiError;
 use crate::json::{body_bytes, parse};
 use crate::metrics::ChannelLabel;
 use crate::state::AppState;
-use crate::wire::{DecisionBody, DecisionRequestBody, ErrorEnvelope};
+use crate::wire::{DecisionBody, DecisionRequestBody, ErrorEnvelope, ReplayBody};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use concord_decide::DecisionRequest;
-use concord_model::{Attributes, ChannelId, CustomerId, Value};
+use concord_model::{Attributes, ChannelId, CustomerId, DecisionId, Value};
 use std::time::Instant;
 
 /// `?explain=true` adds the trace: every action's fate, stage by stage, with the factors.
@@ -83,7 +83,38 @@ pub async fn post_decision(
     Ok(Json(outcome.into()))
 }
 
-/// Context values are scalars or lists of scalars; objects have no meaning to rules.
+/// Replay a logged decision: the funnel runs again on the inputs the log recorded (the
+/// customer values its rules read, the propensities, the contact history and open offers)
+/// under the strategy that decided, and the answer says whether it came out bit for bit the
+/// same, with every action's fate stage by stage.
+#[utoipa::path(get, path = "/v1/decisions/{id}/replay", tag = "decisions",
+    params(("id" = String, Path, description = "The decision id")),
+    responses(
+        (status = 200, description = "The logged and the replayed decision, compared", body = ReplayBody),
+        (status = 404, description = "Unknown decision (or older than the log keeps)", body = ErrorEnvelope),
+        (status = 409, description = "The hub runs another strategy than the one that decided", body = ErrorEnvelope),
+        (status = 422, description = "Logged before decisions recorded their inputs", body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn get_replay(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ReplayBody>, ApiError> {
+    caller.require(&[Role::Agent, Role::Marketer, Role::Admin])?;
+    let hub = state.hub.clone();
+    let replay = tokio::task::spawn_blocking(move || hub.replay(&DecisionId::new(id)))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the replay stopped unexpectedly",
+            )
+        })??;
+    Ok(Json(replay.into()))
+}
+
 /// Context values are scalars or lists of scalars (objects mean nothing to rules), and a field
 /// profile.yaml declares must have its declared type (or be null). Undeclared fields are kept
 /// with the decision but no rule can read them.

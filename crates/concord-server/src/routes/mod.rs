@@ -19,7 +19,7 @@ use axum::http::request::Parts;
 use axum::routing::{get, post};
 
 pub(crate) use customers::{__path_get_customer, __path_get_timeline};
-pub(crate) use decisions::__path_post_decision;
+pub(crate) use decisions::{__path_get_replay, __path_post_decision};
 pub(crate) use events::__path_post_events;
 pub(crate) use kpis::__path_get_kpis;
 pub(crate) use ops::{__path_healthz, __path_metrics, __path_readyz};
@@ -35,6 +35,7 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", get(ops::openapi))
         .route("/v1/events", post(events::post_events))
         .route("/v1/decisions", post(decisions::post_decision))
+        .route("/v1/decisions/{id}/replay", get(decisions::get_replay))
         .route("/v1/responses", post(responses::post_response))
         .route("/v1/customers/{id}", get(customers::get_customer))
         .route("/v1/customers/{id}/timeline", get(customers::get_timeline))

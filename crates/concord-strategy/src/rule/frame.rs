@@ -88,6 +88,20 @@ impl<'e> Frame<'e> {
         self.shape
     }
 
+    /// The customer's variables read so far (attributes, aggregates, derived fields,
+    /// holdings; not the request's context or channel), as (slot, value): what a replay needs
+    /// to read the same values.
+    pub fn customer_reads(&self) -> Vec<(u32, Value)> {
+        let profile = self.shape.attributes + self.shape.aggregates + self.shape.derived;
+        let holdings = profile + self.shape.context;
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(slot, _)| *slot < profile || *slot == holdings)
+            .filter_map(|(slot, cell)| Some((slot as u32, cell.get()?.clone())))
+            .collect()
+    }
+
     /// The value in `slot`, read from the environment on first use. `slot` must be `var`'s
     /// in this frame's shape (what `fast.rs` checks before it reads); a slot past the frame,
     /// which that check rules out, reads as null.
@@ -106,6 +120,81 @@ impl<'e> Frame<'e> {
         match self.slots.get(slot) {
             Some(cell) => Cow::Borrowed(cell.get_or_init(|| self.env.lookup(var))),
             None => self.env.value(var),
+        }
+    }
+}
+
+/// A customer as a decision log recorded them: the values the rules read, by frame slot
+/// ([`Frame::customer_reads`]). Reading a variable that was not recorded gives null and is
+/// counted: a replay that reads one has diverged from the decision it replays.
+#[derive(Debug)]
+pub struct Recorded {
+    shape: Shape,
+    values: Vec<Option<Value>>,
+    unrecorded: std::cell::Cell<u32>,
+}
+
+impl ProfileSchema {
+    /// How rules write the variable in frame slot `slot` (`customer.balance`, `holdings`).
+    pub fn slot_name(&self, slot: u32) -> Option<String> {
+        let slot = slot as usize;
+        let shape = Shape::of(self);
+        let aggregates = shape.attributes;
+        let derived = aggregates + shape.aggregates;
+        let context = derived + shape.derived;
+        let holdings = context + shape.context;
+        Some(if slot < aggregates {
+            format!("customer.{}", self.attributes.keys().nth(slot)?)
+        } else if slot < derived {
+            format!("customer.{}", self.aggregates.get(slot - aggregates)?.name)
+        } else if slot < context {
+            format!("customer.{}", self.derived.get(slot - derived)?.name)
+        } else if slot < holdings {
+            format!("context.{}", self.context.keys().nth(slot - context)?)
+        } else if slot == holdings {
+            "holdings".to_owned()
+        } else if slot == holdings + 1 {
+            "channel".to_owned()
+        } else {
+            return None;
+        })
+    }
+}
+
+impl Recorded {
+    pub fn new(schema: &ProfileSchema, reads: &[(u32, Value)]) -> Self {
+        let shape = Shape::of(schema);
+        let mut values = vec![None; shape.len()];
+        for (slot, value) in reads {
+            if let Some(v) = values.get_mut(*slot as usize) {
+                *v = Some(value.clone());
+            }
+        }
+        Recorded {
+            shape,
+            values,
+            unrecorded: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Reads of variables the log did not record.
+    pub fn unrecorded(&self) -> u32 {
+        self.unrecorded.get()
+    }
+}
+
+impl RuleEnv for Recorded {
+    fn lookup(&self, var: &Var) -> Value {
+        match self
+            .shape
+            .slot(var)
+            .and_then(|s| self.values.get(s).cloned().flatten())
+        {
+            Some(value) => value,
+            None => {
+                self.unrecorded.set(self.unrecorded.get() + 1);
+                Value::Null
+            }
         }
     }
 }

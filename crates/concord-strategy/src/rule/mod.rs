@@ -22,7 +22,7 @@ mod tests;
 
 pub use env::{RuleEnv, Var};
 pub use error::{EvalError, RuleError};
-pub use frame::Frame;
+pub use frame::{Frame, Recorded};
 
 use crate::profile::ProfileSchema;
 use check::{Checker, Ty};
