@@ -6,18 +6,35 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 /// How many decisions stay matchable; older ones are forgotten first (their responses get 404).
 pub(crate) const DECISIONS_KEPT: usize = 1_000_000;
+/// How many of the newest decisions keep their replay inputs in memory; older ones are read
+/// back from the journal by position when replayed (a kilobyte or so each).
+pub(crate) const INPUTS_KEPT: usize = 50_000;
 const DECISIONS_PER_CUSTOMER: usize = 10;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct DecisionLog {
     by_id: HashMap<DecisionId, Entry>,
     order: VecDeque<DecisionId>,
     by_customer: HashMap<CustomerId, VecDeque<DecisionId>>,
+    inputs_kept: usize,
+}
+
+impl Default for DecisionLog {
+    fn default() -> Self {
+        Self {
+            by_id: HashMap::new(),
+            order: VecDeque::new(),
+            by_customer: HashMap::new(),
+            inputs_kept: INPUTS_KEPT,
+        }
+    }
 }
 
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub record: DecisionRecord,
+    /// The record's journal position (its inputs are there once dropped from memory).
+    pub position: u64,
     /// Actions with a response claimed (taken before the response is durable, released on failure).
     pub responded: HashSet<ActionId>,
     /// Durable responses, in arrival order.
@@ -25,7 +42,7 @@ pub(crate) struct Entry {
 }
 
 impl DecisionLog {
-    pub fn insert(&mut self, record: DecisionRecord) {
+    pub fn insert(&mut self, record: DecisionRecord, position: u64) {
         let id = record.decision_id.clone();
         let recent = self
             .by_customer
@@ -39,14 +56,35 @@ impl DecisionLog {
             id.clone(),
             Entry {
                 record,
+                position,
                 responded: HashSet::new(),
                 responses: Vec::new(),
             },
         );
         self.order.push_back(id);
+        if let Some(old) = self
+            .order
+            .len()
+            .checked_sub(self.inputs_kept + 1)
+            .and_then(|i| self.order.get(i))
+            && let Some(entry) = self.by_id.get_mut(old)
+        {
+            entry.record.inputs = None;
+        }
         while self.order.len() > DECISIONS_KEPT {
             if let Some(old) = self.order.pop_front() {
                 self.by_id.remove(&old);
+            }
+        }
+    }
+
+    /// Keeps replay inputs in memory for the newest `n` decisions only, from now on.
+    pub fn set_inputs_kept(&mut self, n: usize) {
+        self.inputs_kept = n;
+        let keep_from = self.order.len().saturating_sub(n);
+        for id in self.order.iter().take(keep_from) {
+            if let Some(entry) = self.by_id.get_mut(id) {
+                entry.record.inputs = None;
             }
         }
     }
@@ -95,6 +133,7 @@ impl DecisionLog {
         (kept.len() as u64).encode(out);
         for entry in kept {
             entry.record.encode(out);
+            entry.position.encode(out);
             let mut responded: Vec<&ActionId> = entry.responded.iter().collect();
             responded.sort();
             (responded.len() as u64).encode(out);
@@ -110,10 +149,10 @@ impl DecisionLog {
     pub fn decode(input: &mut Reader<'_>, version: u8) -> Result<Self, DecodeError> {
         let mut log = Self::default();
         for _ in 0..input.count()? {
-            let record = if version == 1 {
-                DecisionRecord::decode_v1(input)?
+            let (record, position) = if version == 1 {
+                (DecisionRecord::decode_v1(input)?, u64::MAX)
             } else {
-                input.read()?
+                (input.read()?, input.read()?)
             };
             let id = record.decision_id.clone();
             let mut responded = HashSet::new();
@@ -121,7 +160,7 @@ impl DecisionLog {
                 responded.insert(input.read::<ActionId>()?);
             }
             let responses: Vec<ResponseRecord> = input.read()?;
-            log.insert(record);
+            log.insert(record, position);
             if let Some(entry) = log.by_id.get_mut(&id) {
                 entry.responded = responded;
                 entry.responses = responses;

@@ -39,6 +39,8 @@ pub enum HubError {
         decided: String,
         loaded: String,
     },
-    #[error("decision {0} was logged before decisions recorded their inputs: it can't be replayed")]
+    #[error(
+        "decision {0} can't be replayed: it was logged before decisions recorded their inputs, or its inputs are no longer in memory (older decisions) and its journal segment was removed after a snapshot"
+    )]
     NotReplayable(DecisionId),
 }

@@ -387,17 +387,23 @@ impl Hub {
             household,
             inputs: Some(inputs),
         };
-        if let Err(e) = self
-            .journal
-            .append_durable(&[JournalRecord::Decision(record.clone())])
-            .await
-        {
-            // Not durable, so not made: its impressions must not count.
-            self.contacts.forget(&record);
-            return Err(e.into());
-        }
+        let journaled = [JournalRecord::Decision(record)];
+        let position = match self.journal.append_durable(&journaled).await {
+            Ok(positions) => positions.first().map_or(u64::MAX, |p| p.0),
+            Err(e) => {
+                let [JournalRecord::Decision(record)] = &journaled else {
+                    unreachable!("built above as one decision")
+                };
+                // Not durable, so not made: its impressions must not count.
+                self.contacts.forget(record);
+                return Err(e.into());
+            }
+        };
+        let [JournalRecord::Decision(record)] = journaled else {
+            unreachable!("built above as one decision")
+        };
         self.kpis.record_decision(&record);
-        self.decisions.lock().insert(record.clone());
+        self.decisions.lock().insert(record.clone(), position);
         Ok(DecisionOutcome {
             record,
             trace: decision.trace,

@@ -39,9 +39,21 @@ pub struct Recovery {
 }
 
 /// Storage settings of a data folder.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HubOptions {
     pub journal: JournalOptions,
+    /// How many of the newest decisions keep their replay inputs in memory (older ones are
+    /// read back from the journal while it still holds them).
+    pub decision_inputs_kept: usize,
+}
+
+impl Default for HubOptions {
+    fn default() -> Self {
+        Self {
+            journal: JournalOptions::default(),
+            decision_inputs_kept: crate::decision_log::INPUTS_KEPT,
+        }
+    }
 }
 
 impl Hub {
@@ -141,7 +153,7 @@ impl Hub {
                         decision_count += 1;
                         kpis.record_decision(&record);
                         contacts.replay_decision(&record);
-                        decisions.insert(record);
+                        decisions.insert(record, position.0);
                     }
                 }
                 JournalRecord::Response(response) => {
@@ -163,6 +175,7 @@ impl Hub {
             },
         )?;
         learner.learn(&pending_responses);
+        decisions.set_inputs_kept(options.decision_inputs_kept);
         if skipped_values > 0 {
             tracing::warn!(
                 values = skipped_values,

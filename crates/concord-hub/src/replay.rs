@@ -6,6 +6,7 @@
 
 use crate::error::HubError;
 use crate::hub::Hub;
+use crate::record::JournalRecord;
 use concord_decide::{DecisionRequest, DoNotMention, History, Scorer, decide};
 use concord_model::{
     ActionId, ChannelId, DecisionId, DecisionRecord, RankedAction, TraceEntry, Value,
@@ -43,12 +44,26 @@ impl Scorer for Logged {
 impl Hub {
     /// Makes decision `id` again from its logged inputs and says whether it comes out the same.
     pub fn replay(&self, id: &DecisionId) -> Result<Replay, HubError> {
-        let logged = self
+        let (mut logged, position) = self
             .decisions
             .lock()
             .get(id)
-            .map(|e| e.record.clone())
+            .map(|e| (e.record.clone(), e.position))
             .ok_or_else(|| HubError::UnknownDecision(id.clone()))?;
+        if logged.inputs.is_none() && position != u64::MAX {
+            // Older decisions keep their inputs only in the journal.
+            match self.journal.read_at(concord_profile::Position(position)) {
+                Ok(JournalRecord::Decision(full)) if full.decision_id == logged.decision_id => {
+                    logged.inputs = full.inputs;
+                }
+                Ok(_) => {
+                    tracing::warn!(decision = %id, position, "the journal position of a decision holds another record")
+                }
+                Err(e) => {
+                    tracing::debug!(decision = %id, error = %e, "decision no longer in the journal")
+                }
+            }
+        }
         let strategy = &self.strategy;
         if logged.strategy_hash != strategy.hash() {
             return Err(HubError::ReplayStrategy {

@@ -4,7 +4,7 @@
 //! inputs, before and after a restart; a different strategy refuses to replay it.
 
 use concord_decide::DecisionRequest;
-use concord_hub::{Hub, HubError};
+use concord_hub::{Hub, HubError, HubOptions};
 use concord_model::{Attributes, ChannelId, CustomerId, DecisionId, Outcome, Timestamp, Value};
 use concord_sim::{Operator, SimConfig};
 use concord_strategy::Strategy;
@@ -155,8 +155,13 @@ fn every_decision_of_a_simulated_day_replays_bit_for_bit() {
         );
         decided
     };
-    // From the journal: the inputs survive the binary codec bit for bit.
-    let hub = Hub::open(data.path(), strategy()).expect("reopens");
+    // From the journal: the inputs survive the binary codec bit for bit. Keeping the inputs
+    // of only the newest 100 decisions in memory, the rest are read back from the journal.
+    let options = HubOptions {
+        decision_inputs_kept: 100,
+        ..HubOptions::default()
+    };
+    let hub = Hub::open_with(data.path(), strategy(), options).expect("reopens");
     replays_all(&hub, &decided);
     drop(hub);
     // Another strategy refuses to replay what it did not decide.

@@ -243,6 +243,7 @@ fn without_its_snapshots_a_pruned_journal_refuses_to_open() {
         journal: JournalOptions {
             segment_bytes: 16 << 10,
         },
+        ..HubOptions::default()
     };
     let mut removed = 0;
     {
