@@ -284,13 +284,16 @@ impl<'s> Judge<'s> {
     }
 
     /// Why caps or pauses hold `action` back, if they do.
-    pub(crate) fn check(&self, strategy: &Strategy, action: &Action) -> Option<String> {
+    /// `index` is the action's position in the strategy.
+    pub(crate) fn check(
+        &self,
+        strategy: &Strategy,
+        action: &Action,
+        index: usize,
+    ) -> Option<String> {
         if self.caps.is_empty() && self.pauses.is_empty() {
             return None;
         }
-        let index = strategy
-            .action_index(action.id.as_str())
-            .unwrap_or(usize::MAX);
         for state in &self.caps {
             if !state.cap.scope.covers_action(action) {
                 continue;
@@ -329,11 +332,16 @@ impl<'s> Judge<'s> {
 
     /// Why placing `action` would go over a cap, counting what this decision placed already
     /// (a menu of five must not show four impressions under a cap of three).
-    pub(crate) fn cap_room(&self, strategy: &Strategy, action: &Action) -> Option<String> {
+    pub(crate) fn cap_room(
+        &self,
+        strategy: &Strategy,
+        action: &Action,
+        index: usize,
+    ) -> Option<String> {
         if self.caps.is_empty() {
             return None;
         }
-        self.check(strategy, action)
+        self.check(strategy, action, index)
     }
 
     /// Why a volume budget holds `action` back from this placement, if one does.
@@ -368,11 +376,8 @@ impl<'s> Judge<'s> {
     }
 
     /// Counts a placed action against the caps and volume budgets it falls under.
-    pub(crate) fn place(&mut self, strategy: &Strategy, action: &Action) {
+    pub(crate) fn place(&mut self, strategy: &Strategy, action: &Action, index: usize) {
         if !self.caps.is_empty() {
-            let index = strategy
-                .action_index(action.id.as_str())
-                .unwrap_or(usize::MAX);
             for state in &mut self.caps {
                 if state.cap.scope.covers_action(action) {
                     let key = key_of(strategy, state.cap.each, action, index);

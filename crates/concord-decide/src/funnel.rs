@@ -110,6 +110,8 @@ impl Trace {
 /// A survivor of the filters, with its priority factors.
 struct Candidate<'s> {
     action: &'s Action,
+    /// The action's position in the strategy.
+    position: usize,
     terms: crate::offer::Terms,
     propensity: f64,
     context_weight: f64,
@@ -330,7 +332,7 @@ pub fn decide(
             });
             continue;
         }
-        if let Some(reason) = judge.check(strategy, action) {
+        if let Some(reason) = judge.check(strategy, action, position) {
             trace.push(
                 &action.id,
                 TraceStage::ContactPolicy,
@@ -340,7 +342,7 @@ pub fn decide(
             );
             continue;
         }
-        let terms = match crate::offer::terms(strategy, action, &env, history, now_ms) {
+        let terms = match crate::offer::terms(strategy, action, position, &env, history, now_ms) {
             Ok(terms) => terms,
             Err((stage, reason)) => {
                 trace.push(&action.id, stage, false, || reason, None);
@@ -393,6 +395,7 @@ pub fn decide(
             * factor(arbitration.use_levers, levers);
         candidates.push(Candidate {
             action,
+            position,
             terms,
             propensity,
             context_weight,
@@ -472,7 +475,7 @@ pub fn decide(
             );
             continue;
         }
-        if let Some(reason) = judge.cap_room(strategy, c.action) {
+        if let Some(reason) = judge.cap_room(strategy, c.action, c.position) {
             trace.push(id, TraceStage::ContactPolicy, false, || reason, factors);
             continue;
         }
@@ -480,7 +483,7 @@ pub fn decide(
             trace.push(id, TraceStage::Volume, false, || reason, factors);
             continue;
         }
-        judge.place(strategy, c.action);
+        judge.place(strategy, c.action, c.position);
         per_group.add(key);
         let rank = ranked.len() as u32 + 1;
         trace.push(

@@ -19,12 +19,12 @@ pub(crate) struct Terms {
 pub(crate) fn terms(
     strategy: &Strategy,
     action: &Action,
+    index: usize,
     env: &Frame<'_>,
     history: &History<'_>,
     now_ms: i64,
 ) -> Result<Terms, (TraceStage, String)> {
     if !history.offers.is_empty()
-        && let Some(index) = strategy.action_index(action.id.as_str())
         && let Some(offer) = history.open_offer(index, now_ms)
     {
         let channel = channel_name(strategy, offer.channel);

@@ -13,7 +13,9 @@ const DECISIONS_PER_CUSTOMER: usize = 10;
 
 #[derive(Debug)]
 pub(crate) struct DecisionLog {
-    by_id: HashMap<DecisionId, Entry>,
+    /// Boxed, so growing the table moves pointers, not records (a resize happens under the
+    /// lock every decision takes).
+    by_id: HashMap<DecisionId, Box<Entry>>,
     order: VecDeque<DecisionId>,
     by_customer: HashMap<CustomerId, VecDeque<DecisionId>>,
     inputs_kept: usize,
@@ -54,12 +56,12 @@ impl DecisionLog {
         }
         self.by_id.insert(
             id.clone(),
-            Entry {
+            Box::new(Entry {
                 record,
                 position,
                 responded: HashSet::new(),
                 responses: Vec::new(),
-            },
+            }),
         );
         self.order.push_back(id);
         if let Some(old) = self
@@ -90,11 +92,11 @@ impl DecisionLog {
     }
 
     pub fn get(&self, id: &DecisionId) -> Option<&Entry> {
-        self.by_id.get(id)
+        self.by_id.get(id).map(|e| &**e)
     }
 
     pub fn get_mut(&mut self, id: &DecisionId) -> Option<&mut Entry> {
-        self.by_id.get_mut(id)
+        self.by_id.get_mut(id).map(|e| &mut **e)
     }
 
     /// The customer's most recent decisions, newest first, each with its responses.
@@ -116,7 +118,9 @@ impl DecisionLog {
 
     /// Every decision kept, oldest first, with its responses.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.order.iter().filter_map(|id| self.by_id.get(id))
+        self.order
+            .iter()
+            .filter_map(|id| self.by_id.get(id).map(|e| &**e))
     }
 
     pub fn len(&self) -> usize {
@@ -125,11 +129,7 @@ impl DecisionLog {
 
     /// Appends the log's binary form, oldest decision first (for a snapshot).
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let kept: Vec<&Entry> = self
-            .order
-            .iter()
-            .filter_map(|id| self.by_id.get(id))
-            .collect();
+        let kept: Vec<&Entry> = self.entries().collect();
         (kept.len() as u64).encode(out);
         for entry in kept {
             entry.record.encode(out);

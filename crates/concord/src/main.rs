@@ -14,6 +14,10 @@ mod replay;
 mod serve;
 
 use clap::Parser;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cli::{Cli, Command};
 use std::process::ExitCode;
 
