@@ -158,3 +158,60 @@ fn consent_and_quiet_hours_decide_whether_a_channel_may_contact() {
         }
     }
 }
+
+/// On random customers and instants: an SMS goes out only to a customer whose consent is
+/// recorded true, outside 21:00-08:00 in their own zone (or the default zone when theirs is
+/// missing or unknown); USSD answers whatever the consent or hour.
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ZONES: [Option<&str>; 5] = [
+        None,
+        Some("Europe/London"),
+        Some("America/Sao_Paulo"),
+        Some("Asia/Kolkata"),
+        Some("Nowhere/Bogus"),
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn sms_only_with_consent_and_outside_quiet_hours(
+            consent in prop_oneof![Just(None), Just(Some(true)), Just(Some(false))],
+            zone in 0usize..ZONES.len(),
+            minute in 0i64..7 * 24 * 60,
+            channel in prop_oneof![Just("sms"), Just("ussd")],
+        ) {
+            let mut attributes = Attributes::new();
+            if let Some(c) = consent {
+                attributes.insert("consent_sms".into(), Value::Bool(c));
+            }
+            if let Some(tz) = ZONES[zone] {
+                attributes.insert("tz".into(), Value::from(tz));
+            }
+            let start: Timestamp = "2026-11-16T00:00:00Z".parse().expect("time");
+            let now = Timestamp::from_second(start.as_second() + minute * 60).expect("time");
+            let request = DecisionRequest {
+                channel: ChannelId::new(channel),
+                context: Attributes::new(),
+                limit: None,
+                placement: None,
+                explain: false,
+            };
+            let decision = decide(&strategy(), &Customer(attributes), &request, &Even, &History::default(), now)
+                .expect("decides");
+            if channel == "ussd" {
+                prop_assert_eq!(decision.actions.len(), 1);
+            } else {
+                let zone = ZONES[zone]
+                    .and_then(|z| jiff::tz::TimeZone::get(z).ok())
+                    .unwrap_or_else(|| jiff::tz::TimeZone::get("Africa/Johannesburg").expect("zone"));
+                let hour = now.to_zoned(zone).hour();
+                let quiet = !(8..21).contains(&hour);
+                let allowed = consent == Some(true) && !quiet;
+                prop_assert_eq!(decision.actions.len(), usize::from(allowed), "consent {:?} hour {}", consent, hour);
+            }
+        }
+    }
+}
