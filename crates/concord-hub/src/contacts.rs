@@ -9,7 +9,7 @@
 //! replay from decision and response records, and kept in snapshots.
 
 use concord_decide::{Contact, History, Offer, UNKNOWN, VolumeUse};
-use concord_model::codec::{BinaryCodec, DecodeError, Reader, put_varint, unzigzag, zigzag};
+use concord_model::codec::{BinaryCodec, DecodeError, Reader};
 use concord_model::{
     ContactKind, CustomerId, DecisionRecord, Outcome, RankedAction, ResponseRecord, Timestamp,
 };
@@ -559,27 +559,16 @@ impl ContactBook {
             .sum()
     }
 
-    /// Appends the book's binary form: the strategy's action and channel ids (contacts name
-    /// them by position), then each customer's household and contacts. Households and volume
-    /// use are rebuilt from these on restore.
+    /// Appends the book's binary form: the strategy's action and channel ids (contacts and
+    /// offers name them by position), then each customer's household, contacts and offers.
+    /// Households and volume use are rebuilt from these on restore.
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        let actions: Vec<&str> = self
-            .strategy
-            .actions()
-            .iter()
-            .map(|a| a.id.as_str())
-            .collect();
-        let channels: Vec<&str> = self
-            .strategy
-            .channels()
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect();
-        for names in [actions, channels] {
-            (names.len() as u64).encode(out);
-            for name in names {
-                name.to_owned().encode(out);
-            }
+        let actions = self.strategy.actions().iter().map(|a| a.id.0.clone());
+        (self.strategy.actions().len() as u64).encode(out);
+        actions.for_each(|id| id.encode(out));
+        (self.strategy.channels().len() as u64).encode(out);
+        for channel in self.strategy.channels() {
+            channel.id.0.encode(out);
         }
         let mut customers = Vec::new();
         for shard in &self.shards {
@@ -597,117 +586,55 @@ impl ContactBook {
         for (id, household, contacts, offers) in customers {
             id.encode(out);
             household.encode(out);
-            (contacts.len() as u64).encode(out);
-            for c in contacts {
-                put_varint(out, zigzag(i128::from(c.time_ms)));
-                put_varint(out, u128::from(c.action.wrapping_add(1)));
-                put_varint(out, u128::from(c.channel));
-                out.push(
-                    ContactKind::ALL
-                        .iter()
-                        .position(|k| *k == c.kind)
-                        .unwrap_or(0) as u8,
-                );
-            }
-            (offers.len() as u64).encode(out);
-            for o in offers {
-                put_varint(out, u128::from(o.action.wrapping_add(1)));
-                o.price.encode(out);
-                put_varint(out, zigzag(i128::from(o.shown_ms)));
-                put_varint(out, zigzag(i128::from(o.valid_until_ms)));
-                put_varint(out, u128::from(o.channel.wrapping_add(1)));
-                match o.accepted_ms {
-                    None => out.push(0),
-                    Some(ms) => {
-                        out.push(1);
-                        put_varint(out, zigzag(i128::from(ms)));
-                    }
-                }
-            }
+            contacts.encode(out);
+            offers.encode(out);
         }
     }
 
-    /// Restores what [`ContactBook::encode`] wrote, mapping its action and channel ids onto
-    /// this strategy's positions (ids it no longer declares become [`UNKNOWN`]).
+    /// Restores what [`ContactBook::encode`] wrote, mapping its action and channel positions
+    /// onto this strategy's by id (ids it no longer declares become [`UNKNOWN`]; contacts in a
+    /// channel it no longer declares are dropped: they count toward nothing).
     pub(crate) fn decode(&self, input: &mut Reader<'_>) -> Result<(), DecodeError> {
-        let mut tables: Vec<Vec<u32>> = Vec::with_capacity(2);
-        for kind in 0..2 {
-            let n = input.count()?;
-            let mut table = Vec::with_capacity(n);
-            for _ in 0..n {
-                let name: String = input.read()?;
-                table.push(if kind == 0 {
-                    self.action_position(&name)
-                } else {
-                    self.strategy
-                        .channel_at(&name)
-                        .map_or(UNKNOWN, |(i, _)| i as u32)
-                });
-            }
-            tables.push(table);
+        let mut actions = Vec::new();
+        for _ in 0..input.count()? {
+            actions.push(self.action_position(&input.read::<String>()?));
         }
-        let (actions, channels) = (&tables[0], &tables[1]);
+        let mut channels = Vec::new();
+        for _ in 0..input.count()? {
+            let name: String = input.read()?;
+            channels.push(
+                self.strategy
+                    .channel_at(&name)
+                    .and_then(|(i, _)| u16::try_from(i).ok()),
+            );
+        }
+        let action = |old: u32| actions.get(old as usize).copied().unwrap_or(UNKNOWN);
+        let channel = |old: u16| channels.get(usize::from(old)).copied().flatten();
         let mut households = self.households.lock();
         let mut volume = self.volume.lock();
         for _ in 0..input.count()? {
             let customer: CustomerId = input.read()?;
             let household: Option<String> = input.read()?;
-            let n = input.count()?;
-            let mut contacts = Vec::with_capacity(n);
-            for _ in 0..n {
-                let time_ms = read_ms(input)?;
-                let action = match input.varint(32)? {
-                    0 => UNKNOWN,
-                    i => actions.get(i as usize - 1).copied().unwrap_or(UNKNOWN),
-                };
-                let channel = channels
-                    .get(input.varint(16)? as usize)
-                    .copied()
-                    .unwrap_or(UNKNOWN);
-                let tag = input.byte()?;
-                let kind = *ContactKind::ALL
-                    .get(usize::from(tag))
-                    .ok_or_else(|| input.error(format!("unknown contact kind {tag}")))?;
-                // A channel the strategy no longer declares counts toward nothing.
-                if let Ok(channel) = u16::try_from(channel) {
-                    contacts.push(Contact {
-                        time_ms,
-                        action,
-                        channel,
-                        kind,
-                    });
-                }
-            }
-            let n = input.count()?;
-            let mut offers = Vec::with_capacity(n);
-            for _ in 0..n {
-                let action = match input.varint(32)? {
-                    0 => UNKNOWN,
-                    i => actions.get(i as usize - 1).copied().unwrap_or(UNKNOWN),
-                };
-                let price: Option<f64> = input.read()?;
-                let shown_ms = read_ms(input)?;
-                let valid_until_ms = read_ms(input)?;
-                let channel = match input.varint(16)? {
-                    0 => u16::MAX,
-                    i => channels
-                        .get(i as usize - 1)
-                        .and_then(|c| u16::try_from(*c).ok())
-                        .unwrap_or(u16::MAX),
-                };
-                let accepted_ms = match input.byte()? {
-                    0 => None,
-                    _ => Some(read_ms(input)?),
-                };
-                offers.push(Offer {
-                    action,
-                    price,
-                    shown_ms,
-                    valid_until_ms,
-                    channel,
-                    accepted_ms,
-                });
-            }
+            let contacts: Vec<Contact> = input
+                .read::<Vec<Contact>>()?
+                .into_iter()
+                .filter_map(|c| {
+                    Some(Contact {
+                        action: action(c.action),
+                        channel: channel(c.channel)?,
+                        ..c
+                    })
+                })
+                .collect();
+            let offers: Vec<Offer> = input
+                .read::<Vec<Offer>>()?
+                .into_iter()
+                .map(|o| Offer {
+                    action: action(o.action),
+                    channel: channel(o.channel).unwrap_or(u16::MAX),
+                    ..o
+                })
+                .collect();
             if let Some(h) = &household
                 && self.strategy.contact().needs_household()
             {
@@ -725,10 +652,6 @@ impl ContactBook {
         }
         Ok(())
     }
-}
-
-fn read_ms(input: &mut Reader<'_>) -> Result<i64, DecodeError> {
-    i64::try_from(unzigzag(input.varint(128)?)).map_err(|_| input.error("time out of range"))
 }
 
 /// Appends `new`, then drops what is older than the horizon behind the newest contact added.

@@ -1,44 +1,26 @@
 //! The circuit breaker: decisions that overrun the channel's latency budget `overruns` times in
 //! a row make the channel answer its default actions until the cool-down (request time) ends.
 
+mod common;
+
 use concord_decide::DecisionRequest;
 use concord_hub::Hub;
 use concord_model::{Attributes, ChannelId, CustomerId, Timestamp, Value};
 use concord_strategy::Strategy;
-use std::path::Path;
 use std::sync::Arc;
 
 /// The example strategy with a USSD budget no decision can meet (a nanosecond), two overruns
 /// to trip, and a 30 s cool-down.
 fn strategy() -> Arc<Strategy> {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/telco");
-    let read = |path: &Path| std::fs::read_to_string(path).expect("readable");
-    let mut files: Vec<(String, String)> = [
-        "strategy.yaml",
-        "channels.yaml",
-        "profile.yaml",
-        "triggers.yaml",
-    ]
-    .iter()
-    .map(|name| ((*name).to_owned(), read(&example.join(name))))
-    .collect();
-    for entry in std::fs::read_dir(example.join("actions"))
-        .expect("actions")
-        .flatten()
-    {
-        let name = format!("actions/{}", entry.file_name().to_string_lossy());
-        files.push((name, read(&entry.path())));
-    }
-    let channels = &mut files[1].1;
+    let mut files = common::example_files();
+    let channels = common::file(&mut files, "channels.yaml");
     let changed = channels.replace(
         "budget_ms: 50, overruns: 5",
         "budget_ms: 0.000001, overruns: 2",
     );
     assert_ne!(*channels, changed, "the example declares a USSD breaker");
     *channels = changed;
-    let strategy = Strategy::from_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())))
-        .expect("strategy loads");
-    Arc::new(strategy)
+    common::strategy_from(&files)
 }
 
 #[test]

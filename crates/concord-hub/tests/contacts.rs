@@ -2,32 +2,19 @@
 //! caps, household caps, pauses and volume budgets hold across decisions, and across a restart
 //! by journal replay and by snapshot.
 
+mod common;
+
 use concord_decide::DecisionRequest;
 use concord_hub::Hub;
 use concord_model::{Attributes, ChannelId, CustomerId, Outcome, Timestamp, TraceStage, Value};
 use concord_strategy::Strategy;
-use std::path::Path;
 use std::sync::Arc;
 
 /// The example strategy with its contact.yaml replaced by `contact`.
 fn strategy(contact: &str) -> Arc<Strategy> {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/telco");
-    let read = |path: &Path| std::fs::read_to_string(path).expect("readable");
-    let mut files: Vec<(String, String)> = ["strategy.yaml", "channels.yaml", "profile.yaml"]
-        .iter()
-        .map(|name| ((*name).to_owned(), read(&example.join(name))))
-        .collect();
-    for entry in std::fs::read_dir(example.join("actions"))
-        .expect("actions")
-        .flatten()
-    {
-        let name = format!("actions/{}", entry.file_name().to_string_lossy());
-        files.push((name, read(&entry.path())));
-    }
-    files.push(("contact.yaml".to_owned(), contact.to_owned()));
-    let strategy = Strategy::from_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())))
-        .unwrap_or_else(|e| panic!("strategy loads:\n{e}"));
-    Arc::new(strategy)
+    let mut files = common::example_files();
+    *common::file(&mut files, "contact.yaml") = contact.to_owned();
+    common::strategy_from(&files)
 }
 
 /// 10:00 UTC (12:00 in Johannesburg) on 2026-11-23 (a Monday) plus `days` and `minutes`.

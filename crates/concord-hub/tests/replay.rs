@@ -3,10 +3,11 @@
 //! offer memory at work) comes out bit for bit the same when made again from its logged
 //! inputs, before and after a restart; a different strategy refuses to replay it.
 
+mod common;
+
 use concord_decide::DecisionRequest;
 use concord_hub::{Hub, HubError, HubOptions};
 use concord_model::{Attributes, ChannelId, CustomerId, DecisionId, Outcome, Timestamp, Value};
-use concord_sim::{Operator, SimConfig};
 use concord_strategy::Strategy;
 use std::path::Path;
 use std::sync::Arc;
@@ -41,27 +42,7 @@ const CHANNELS: [&str; 9] = [
 /// A simulated day: 400 subscribers, their events hour by hour, and after each hour 40
 /// decisions across the channels, a third of them answered.
 async fn simulated_day(hub: &Hub) -> Vec<DecisionId> {
-    let mut operator = Operator::new(
-        SimConfig {
-            seed: 5,
-            subscribers: 400,
-            start: start(),
-            ..SimConfig::default()
-        },
-        &[],
-    )
-    .expect("sim builds");
-    let rows = operator
-        .subscribers()
-        .iter()
-        .map(|s| {
-            (
-                s.id.clone(),
-                s.attributes.clone(),
-                s.initial_holdings.clone(),
-            )
-        })
-        .collect();
+    let (mut operator, rows) = common::simulated_base(5, 400, start());
     hub.load_customers(rows).await.expect("loads");
     let ids: Vec<CustomerId> = operator
         .subscribers()
@@ -165,31 +146,10 @@ fn every_decision_of_a_simulated_day_replays_bit_for_bit() {
     replays_all(&hub, &decided);
     drop(hub);
     // Another strategy refuses to replay what it did not decide.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/telco");
-    let mut files: Vec<(String, String)> = Vec::new();
-    for name in [
-        "strategy.yaml",
-        "channels.yaml",
-        "profile.yaml",
-        "triggers.yaml",
-        "contact.yaml",
-    ] {
-        files.push((
-            name.to_owned(),
-            std::fs::read_to_string(dir.join(name)).expect("read"),
-        ));
-    }
-    for entry in std::fs::read_dir(dir.join("actions"))
-        .expect("actions")
-        .flatten()
-    {
-        let name = format!("actions/{}", entry.file_name().to_string_lossy());
-        files.push((name, std::fs::read_to_string(entry.path()).expect("read")));
-    }
-    files[0].1.push_str("# a comment changes the hash\n");
-    let changed =
-        Strategy::from_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str()))).expect("loads");
-    let hub = Hub::open(data.path(), Arc::new(changed)).expect("reopens");
+    let mut files = common::example_files();
+    common::file(&mut files, "strategy.yaml").push_str("# a comment changes the hash\n");
+    let changed = common::strategy_from(&files);
+    let hub = Hub::open(data.path(), changed).expect("reopens");
     let err = hub.replay(&decided[0]).expect_err("other strategy");
     assert!(matches!(err, HubError::ReplayStrategy { .. }), "{err}");
     assert!(

@@ -8,7 +8,6 @@ use concord_decide::DecisionRequest;
 use concord_hub::{Hub, HubOptions};
 use concord_model::{Attributes, ChannelId, CustomerId, Event, Outcome, Timestamp};
 use concord_profile::JournalOptions;
-use concord_sim::{Operator, SimConfig};
 use concord_strategy::Strategy;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,32 +29,11 @@ fn start() -> Timestamp {
     Timestamp::from_second(1_798_761_600).expect("valid time")
 }
 
-/// A base row as `Hub::load_customers` takes it.
-type Row = (CustomerId, Attributes, Vec<String>);
+use common::Row;
 
 /// A simulated base and two days of its events.
 fn simulated(subscribers: usize) -> (Vec<Row>, Vec<Event>) {
-    let mut operator = Operator::new(
-        SimConfig {
-            seed: 11,
-            subscribers,
-            start: start(),
-            ..SimConfig::default()
-        },
-        &[],
-    )
-    .expect("sim builds");
-    let rows = operator
-        .subscribers()
-        .iter()
-        .map(|s| {
-            (
-                s.id.clone(),
-                s.attributes.clone(),
-                s.initial_holdings.clone(),
-            )
-        })
-        .collect();
+    let (mut operator, rows) = common::simulated_base(11, subscribers, start());
     let until = start()
         .checked_add(jiff::SignedDuration::from_hours(48))
         .expect("valid time");

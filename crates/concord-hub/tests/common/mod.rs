@@ -1,7 +1,83 @@
-//! What the hub's integration tests compare across restarts: everything a client can observe.
+//! What the hub's integration tests share: the example strategy's files to vary, a simulated
+//! base, and everything a client can observe, to compare across restarts. (Each test file uses
+//! some of these.)
+#![allow(dead_code)]
 
 use concord_hub::Hub;
-use concord_model::{CustomerId, Timestamp};
+use concord_model::{Attributes, CustomerId, Timestamp};
+use concord_sim::{Operator, SimConfig};
+use concord_strategy::Strategy;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The example strategy folder's files as (path, text), to change before loading.
+pub fn example_files() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/telco");
+    let read = |path: &Path| std::fs::read_to_string(path).expect("readable");
+    let mut files: Vec<(String, String)> = [
+        "strategy.yaml",
+        "channels.yaml",
+        "profile.yaml",
+        "triggers.yaml",
+        "contact.yaml",
+    ]
+    .iter()
+    .map(|name| ((*name).to_owned(), read(&dir.join(name))))
+    .collect();
+    for entry in std::fs::read_dir(dir.join("actions"))
+        .expect("actions")
+        .flatten()
+    {
+        let name = format!("actions/{}", entry.file_name().to_string_lossy());
+        files.push((name, read(&entry.path())));
+    }
+    files
+}
+
+/// A strategy from (path, text) files; a fixture that does not load fails the test.
+pub fn strategy_from(files: &[(String, String)]) -> Arc<Strategy> {
+    let strategy = Strategy::from_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+        .unwrap_or_else(|e| panic!("strategy loads:\n{e}"));
+    Arc::new(strategy)
+}
+
+/// The text of `path` among `files`, to edit in place.
+pub fn file<'a>(files: &'a mut [(String, String)], path: &str) -> &'a mut String {
+    &mut files
+        .iter_mut()
+        .find(|(p, _)| p == path)
+        .unwrap_or_else(|| panic!("no {path}"))
+        .1
+}
+
+/// A base row as `Hub::load_customers` takes it.
+pub type Row = (CustomerId, Attributes, Vec<String>);
+
+/// A simulated operator of `subscribers` from `start`, and its base as rows.
+pub fn simulated_base(seed: u64, subscribers: usize, start: Timestamp) -> (Operator, Vec<Row>) {
+    let operator = Operator::new(
+        SimConfig {
+            seed,
+            subscribers,
+            start,
+            ..SimConfig::default()
+        },
+        &[],
+    )
+    .expect("sim builds");
+    let rows = operator
+        .subscribers()
+        .iter()
+        .map(|s| {
+            (
+                s.id.clone(),
+                s.attributes.clone(),
+                s.initial_holdings.clone(),
+            )
+        })
+        .collect();
+    (operator, rows)
+}
 
 /// The customer views of `customers` at `now`, trigger fires, KPIs, models and the decision log
 /// size, as comparable JSON.

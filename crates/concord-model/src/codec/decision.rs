@@ -2,9 +2,7 @@
 //! propensity or context number would come back from JSON as `null`).
 
 use super::{BinaryCodec, DecodeError, Reader};
-use super::{put_varint, unzigzag, zigzag};
-use crate::contact::{Contact, Offer, VolumeUse};
-use crate::decision::{ContactKind, DecisionInputs, DecisionRecord, RankedAction, ResponseRecord};
+use crate::decision::{DecisionInputs, DecisionRecord, RankedAction, ResponseRecord};
 use crate::outcome::Outcome;
 
 impl BinaryCodec for Outcome {
@@ -105,35 +103,10 @@ impl BinaryCodec for Box<DecisionInputs> {
             action.encode(out);
             p.encode(out);
         }
-        for list in [&i.contacts, &i.household_contacts] {
-            (list.len() as u64).encode(out);
-            for c in list {
-                put_varint(out, zigzag(i128::from(c.time_ms)));
-                c.action.encode(out);
-                u32::from(c.channel).encode(out);
-                out.push(c.kind as u8);
-            }
-        }
-        (i.offers.len() as u64).encode(out);
-        for o in &i.offers {
-            o.action.encode(out);
-            o.price.encode(out);
-            put_varint(out, zigzag(i128::from(o.shown_ms)));
-            put_varint(out, zigzag(i128::from(o.valid_until_ms)));
-            u32::from(o.channel).encode(out);
-            match o.accepted_ms {
-                None => out.push(0),
-                Some(ms) => {
-                    out.push(1);
-                    put_varint(out, zigzag(i128::from(ms)));
-                }
-            }
-        }
-        (i.volume.len() as u64).encode(out);
-        for v in &i.volume {
-            v.contacts.encode(out);
-            v.cost.encode(out);
-        }
+        i.contacts.encode(out);
+        i.household_contacts.encode(out);
+        i.offers.encode(out);
+        i.volume.encode(out);
         i.fallback.encode(out);
         i.new_customer.encode(out);
     }
@@ -151,67 +124,14 @@ impl BinaryCodec for Box<DecisionInputs> {
         for _ in 0..input.count()? {
             i.propensities.push((input.read()?, input.read()?));
         }
-        for household in [false, true] {
-            let mut list = Vec::new();
-            for _ in 0..input.count()? {
-                list.push(Contact {
-                    time_ms: ms(input)?,
-                    action: input.read()?,
-                    channel: channel(input)?,
-                    kind: kind(input)?,
-                });
-            }
-            if household {
-                i.household_contacts = list;
-            } else {
-                i.contacts = list;
-            }
-        }
-        for _ in 0..input.count()? {
-            i.offers.push(Offer {
-                action: input.read()?,
-                price: input.read()?,
-                shown_ms: ms(input)?,
-                valid_until_ms: ms(input)?,
-                channel: channel(input)?,
-                accepted_ms: match input.byte()? {
-                    0 => None,
-                    1 => Some(ms(input)?),
-                    tag => return Err(input.error(format!("bad presence byte {tag}"))),
-                },
-            });
-        }
-        for _ in 0..input.count()? {
-            i.volume.push(VolumeUse {
-                contacts: input.read()?,
-                cost: input.read()?,
-            });
-        }
+        i.contacts = input.read()?;
+        i.household_contacts = input.read()?;
+        i.offers = input.read()?;
+        i.volume = input.read()?;
         i.fallback = input.read()?;
         i.new_customer = input.read()?;
         Ok(Box::new(i))
     }
-}
-
-fn ms(input: &mut Reader<'_>) -> Result<i64, DecodeError> {
-    let at = input.position();
-    i64::try_from(unzigzag(input.varint(128)?)).map_err(|_| DecodeError {
-        offset: at,
-        reason: "time out of range".into(),
-    })
-}
-
-fn channel(input: &mut Reader<'_>) -> Result<u16, DecodeError> {
-    let raw: u32 = input.read()?;
-    u16::try_from(raw).map_err(|_| input.error(format!("channel position {raw} out of range")))
-}
-
-fn kind(input: &mut Reader<'_>) -> Result<ContactKind, DecodeError> {
-    let tag = input.byte()?;
-    ContactKind::ALL
-        .get(usize::from(tag))
-        .copied()
-        .ok_or_else(|| input.error(format!("unknown contact kind {tag}")))
 }
 
 impl DecisionRecord {

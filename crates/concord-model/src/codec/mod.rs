@@ -4,6 +4,7 @@
 //! Decoding never panics and never allocates more than the input could hold: every length is
 //! checked against the bytes that remain, and arbitrary input ends in a [`DecodeError`].
 
+mod contact;
 mod decision;
 mod event;
 mod primitive;
