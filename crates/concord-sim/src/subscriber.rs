@@ -18,6 +18,17 @@ pub struct Subscriber {
     pub initial_holdings: Vec<String>,
 }
 
+impl Subscriber {
+    /// The subscriber as a base-load row: id, attributes, holdings.
+    pub fn base_row(&self) -> (CustomerId, Attributes, Vec<String>) {
+        (
+            self.id.clone(),
+            self.attributes.clone(),
+            self.initial_holdings.clone(),
+        )
+    }
+}
+
 /// Renders the public base. Rendering is a pure function of each profile, so it runs on all
 /// cores in chunks and is concatenated in order: the ~4 KiB attribute map per subscriber is
 /// most of what building a base costs. Ids start at `first` in the numbering plan.

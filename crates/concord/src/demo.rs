@@ -8,7 +8,7 @@ use concord_decide::DecisionRequest;
 use concord_hub::Hub;
 use concord_model::{Attributes, ChannelId, Direction, Timestamp};
 use concord_server::Role;
-use concord_sim::{ActionKind, ActionSpec, Operator, SimConfig};
+use concord_sim::{ActionKind, ActionSpec, Operator, SimConfig, Subscriber};
 use concord_strategy::Strategy;
 use parking_lot::Mutex;
 use rand::{Rng, SeedableRng};
@@ -128,16 +128,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
 
 pub async fn load_base(hub: &Hub, operator: &Operator) -> anyhow::Result<()> {
     for chunk in operator.subscribers().chunks(BASE_CHUNK) {
-        let rows = chunk
-            .iter()
-            .map(|s| {
-                (
-                    s.id.clone(),
-                    s.attributes.clone(),
-                    s.initial_holdings.clone(),
-                )
-            })
-            .collect();
+        let rows = chunk.iter().map(Subscriber::base_row).collect();
         hub.load_customers(rows).await?;
     }
     tracing::info!(customers = hub.customer_count(), "simulated base loaded");

@@ -68,13 +68,7 @@ pub fn simulated_base(seed: u64, subscribers: usize, start: Timestamp) -> (Opera
     let rows = operator
         .subscribers()
         .iter()
-        .map(|s| {
-            (
-                s.id.clone(),
-                s.attributes.clone(),
-                s.initial_holdings.clone(),
-            )
-        })
+        .map(concord_sim::Subscriber::base_row)
         .collect();
     (operator, rows)
 }
