@@ -40,7 +40,7 @@ impl Ty {
     }
 }
 
-const FUNCTIONS: &str = "size, contains, starts_with, ends_with, lower, min, max";
+const FUNCTIONS: &str = "size, contains, starts_with, ends_with, lower, min, max, duration";
 
 pub(crate) struct Checker<'a> {
     schema: &'a ProfileSchema,
@@ -359,6 +359,9 @@ impl<'a> Checker<'a> {
     }
 
     fn call(&mut self, name: &str, args: &[Expr], pos: usize) -> Checked {
+        if name == "duration" {
+            return duration(args, pos);
+        }
         let arity = match name {
             "size" | "lower" => 1,
             "contains" | "starts_with" | "startsWith" | "ends_with" | "endsWith" | "min"
@@ -427,4 +430,52 @@ impl<'a> Checker<'a> {
             }
         })
     }
+}
+
+/// `duration('90m')`: a constant number of seconds, folded when the rule compiles (durations
+/// compare with fields measured in seconds, e.g. a call's `duration_s`). Units: s, m, h, d,
+/// combinable (`1h30m`).
+fn duration(args: &[Expr], pos: usize) -> Checked {
+    let [arg] = args else {
+        return Err(RuleError::new(
+            pos,
+            format!("`duration` takes 1 argument, found {}", args.len()),
+        ));
+    };
+    let ExprKind::Str(text) = &arg.kind else {
+        return Err(RuleError::new(
+            arg.pos,
+            "`duration` needs a quoted literal such as '7d', '24h' or '1h30m'",
+        ));
+    };
+    let bad = || {
+        RuleError::new(
+            arg.pos,
+            format!(
+                "`{text}` is not a duration: write numbers with s, m, h or d, e.g. '7d' or '1h30m'"
+            ),
+        )
+    };
+    let mut seconds = 0.0;
+    let mut digits = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() || c == '.' {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1.0,
+            'm' => 60.0,
+            'h' => 3_600.0,
+            'd' => 86_400.0,
+            _ => return Err(bad()),
+        };
+        let n: f64 = digits.parse().map_err(|_| bad())?;
+        seconds += n * unit;
+        digits.clear();
+    }
+    if !digits.is_empty() || text.trim().is_empty() {
+        return Err(bad());
+    }
+    Ok((Node::Const(Value::Num(seconds)), Ty::Num))
 }

@@ -198,6 +198,9 @@ fn membership_and_functions() {
     check("min(3, 2 + 2) == 3", "true");
     check("max(-1, 1 - 3) == -1", "true");
     check("min(size(holdings), 10) * 2 == 4", "true");
+    check("duration('90m') == 5400", "true");
+    check("duration('1h30m') == duration('90m')", "true");
+    check("duration('7d') / duration('1d') == 7", "true");
 }
 
 #[test]
@@ -370,6 +373,14 @@ fn type_errors_point_at_the_column() {
         "column 5: `min` needs a number here, found a string",
     );
     check("max(1) == 1", "column 1: `max` takes 2 arguments, found 1");
+    check(
+        "duration('7 days') > 0",
+        "column 10: `7 days` is not a duration",
+    );
+    check(
+        "duration(customer.segment) > 0",
+        "column 10: `duration` needs a quoted literal",
+    );
     check(
         "customer.balance > 1 && lower(channel)",
         "column 22: `&&` needs two bools, found bool and string",
