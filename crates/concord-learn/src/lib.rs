@@ -1,5 +1,6 @@
 //! Self-learning: response counts per action x channel, published as immutable snapshots.
 
+pub mod adm;
 mod learner;
 mod model;
 

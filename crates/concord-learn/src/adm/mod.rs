@@ -1,0 +1,14 @@
+//! Adaptive models after Pega's ADM: binned predictors, naive-Bayes log-odds, PAV calibration.
+
+mod auc;
+mod model;
+mod pav;
+mod predictor;
+
+#[cfg(test)]
+mod tests;
+
+pub use auc::auc;
+pub use model::{AdmConfig, AdmModel, CompiledPredictor, Scoring};
+pub use pav::{Block, calibrate, pav};
+pub use predictor::{Binning, Counts, PredictorCounts, PredictorKind, micro_key, micro_lower};

@@ -1,0 +1,176 @@
+//! An adaptive model (ADM, Pega's published maths): counts per predictor bin, naive-Bayes
+//! log-odds scoring over the active predictors, calibration of score to propensity by PAV over
+//! the classifier's score bins, AUC, evidence and maturity. All state is counts: two nodes'
+//! models merge by adding them, in any order.
+
+use super::auc::auc;
+use super::pav::{Block, calibrate, pav};
+use super::predictor::{Binning, Counts, PredictorCounts, PredictorKind};
+use concord_model::Value;
+use std::collections::BTreeMap;
+
+/// The knobs of every model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdmConfig {
+    /// Numeric predictors are grouped into at most this many bins (plus missing).
+    pub max_bins: usize,
+    /// A predictor takes part in the score when its univariate AUC is at least this (0.52).
+    pub active_auc: f64,
+    /// A model is mature at this many positives (200).
+    pub maturity_positives: u64,
+}
+
+impl Default for AdmConfig {
+    fn default() -> Self {
+        Self {
+            max_bins: 10,
+            active_auc: 0.52,
+            maturity_positives: 200,
+        }
+    }
+}
+
+/// Score bins of the classifier: a score rounded to this step.
+const SCORE_STEP: f64 = 0.01;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdmModel {
+    pub counts: Counts,
+    pub predictors: Vec<PredictorCounts>,
+    /// Responses by the score the model gave when they were learned, in score steps.
+    pub classifier: BTreeMap<i64, Counts>,
+}
+
+impl AdmModel {
+    pub fn new(kinds: &[PredictorKind]) -> Self {
+        Self {
+            counts: Counts::default(),
+            predictors: kinds.iter().map(|k| PredictorCounts::new(*k)).collect(),
+            classifier: BTreeMap::new(),
+        }
+    }
+
+    /// Learns one response: the score `scoring` (this model as last compiled) gives `values`
+    /// goes to the classifier, then every predictor's bin and the totals count it.
+    pub fn learn(&mut self, values: &[Value], positive: bool, scoring: &Scoring) {
+        let key = (scoring.score(values) / SCORE_STEP).round() as i64;
+        self.classifier.entry(key).or_default().record(positive);
+        for (p, v) in self.predictors.iter_mut().zip(values) {
+            p.record(v, positive);
+        }
+        self.counts.record(positive);
+    }
+
+    /// Adds another node's counts of the same model (same predictors in the same order).
+    pub fn merge(&mut self, other: &AdmModel) {
+        self.counts.add(other.counts);
+        for (p, o) in self.predictors.iter_mut().zip(&other.predictors) {
+            p.merge(o);
+        }
+        for (k, c) in &other.classifier {
+            self.classifier.entry(*k).or_default().add(*c);
+        }
+    }
+
+    /// What scoring needs, derived from the counts: bins, each bin's log-odds contribution,
+    /// which predictors are active, and the calibration.
+    pub fn compile(&self, config: &AdmConfig) -> Scoring {
+        let (p, n) = (self.counts.positives as f64, self.counts.negatives as f64);
+        let prior = (1.0 + p).ln() - (1.0 + n).ln();
+        let predictors = self
+            .predictors
+            .iter()
+            .map(|counts| {
+                let binning = counts.binning(config.max_bins);
+                let n_bins = binning.len() as f64;
+                let contribution = (0..binning.len())
+                    .map(|bin| {
+                        let c = binning.counts_at(bin);
+                        (c.positives as f64 + 1.0 / n_bins).ln()
+                            - (c.negatives as f64 + 1.0 / n_bins).ln()
+                            - prior
+                    })
+                    .collect();
+                let auc = predictor_auc(&binning);
+                let active = auc.is_some_and(|a| a >= config.active_auc);
+                CompiledPredictor {
+                    binning,
+                    contribution,
+                    auc,
+                    active,
+                }
+            })
+            .collect::<Vec<_>>();
+        let active = predictors.iter().filter(|p| p.active).count();
+        let bins: Vec<(f64, u64, u64)> = self
+            .classifier
+            .iter()
+            .map(|(k, c)| (*k as f64 * SCORE_STEP, c.positives, c.negatives))
+            .collect();
+        let classifier_bins: Vec<(u64, u64)> = bins.iter().map(|(_, p, n)| (*p, *n)).collect();
+        Scoring {
+            prior,
+            active,
+            predictors,
+            calibration: pav(&bins),
+            auc: auc(&classifier_bins),
+            counts: self.counts,
+            mature: self.counts.positives >= config.maturity_positives,
+        }
+    }
+}
+
+/// A predictor's univariate AUC: its bins ordered by response rate.
+fn predictor_auc(binning: &Binning) -> Option<f64> {
+    let mut bins: Vec<Counts> = (0..binning.len()).map(|b| binning.counts_at(b)).collect();
+    bins.retain(|c| c.evidence() > 0);
+    let rate = |c: &Counts| (c.positives as f64 + 0.5) / (c.evidence() as f64 + 1.0);
+    bins.sort_by(|a, b| rate(a).total_cmp(&rate(b)));
+    auc(&bins
+        .iter()
+        .map(|c| (c.positives, c.negatives))
+        .collect::<Vec<_>>())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledPredictor {
+    pub binning: Binning,
+    /// Per bin (missing last): log(pos + 1/nBins) - log(neg + 1/nBins) - log(1+P) + log(1+N).
+    pub contribution: Vec<f64>,
+    pub auc: Option<f64>,
+    pub active: bool,
+}
+
+/// A model ready to score: what [`AdmModel::compile`] derives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scoring {
+    /// log(1+P) - log(1+N).
+    pub prior: f64,
+    pub active: usize,
+    pub predictors: Vec<CompiledPredictor>,
+    pub calibration: Vec<Block>,
+    /// The classifier's AUC (0.5 to 1 when the model ranks well), `None` before it has both a
+    /// positive and a negative.
+    pub auc: Option<f64>,
+    pub counts: Counts,
+    pub mature: bool,
+}
+
+impl Scoring {
+    /// (log(1+P) - log(1+N) + the active predictors' bin contributions) / (1 + active).
+    pub fn score(&self, values: &[Value]) -> f64 {
+        let sum: f64 = self
+            .predictors
+            .iter()
+            .zip(values)
+            .filter(|(p, _)| p.active)
+            .map(|(p, v)| p.contribution[p.binning.locate(v)])
+            .sum();
+        (self.prior + sum) / (1.0 + self.active as f64)
+    }
+
+    /// The calibrated propensity of `values`; 0.5 for a model without responses.
+    pub fn propensity(&self, values: &[Value]) -> f64 {
+        calibrate(&self.calibration, self.score(values))
+    }
+}
