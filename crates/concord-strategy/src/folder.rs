@@ -13,6 +13,8 @@ pub(crate) const PROFILE_FILE: &str = "profile.yaml";
 pub(crate) const TRIGGERS_FILE: &str = "triggers.yaml";
 /// Optional: caps, pauses and volume constraints.
 pub(crate) const CONTACT_FILE: &str = "contact.yaml";
+/// Optional: the adaptive models' predictors.
+pub(crate) const MODELS_FILE: &str = "models.yaml";
 pub(crate) const ACTIONS_DIR: &str = "actions";
 
 /// One file of the folder: its `/`-separated path relative to the folder, and its bytes.
@@ -63,6 +65,7 @@ pub(crate) fn read(dir: &Path) -> (Vec<SourceFile>, Vec<StrategyError>) {
         PROFILE_FILE,
         TRIGGERS_FILE,
         CONTACT_FILE,
+        MODELS_FILE,
     ] {
         read_one(name.to_owned(), &mut files);
     }

@@ -1,6 +1,8 @@
 //! The JSON Schema of every file kind in a strategy folder, for editors and `concord schema`.
 
-use crate::raw::{ActionsFile, ChannelsFile, ContactFile, ProfileFile, StrategyFile, TriggersFile};
+use crate::raw::{
+    ActionsFile, ChannelsFile, ContactFile, ModelsFile, ProfileFile, StrategyFile, TriggersFile,
+};
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
@@ -16,6 +18,7 @@ pub fn json_schema() -> Value {
         ("actions/*.yaml", generator.subschema_for::<ActionsFile>()),
         ("triggers.yaml", generator.subschema_for::<TriggersFile>()),
         ("contact.yaml", generator.subschema_for::<ContactFile>()),
+        ("models.yaml", generator.subschema_for::<ModelsFile>()),
     ];
     let properties: serde_json::Map<String, Value> = files
         .into_iter()

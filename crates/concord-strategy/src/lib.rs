@@ -10,6 +10,7 @@ mod error;
 mod folder;
 mod json_schema;
 mod load;
+mod models;
 mod profile;
 mod raw;
 pub mod rule;
@@ -27,6 +28,7 @@ pub mod yaml {
 pub use contact::{Cap, ContactPolicy, Each, Pause, Period, Scope, Volume, duration_text};
 pub use error::{StrategyError, StrategyErrorKind, StrategyErrors};
 pub use json_schema::json_schema;
+pub use models::{Models, Predictor};
 pub use profile::{
     AggFn, AggregateSpec, DEFAULT_ALLOWED_LATENESS_MS, DerivedSpec, ProfileSchema, ValueType,
     Window,

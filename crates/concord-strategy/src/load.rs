@@ -2,7 +2,9 @@
 
 use crate::error::{StrategyError, StrategyErrorKind, StrategyErrors};
 use crate::folder::{self, SourceFile};
-use crate::raw::{ActionsFile, ChannelsFile, ContactFile, ProfileFile, StrategyFile, TriggersFile};
+use crate::raw::{
+    ActionsFile, ChannelsFile, ContactFile, ModelsFile, ProfileFile, StrategyFile, TriggersFile,
+};
 use crate::strategy::Strategy;
 use crate::validate::{self, Parsed};
 use crate::yaml_pos;
@@ -19,7 +21,7 @@ pub(crate) struct Source {
 
 impl Strategy {
     /// Loads and validates the strategy folder at `dir`: `strategy.yaml`, `channels.yaml`,
-    /// `profile.yaml`, `actions/*.yaml` and, optionally, `triggers.yaml` and `contact.yaml`. Reports every defect found, not just the first.
+    /// `profile.yaml`, `actions/*.yaml` and, optionally, `triggers.yaml`, `contact.yaml` and `models.yaml`. Reports every defect found, not just the first.
     pub fn load(dir: &Path) -> Result<Strategy, StrategyErrors> {
         let (files, errors) = folder::read(dir);
         build(files, errors)
@@ -39,6 +41,7 @@ impl Strategy {
                 folder::PROFILE_FILE,
                 folder::TRIGGERS_FILE,
                 folder::CONTACT_FILE,
+                folder::MODELS_FILE,
             ]
             .contains(&path)
                 || folder::is_actions_file(path);
@@ -50,7 +53,7 @@ impl Strategy {
             } else {
                 errors.push(folder::file_error(
                     path,
-                    "not part of a strategy folder (expected strategy.yaml, channels.yaml, profile.yaml, triggers.yaml, contact.yaml or actions/*.yaml)",
+                    "not part of a strategy folder (expected strategy.yaml, channels.yaml, profile.yaml, triggers.yaml, contact.yaml, models.yaml or actions/*.yaml)",
                 ));
             }
         }
@@ -118,6 +121,10 @@ fn build(
             .and_then(|s| parse::<ContactFile>(s, &mut errors).map(|f| (s, f))),
         contact_complete: find(folder::CONTACT_FILE).is_none()
             || !errors.iter().any(|e| e.file == folder::CONTACT_FILE),
+        models: find(folder::MODELS_FILE)
+            .and_then(|s| parse::<ModelsFile>(s, &mut errors).map(|f| (s, f))),
+        models_complete: find(folder::MODELS_FILE).is_none()
+            || !errors.iter().any(|e| e.file == folder::MODELS_FILE),
         actions,
         actions_complete,
     };

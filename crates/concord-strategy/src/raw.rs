@@ -12,7 +12,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 mod contact;
+mod models;
 pub(crate) use contact::{ContactFile, EachEntry, OutcomeEntry};
+pub(crate) use models::ModelsFile;
 
 /// `strategy.yaml`: what the strategy is called and how it ranks.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -24,6 +24,7 @@ pub struct Strategy {
     pub(crate) suppressions: Vec<Suppression>,
     pub(crate) time_zone: Option<TimeZoneRule>,
     pub(crate) contact: crate::contact::ContactPolicy,
+    pub(crate) models: crate::models::Models,
     #[serde(skip)]
     pub(crate) action_index: std::collections::HashMap<String, usize>,
     pub(crate) hash: String,
@@ -356,6 +357,11 @@ impl Strategy {
 
     pub fn suppressions(&self) -> &[Suppression] {
         &self.suppressions
+    }
+
+    /// The adaptive models' predictors and settings (models.yaml; defaults without it).
+    pub fn models(&self) -> &crate::models::Models {
+        &self.models
     }
 
     /// Caps, pauses and volume constraints (contact.yaml; empty without it).

@@ -512,3 +512,32 @@ fn price_rules_and_validity_are_checked() {
         ],
     );
 }
+
+#[test]
+fn model_predictors_are_checked() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "predictors:\n  - customer.balance\n  - context.call_reason\n  - \"customer.balance / max(customer.balance, 1)\"\nmax_bins: 6\nactive_auc: 0.55\nmaturity_positives: 50\n",
+            &["ok: 1 actions"],
+        ),
+        (
+            "predictors:\n  - customer.balanse\n  - customer.balance\n  - customer.balance\n",
+            &[
+                "models.yaml:2:14: predictors[0]: unknown attribute `customer.balanse`",
+                "models.yaml:4:5: predictors[2]: predictor `customer.balance` is declared twice",
+            ],
+        ),
+        (
+            "predictors: [\"customer.balance > 3\"]\nmax_bins: 1\nactive_auc: 0.4\nmaturity_positives: 0\n",
+            &[
+                "max_bins: max_bins must be at least 2, found 1",
+                "active_auc: active_auc must be between 0.5 and 1, found 0.4",
+                "maturity_positives: maturity_positives must be at least 1",
+            ],
+        ),
+        ("predictors: 3\n", &["models.yaml:1:13: predictors: "]),
+    ];
+    for (models, expected) in cases {
+        check(&[("models.yaml", Some(models))], expected);
+    }
+}

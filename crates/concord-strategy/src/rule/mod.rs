@@ -98,10 +98,27 @@ impl Rule {
         src: &str,
         schema: &ProfileSchema,
     ) -> Result<(Rule, crate::profile::ValueType), RuleError> {
+        Self::compile_scalar(src, schema, false)
+    }
+
+    /// Compiles a scalar expression over everything rules read (derived fields and the
+    /// request context included), e.g. an adaptive model's predictor. Returns its type.
+    pub fn compile_expression(
+        src: &str,
+        schema: &ProfileSchema,
+    ) -> Result<(Rule, crate::profile::ValueType), RuleError> {
+        Self::compile_scalar(src, schema, true)
+    }
+
+    fn compile_scalar(
+        src: &str,
+        schema: &ProfileSchema,
+        allow_derived: bool,
+    ) -> Result<(Rule, crate::profile::ValueType), RuleError> {
         use crate::profile::ValueType;
         let expr = parser::parse(src)?;
         let mut checker = Checker::new(schema, src);
-        checker.allow_derived = false;
+        checker.allow_derived = allow_derived;
         let (root, ty) = checker.check(&expr)?;
         let value_type = match ty {
             Ty::Num => ValueType::Number,
@@ -111,7 +128,7 @@ impl Rule {
                 return Err(RuleError::new(
                     expr.pos,
                     format!(
-                        "a derived field must be a number, string or bool, but this is a {}",
+                        "this must be a number, string or bool, but it is a {}",
                         other.name()
                     ),
                 ));

@@ -4,6 +4,7 @@
 
 mod action;
 mod contact;
+mod models;
 mod profile;
 mod report;
 mod targets;
@@ -13,7 +14,8 @@ use crate::error::{StrategyError, StrategyErrorKind};
 use crate::load::Source;
 use crate::profile::ProfileSchema;
 use crate::raw::{
-    ActionsFile, ChannelsFile, ContactFile, DirectionEntry, ProfileFile, StrategyFile, TriggersFile,
+    ActionsFile, ChannelsFile, ContactFile, DirectionEntry, ModelsFile, ProfileFile, StrategyFile,
+    TriggersFile,
 };
 use crate::strategy::{Arbitration, Channel, Group, Issue, Strategy};
 use action::{ActionContext, action};
@@ -31,6 +33,8 @@ pub(crate) struct Parsed<'a> {
     pub(crate) contact: Option<(&'a Source, ContactFile)>,
     /// False when contact.yaml exists but did not parse (the strategy fails either way).
     pub(crate) contact_complete: bool,
+    pub(crate) models: Option<(&'a Source, ModelsFile)>,
+    pub(crate) models_complete: bool,
     pub(crate) actions: Vec<(&'a Source, ActionsFile)>,
     /// False when some actions file did not parse: its issues are unknown, so references to
     /// issues can't be checked without false alarms.
@@ -146,6 +150,10 @@ pub(crate) fn validate(
         ),
         None => parsed.contact_complete.then(Default::default),
     };
+    let models = match &parsed.models {
+        Some((source, file)) => models::models(source, file, profile.as_ref(), errors),
+        None => parsed.models_complete.then(Default::default),
+    };
     let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
     let (weights, suppression_entries, time_zone_entry) = rules;
     let time_zone = match (&time_zone_entry, &profile) {
@@ -175,6 +183,7 @@ pub(crate) fn validate(
         suppressions,
         time_zone,
         contact: contact?,
+        models: models?,
         action_index: actions
             .iter()
             .enumerate()
