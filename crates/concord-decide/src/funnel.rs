@@ -19,9 +19,10 @@ use concord_model::{
 use concord_strategy::{Action, Frame, RuleEnv, Strategy, Var};
 use std::borrow::Cow;
 
-/// Where propensities come from (the learner's published snapshot).
+/// Where propensities come from (the learner's published snapshot): an action in a channel
+/// for a customer described by the strategy's predictor values (models.yaml, in order).
 pub trait Scorer {
-    fn propensity(&self, action: &ActionId, channel: &ChannelId) -> f64;
+    fn propensity(&self, action: &ActionId, channel: &ChannelId, predictors: &[Value]) -> f64;
 }
 
 /// One request: who, where, in what context, how many actions.
@@ -57,6 +58,9 @@ pub struct Decision {
     pub reads: Vec<(u32, Value)>,
     /// (action position, propensity) of every action the scorer was asked about.
     pub propensities: Vec<(u32, f64)>,
+    /// The models' predictor values for this customer and request (what learning from a
+    /// response to this decision reads).
+    pub predictors: Vec<Value>,
 }
 
 struct RequestEnv<'a> {
@@ -278,6 +282,7 @@ pub fn decide(
             do_not_mention: Vec::new(),
             reads: env.customer_reads(),
             propensities: Vec::new(),
+            predictors: Vec::new(),
         });
     }
     let arbitration = strategy.arbitration();
@@ -298,6 +303,13 @@ pub fn decide(
     let mut do_not_mention = Vec::new();
     let mut candidates = Vec::new();
     let mut propensities = Vec::new();
+    // The models' predictors, once per decision; one that can't be computed is missing.
+    let predictors: Vec<Value> = strategy
+        .models()
+        .predictors
+        .iter()
+        .map(|p| p.formula.eval(&env).unwrap_or(Value::Null))
+        .collect();
 
     for (position, action) in strategy.actions().iter().enumerate() {
         if !strategy.offered_in(action, channel_index) {
@@ -377,7 +389,7 @@ pub fn decide(
                 }
             }
         };
-        let propensity = scorer.propensity(&action.id, &channel.id);
+        let propensity = scorer.propensity(&action.id, &channel.id, &predictors);
         propensities.push((position as u32, propensity));
         let context_weight: f64 = weights
             .iter()
@@ -528,5 +540,6 @@ pub fn decide(
         do_not_mention,
         reads: env.customer_reads(),
         propensities,
+        predictors,
     })
 }

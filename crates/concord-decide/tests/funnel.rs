@@ -100,7 +100,7 @@ impl RuleEnv for Customer {
 struct Fixed(HashMap<&'static str, f64>);
 
 impl Scorer for Fixed {
-    fn propensity(&self, action: &ActionId, _channel: &ChannelId) -> f64 {
+    fn propensity(&self, action: &ActionId, _channel: &ChannelId, _: &[Value]) -> f64 {
         self.0.get(action.as_str()).copied().unwrap_or(0.5)
     }
 }

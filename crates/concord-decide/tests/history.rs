@@ -55,7 +55,7 @@ impl RuleEnv for Nobody {
 struct Even;
 
 impl Scorer for Even {
-    fn propensity(&self, _: &ActionId, _: &ChannelId) -> f64 {
+    fn propensity(&self, _: &ActionId, _: &ChannelId, _: &[Value]) -> f64 {
         1.0
     }
 }

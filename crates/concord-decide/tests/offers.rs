@@ -45,7 +45,7 @@ impl RuleEnv for Customer {
 struct Even;
 
 impl Scorer for Even {
-    fn propensity(&self, _: &ActionId, _: &ChannelId) -> f64 {
+    fn propensity(&self, _: &ActionId, _: &ChannelId, _: &[Value]) -> f64 {
         0.5
     }
 }

@@ -128,7 +128,7 @@ fn noon() -> concord_model::Timestamp {
 struct Even;
 
 impl Scorer for Even {
-    fn propensity(&self, _: &ActionId, _: &ChannelId) -> f64 {
+    fn propensity(&self, _: &ActionId, _: &ChannelId, _: &[Value]) -> f64 {
         0.5
     }
 }

@@ -150,5 +150,6 @@ pub(crate) fn fallback(
         do_not_mention: Vec::new(),
         reads: Vec::new(),
         propensities: Vec::new(),
+        predictors: Vec::new(),
     }
 }

@@ -385,6 +385,7 @@ impl Hub {
             context: request.context,
             actions: std::mem::take(&mut decision.actions),
             household,
+            predictors: std::mem::take(&mut decision.predictors),
             inputs: Some(inputs),
         };
         let journaled = [JournalRecord::Decision(record)];
@@ -516,7 +517,7 @@ impl Hub {
     ) -> Result<ResponseOutcome, HubError> {
         let _gate = self.decision_gate.read().await;
         // Claim the (decision, action) pair under the lock so concurrent duplicates count once.
-        let (record, value, household, valid_until) = {
+        let (record, value, household, valid_until, predictors) = {
             let mut log = self.decisions.lock();
             let entry = log
                 .get_mut(decision_id)
@@ -557,6 +558,7 @@ impl Hub {
                 action_value(&entry.record, action_id),
                 entry.record.household.clone(),
                 offer_validity(&entry.record, action_id),
+                entry.record.predictors.clone(),
             )
         };
         // The same offer shown by several decisions (offer memory) is accepted once: a later
@@ -596,7 +598,10 @@ impl Hub {
         self.contacts
             .record_response(&record, household.as_deref(), valid_until);
         self.kpis.record_response(&record, value);
-        self.learner.learn(std::slice::from_ref(&record));
+        self.learner.learn(&[concord_learn::Learned {
+            response: &record,
+            predictors: &predictors,
+        }]);
         Ok(ResponseOutcome {
             record,
             duplicate: false,
@@ -684,6 +689,30 @@ fn late_reason(event: &Event, watermark_ms: i64, schema: &CompiledSchema) -> Str
         "event time {} is more than {hours}h (profile.yaml allowed_lateness) behind the newest event seen ({watermark}): too late to count",
         event.time
     )
+}
+
+/// The learner's configuration from the strategy's models.yaml.
+pub fn learn_config(strategy: &Strategy) -> concord_learn::LearnConfig {
+    use concord_learn::adm::{AdmConfig, PredictorKind};
+    let models = strategy.models();
+    concord_learn::LearnConfig {
+        kinds: models
+            .predictors
+            .iter()
+            .map(|p| {
+                if p.numeric {
+                    PredictorKind::Numeric
+                } else {
+                    PredictorKind::Symbolic
+                }
+            })
+            .collect(),
+        adm: AdmConfig {
+            max_bins: models.max_bins,
+            active_auc: models.active_auc,
+            maturity_positives: models.maturity_positives,
+        },
+    }
 }
 
 /// A decision's seed: the same customer at the same instant gets the same one.

@@ -20,7 +20,9 @@ pub use breaker::BreakerStats;
 pub use concord_ingest::IngestSummary;
 pub use contacts::ContactEntry;
 pub use error::HubError;
-pub use hub::{CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome, TimelineItem};
+pub use hub::{
+    CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome, TimelineItem, learn_config,
+};
 pub use open::{HubOptions, Recovery};
 pub use record::JournalRecord;
 pub use replay::Replay;

@@ -89,13 +89,13 @@ impl Hub {
         let started = Instant::now();
         let (profiles, restored) = snapshots.restore_latest(|| ProfileStore::new(schema.clone()));
         let snapshot_seconds = started.elapsed().as_secs_f64();
-        let learner = Learner::new();
+        let learner = Learner::new(crate::hub::learn_config(&strategy));
         let kpis = KpiBook::new();
         let mut contacts = ContactBook::new(strategy.clone());
         let (cuts, mut triggers, mut decisions, mut decision_count, snapshot) = match restored {
             Some(restored) => {
                 kpis.restore(restored.decisions.kpis);
-                learner.restore(restored.decisions.models);
+                learner.restore(restored.decisions.models_version, restored.decisions.models);
                 contacts = restore_contacts(
                     &strategy,
                     restored.contacts.as_deref(),
@@ -158,7 +158,9 @@ impl Hub {
                 }
                 JournalRecord::Response(response) => {
                     if cuts.decisions <= position.0 {
+                        let mut predictors = Vec::new();
                         if let Some(entry) = decisions.get_mut(&response.decision_id) {
+                            predictors.clone_from(&entry.record.predictors);
                             entry.responded.insert(response.action_id.clone());
                             entry.responses.push(response.clone());
                             let value = action_value(&entry.record, &response.action_id);
@@ -169,12 +171,19 @@ impl Hub {
                                 offer_validity(&entry.record, &response.action_id),
                             );
                         }
-                        pending_responses.push(response);
+                        pending_responses.push((response, predictors));
                     }
                 }
             },
         )?;
-        learner.learn(&pending_responses);
+        let learned: Vec<concord_learn::Learned<'_>> = pending_responses
+            .iter()
+            .map(|(response, predictors)| concord_learn::Learned {
+                response,
+                predictors,
+            })
+            .collect();
+        learner.learn(&learned);
         decisions.set_inputs_kept(options.decision_inputs_kept);
         if skipped_values > 0 {
             tracing::warn!(

@@ -156,6 +156,7 @@ mod tests {
                     valid_until: Some(at(5)),
                 }],
                 household: Some("h-9".into()),
+                predictors: Vec::new(),
                 inputs: Some(Box::new(concord_model::DecisionInputs {
                     seed: 7,
                     reads: vec![(3, Value::Num(2.0))],
@@ -210,6 +211,7 @@ mod tests {
             panic!("one_of_each has a decision");
         };
         decision.household = None;
+        decision.predictors = Vec::new();
         decision.inputs = None;
         assert_eq!(decision.actions.len(), 1);
         decision.actions[0].price = None;
@@ -217,9 +219,10 @@ mod tests {
         let mut bytes = encoded(&JournalRecord::Decision(decision.clone()));
         assert_eq!(bytes.first(), Some(&DECISION));
         // The first layout: the same fields, without the action's price and validity presence
-        // bytes, the household's and the inputs' (the last four bytes here).
+        // bytes, the household's, the (empty) predictors' count and the inputs' (the last five
+        // bytes here).
         bytes[0] = DECISION_V1;
-        bytes.truncate(bytes.len() - 4);
+        bytes.truncate(bytes.len() - 5);
         let back = JournalRecord::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             format!("{back:?}"),

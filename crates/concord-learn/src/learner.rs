@@ -1,21 +1,39 @@
 //! The learner: applies responses to a private copy and publishes it atomically for readers.
 
-use crate::model::{ModelKey, ModelSnapshot};
+use crate::adm::AdmModel;
+use crate::model::{LearnConfig, Model, ModelKey, ModelSnapshot};
 use arc_swap::ArcSwap;
-use concord_model::ResponseRecord;
+use concord_model::{ResponseRecord, Value};
 use parking_lot::Mutex;
+use std::collections::HashMap;
 use std::sync::Arc;
 
+/// A response with the predictor values its decision recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct Learned<'a> {
+    pub response: &'a ResponseRecord,
+    pub predictors: &'a [Value],
+}
+
 /// Decisions call [`Learner::snapshot`], a wait-free load; responses go through [`Learner::learn`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Learner {
+    config: LearnConfig,
     published: ArcSwap<ModelSnapshot>,
-    working: Mutex<ModelSnapshot>,
+    working: Mutex<(u64, HashMap<ModelKey, Arc<Model>>)>,
 }
 
 impl Learner {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(config: LearnConfig) -> Self {
+        Self {
+            config,
+            published: ArcSwap::default(),
+            working: Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    pub fn config(&self) -> &LearnConfig {
+        &self.config
     }
 
     pub fn snapshot(&self) -> Arc<ModelSnapshot> {
@@ -24,67 +42,116 @@ impl Learner {
 
     /// A copy of the working state, for a snapshot.
     pub fn export(&self) -> ModelSnapshot {
-        self.working.lock().clone()
+        let working = self.working.lock();
+        ModelSnapshot::new(working.0, working.1.clone())
     }
 
-    /// Replaces every model with `state` (restoring a snapshot, before any response is learnt).
-    pub fn restore(&self, state: ModelSnapshot) {
+    /// Replaces every model with restored counts (a snapshot, before any response is learnt),
+    /// compiled under this learner's configuration. A model whose predictors differ from the
+    /// configured ones (models.yaml changed) keeps its totals and calibration; its predictors
+    /// start afresh.
+    pub fn restore(&self, version: u64, models: Vec<(ModelKey, AdmModel)>) {
+        let models = models
+            .into_iter()
+            .map(|(key, mut adm)| {
+                let kinds: Vec<_> = adm.predictors.iter().map(|p| p.kind).collect();
+                if kinds != self.config.kinds {
+                    adm.predictors = AdmModel::new(&self.config.kinds).predictors;
+                }
+                (key, Arc::new(Model::from_counts(adm, &self.config)))
+            })
+            .collect();
         let mut working = self.working.lock();
-        *working = state;
-        self.published.store(Arc::new(working.clone()));
+        *working = (version, models);
+        self.published
+            .store(Arc::new(ModelSnapshot::new(working.0, working.1.clone())));
     }
 
-    /// Applies a batch of responses and publishes one new snapshot for the whole batch.
-    pub fn learn(&self, responses: &[ResponseRecord]) {
-        if responses.is_empty() {
+    /// Applies a batch of responses and publishes one new snapshot for the whole batch. A
+    /// model shared with the published snapshot is copied before it changes (readers keep
+    /// the one they loaded).
+    pub fn learn(&self, batch: &[Learned<'_>]) {
+        if batch.is_empty() {
             return;
         }
         let mut working = self.working.lock();
-        for response in responses {
+        for learned in batch {
             let key = ModelKey {
-                action: response.action_id.clone(),
-                channel: response.channel.clone(),
+                action: learned.response.action_id.clone(),
+                channel: learned.response.channel.clone(),
             };
-            working
-                .models
+            let model = working
+                .1
                 .entry(key)
-                .or_default()
-                .record(response.outcome);
+                .or_insert_with(|| Arc::new(Model::new(&self.config)));
+            Arc::make_mut(model).learn(
+                learned.predictors,
+                learned.response.outcome.is_positive(),
+                &self.config,
+            );
         }
-        working.version += 1;
-        self.published.store(Arc::new(working.clone()));
+        working.0 += 1;
+        self.published
+            .store(Arc::new(ModelSnapshot::new(working.0, working.1.clone())));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adm::PredictorKind;
     use concord_decide::Scorer;
     use concord_model::{ActionId, ChannelId, CustomerId, DecisionId, Outcome, Timestamp};
 
     fn response(action: &str, outcome: Outcome) -> ResponseRecord {
         ResponseRecord {
-            decision_id: DecisionId::new("d1"),
+            decision_id: DecisionId::new("d"),
             action_id: ActionId::new(action),
-            customer_id: CustomerId::new("c1"),
+            customer_id: CustomerId::new("c"),
             channel: ChannelId::new("ussd"),
             outcome,
             time: Timestamp::UNIX_EPOCH,
         }
     }
 
+    /// Readers keep the snapshot they loaded; a batch publishes once; the segment that
+    /// accepts ends up with the higher propensity.
     #[test]
-    fn a_held_snapshot_does_not_change_under_the_reader() {
-        let learner = Learner::new();
+    fn batches_publish_once_and_readers_keep_their_snapshot() {
+        let learner = Learner::new(LearnConfig {
+            kinds: vec![PredictorKind::Symbolic],
+            adm: Default::default(),
+        });
         let before = learner.snapshot();
-        learner.learn(&[
+        let (yes, no) = (
             response("a", Outcome::Accepted),
-            response("a", Outcome::Accepted),
-        ]);
+            response("a", Outcome::Declined),
+        );
+        let prepaid = [Value::from("prepaid")];
+        let postpaid = [Value::from("postpaid")];
+        let mut batch = Vec::new();
+        for _ in 0..20 {
+            batch.push(Learned {
+                response: &yes,
+                predictors: &prepaid,
+            });
+            batch.push(Learned {
+                response: &no,
+                predictors: &postpaid,
+            });
+        }
+        learner.learn(&batch);
         let after = learner.snapshot();
+        assert_eq!((before.version, after.version), (0, 1));
+        assert!(before.models.is_empty());
         let (a, ussd) = (ActionId::new("a"), ChannelId::new("ussd"));
-        assert_eq!(before.propensity(&a, &ussd), 0.5);
-        assert_eq!(after.propensity(&a, &ussd), 0.75);
-        assert_eq!(after.version, 1);
+        assert_eq!(before.propensity(&a, &ussd, &prepaid), 0.5);
+        let (p, q) = (
+            after.propensity(&a, &ussd, &prepaid),
+            after.propensity(&a, &ussd, &postpaid),
+        );
+        assert!(p > 0.8 && q < 0.2, "prepaid {p} postpaid {q}");
+        let model = after.model(&a, &ussd).expect("learnt");
+        assert_eq!(model.adm.counts.evidence(), 40);
     }
 }

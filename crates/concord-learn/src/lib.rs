@@ -1,8 +1,9 @@
-//! Self-learning: response counts per action x channel, published as immutable snapshots.
+//! Self-learning: an adaptive model (ADM) per action x channel, fed by responses with the
+//! predictor values their decisions recorded, published as immutable snapshots.
 
 pub mod adm;
 mod learner;
 mod model;
 
-pub use learner::Learner;
-pub use model::{ModelCounts, ModelKey, ModelSnapshot};
+pub use learner::{Learned, Learner};
+pub use model::{LearnConfig, Model, ModelKey, ModelSnapshot};

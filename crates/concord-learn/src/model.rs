@@ -1,10 +1,12 @@
-//! The model state: positive and negative counts per action x channel, and the propensity they imply.
+//! The published models: one adaptive model per action x channel, each with what scoring
+//! needs compiled from its counts, read by decisions through the [`Scorer`] trait.
 
+use crate::adm::{AdmConfig, AdmModel, PredictorKind, Scoring};
 use concord_decide::Scorer;
-use concord_model::{ActionId, ChannelId, Outcome};
+use concord_model::{ActionId, ChannelId, Value};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct ModelKey {
@@ -12,29 +14,34 @@ pub struct ModelKey {
     pub channel: ChannelId,
 }
 
-/// All of a model's state is counts, so two nodes' models merge by adding them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct ModelCounts {
-    pub positives: u64,
-    pub negatives: u64,
+/// What every model is made of: its predictors' kinds (models.yaml, in order) and settings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LearnConfig {
+    pub kinds: Vec<PredictorKind>,
+    pub adm: AdmConfig,
 }
 
-impl ModelCounts {
-    pub fn evidence(&self) -> u64 {
-        self.positives + self.negatives
+/// One adaptive model: its counts, and the scoring compiled from them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub adm: AdmModel,
+    pub scoring: Scoring,
+}
+
+impl Model {
+    pub fn new(config: &LearnConfig) -> Self {
+        Self::from_counts(AdmModel::new(&config.kinds), config)
     }
 
-    /// Posterior mean under a uniform prior: an empty model answers 0.5.
-    pub fn propensity(&self) -> f64 {
-        (self.positives as f64 + 1.0) / (self.evidence() as f64 + 2.0)
+    pub fn from_counts(adm: AdmModel, config: &LearnConfig) -> Self {
+        let scoring = adm.compile(&config.adm);
+        Self { adm, scoring }
     }
 
-    pub fn record(&mut self, outcome: Outcome) {
-        if outcome.is_positive() {
-            self.positives += 1;
-        } else {
-            self.negatives += 1;
-        }
+    /// Learns one response (scored first by the model as it was) and recompiles.
+    pub fn learn(&mut self, predictors: &[Value], positive: bool, config: &LearnConfig) {
+        self.adm.learn(predictors, positive, &self.scoring);
+        self.scoring = self.adm.compile(&config.adm);
     }
 }
 
@@ -42,24 +49,20 @@ impl ModelCounts {
 #[derive(Debug, Default)]
 pub struct ModelSnapshot {
     pub version: u64,
-    pub models: HashMap<ModelKey, ModelCounts>,
+    pub models: HashMap<ModelKey, Arc<Model>>,
     /// `models` by channel, then action, built on the first read: a lookup by borrowed ids,
     /// with no key to build. Not cloned (a clone may be changed before it is read).
-    index: OnceLock<HashMap<String, HashMap<String, ModelCounts>>>,
+    index: OnceLock<HashMap<String, HashMap<String, Arc<Model>>>>,
 }
 
 impl Clone for ModelSnapshot {
     fn clone(&self) -> Self {
-        Self {
-            version: self.version,
-            models: self.models.clone(),
-            index: OnceLock::new(),
-        }
+        Self::new(self.version, self.models.clone())
     }
 }
 
 impl ModelSnapshot {
-    pub fn new(version: u64, models: HashMap<ModelKey, ModelCounts>) -> Self {
+    pub fn new(version: u64, models: HashMap<ModelKey, Arc<Model>>) -> Self {
         Self {
             version,
             models,
@@ -67,57 +70,30 @@ impl ModelSnapshot {
         }
     }
 
-    /// The counts of one model (empty when it has none). Read this only once the snapshot is
-    /// published: the first read indexes `models` as they are then.
-    pub fn counts(&self, action: &ActionId, channel: &ChannelId) -> ModelCounts {
+    /// One model, if it has learnt anything. Read this only once the snapshot is published:
+    /// the first read indexes `models` as they are then.
+    pub fn model(&self, action: &ActionId, channel: &ChannelId) -> Option<&Arc<Model>> {
         let index = self.index.get_or_init(|| {
-            let mut index: HashMap<String, HashMap<String, ModelCounts>> = HashMap::new();
-            for (key, counts) in &self.models {
+            let mut index: HashMap<String, HashMap<String, Arc<Model>>> = HashMap::new();
+            for (key, model) in &self.models {
                 index
                     .entry(key.channel.0.clone())
                     .or_default()
-                    .insert(key.action.0.clone(), *counts);
+                    .insert(key.action.0.clone(), model.clone());
             }
             index
         });
         index
             .get(channel.as_str())
             .and_then(|actions| actions.get(action.as_str()))
-            .copied()
-            .unwrap_or_default()
     }
 }
 
 impl Scorer for ModelSnapshot {
-    fn propensity(&self, action: &ActionId, channel: &ChannelId) -> f64 {
-        self.counts(action, channel).propensity()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn check(outcomes: &[Outcome], expected: f64) {
-        let mut counts = ModelCounts::default();
-        for &o in outcomes {
-            counts.record(o);
-        }
-        assert!(
-            (counts.propensity() - expected).abs() < 1e-12,
-            "{outcomes:?}"
-        );
-    }
-
-    #[test]
-    fn propensity_is_the_posterior_mean() {
-        check(&[], 0.5);
-        check(&[Outcome::Accepted], 2.0 / 3.0);
-        check(&[Outcome::Declined], 1.0 / 3.0);
-        check(&[Outcome::Ignored, Outcome::Clicked], 0.25);
-        check(
-            &[Outcome::Accepted, Outcome::Accepted, Outcome::Declined],
-            0.6,
-        );
+    /// The model's calibrated propensity for these predictor values; 0.5 (the prior of an
+    /// empty model) for an action no response has taught yet.
+    fn propensity(&self, action: &ActionId, channel: &ChannelId, predictors: &[Value]) -> f64 {
+        self.model(action, channel)
+            .map_or(0.5, |m| m.scoring.propensity(predictors))
     }
 }

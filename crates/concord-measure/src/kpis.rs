@@ -157,6 +157,7 @@ mod tests {
                 })
                 .collect(),
             household: None,
+            predictors: Vec::new(),
             inputs: None,
         }
     }

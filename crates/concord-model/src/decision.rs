@@ -23,6 +23,10 @@ pub struct DecisionRecord {
     /// attribute), so household caps rebuild from the log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub household: Option<String>,
+    /// The adaptive models' predictor values (models.yaml, in order): a response to this
+    /// decision teaches the models with these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub predictors: Vec<Value>,
     /// What the funnel read, so `concord replay` can make the decision again (absent from
     /// decisions logged before replay existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]

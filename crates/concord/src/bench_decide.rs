@@ -8,7 +8,6 @@ use crate::cli::BenchDecideArgs;
 use crate::demo;
 use anyhow::Context;
 use concord_decide::{DecisionRequest, History, decide};
-use concord_learn::{ModelCounts, ModelKey, ModelSnapshot};
 use concord_model::{ActionId, Attributes, ChannelId, Value};
 use concord_profile::{CompiledSchema, ProfileStore};
 use concord_strategy::Strategy;
@@ -119,7 +118,12 @@ fn action_yaml(i: usize, out: &mut String) {
 fn generated_files(n: usize) -> anyhow::Result<Vec<(String, String)>> {
     let dir = demo::default_strategy_dir();
     let mut files = Vec::new();
-    for name in ["strategy.yaml", "channels.yaml", "profile.yaml"] {
+    for name in [
+        "strategy.yaml",
+        "channels.yaml",
+        "profile.yaml",
+        "models.yaml",
+    ] {
         let text =
             std::fs::read_to_string(dir.join(name)).with_context(|| format!("reading {name}"))?;
         // No circuit breakers: their defaults name the example's actions, and a breaker that
@@ -146,6 +150,67 @@ pauses:
   - {id: declined_twice, outcome: declined, count: 2, within: 30d, pause: 60d}
   - {id: group_ignored, outcome: ignored, count: 3, within: 14d, pause: 30d, each: group}
 ";
+
+/// Responses each benchmark model learns before decisions are timed.
+const MODEL_RESPONSES: usize = 30;
+
+fn trained_models(
+    strategy: &Strategy,
+    store: &ProfileStore,
+    ids: &[concord_model::CustomerId],
+    now: jiff::Timestamp,
+    rng: &mut impl Rng,
+) -> anyhow::Result<Arc<concord_learn::ModelSnapshot>> {
+    use concord_model::{DecisionId, Outcome, ResponseRecord};
+    use concord_strategy::Frame;
+    let config = concord_hub::learn_config(strategy);
+    let learner = concord_learn::Learner::new(config);
+    let mut responses = Vec::new();
+    for action in strategy.actions() {
+        for channel in CHANNELS {
+            for _ in 0..MODEL_RESPONSES {
+                let id = &ids[rng.random_range(0..ids.len())];
+                let predictors: Vec<Value> = store
+                    .read(id, |p| {
+                        let env = p.env(now);
+                        let frame = Frame::new(strategy.profile_schema(), &env);
+                        strategy
+                            .models()
+                            .predictors
+                            .iter()
+                            .map(|pr| pr.formula.eval(&frame).unwrap_or(Value::Null))
+                            .collect()
+                    })
+                    .context("a simulated customer")?;
+                let outcome = if rng.random_bool(0.1) {
+                    Outcome::Accepted
+                } else {
+                    Outcome::Declined
+                };
+                responses.push((
+                    ResponseRecord {
+                        decision_id: DecisionId::new("bench"),
+                        action_id: ActionId::new(action.id.as_str()),
+                        customer_id: id.clone(),
+                        channel: ChannelId::new(channel),
+                        outcome,
+                        time: now,
+                    },
+                    predictors,
+                ));
+            }
+        }
+    }
+    let batch: Vec<concord_learn::Learned<'_>> = responses
+        .iter()
+        .map(|(response, predictors)| concord_learn::Learned {
+            response,
+            predictors,
+        })
+        .collect();
+    learner.learn(&batch);
+    Ok(learner.snapshot())
+}
 
 /// `n` contacts over the 30 days before `now_ms`: mostly impressions, some declines and
 /// ignores, of random actions in the benchmark's channels.
@@ -258,23 +323,11 @@ pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
         .map(|s| s.id.clone())
         .collect();
 
-    // Learned models for every action in every channel, as the learner would publish them.
+    // Adaptive models for every action in every channel, each taught `MODEL_RESPONSES`
+    // responses of random customers (their predictor values, a 10% accept rate), published by
+    // the learner as decisions read them.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
-    let mut models = ModelSnapshot::default();
-    for action in strategy.actions() {
-        for channel in CHANNELS {
-            models.models.insert(
-                ModelKey {
-                    action: ActionId::new(action.id.as_str()),
-                    channel: ChannelId::new(channel),
-                },
-                ModelCounts {
-                    positives: rng.random_range(0..50),
-                    negatives: rng.random_range(50..500),
-                },
-            );
-        }
-    }
+    let models = trained_models(&strategy, &store, &ids, now, &mut rng)?;
     let histories: Vec<_> = ids
         .iter()
         .map(|_| history(&mut rng, &strategy, args.contacts, now.as_millisecond()))
@@ -303,7 +356,7 @@ pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
         let t = Instant::now();
         let decision = store
             .read(id, |p| {
-                decide(&strategy, &p.env(now), &request, &models, &history, now)
+                decide(&strategy, &p.env(now), &request, &*models, &history, now)
             })
             .context("a simulated customer")??;
         let elapsed = t.elapsed();

@@ -4,7 +4,8 @@
 use crate::contacts::ContactBook;
 use crate::decision_log::DecisionLog;
 use crate::trigger_log::TriggerLog;
-use concord_learn::{Learner, ModelCounts, ModelKey, ModelSnapshot};
+use concord_learn::adm::{AdmModel, Counts};
+use concord_learn::{Learner, ModelKey};
 use concord_measure::{KpiBook, Tally};
 use concord_model::codec::{BinaryCodec, DecodeError, Reader};
 use concord_model::{ActionId, ChannelId, Timestamp};
@@ -78,7 +79,8 @@ pub(crate) struct DecisionSide {
     pub(crate) decision_count: u64,
     pub(crate) log: DecisionLog,
     pub(crate) kpis: Vec<((ActionId, ChannelId), Tally)>,
-    pub(crate) models: ModelSnapshot,
+    pub(crate) models_version: u64,
+    pub(crate) models: Vec<(ModelKey, AdmModel)>,
 }
 
 pub(crate) fn encode_decisions(
@@ -109,11 +111,12 @@ pub(crate) fn encode_decisions(
     let models = learner.export();
     models.version.encode(&mut out);
     (models.models.len() as u64).encode(&mut out);
-    for (key, counts) in &models.models {
+    let mut keys: Vec<&ModelKey> = models.models.keys().collect();
+    keys.sort();
+    for key in keys {
         key.action.encode(&mut out);
         key.channel.encode(&mut out);
-        counts.positives.encode(&mut out);
-        counts.negatives.encode(&mut out);
+        models.models[key].adm.encode(&mut out);
     }
     out
 }
@@ -148,24 +151,32 @@ pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError
         };
         kpis.push((key, tally));
     }
-    let mut models = ModelSnapshot::new(input.read()?, Default::default());
-    let n = input.count()?;
-    for _ in 0..n {
+    let models_version = input.read()?;
+    let mut models = Vec::new();
+    for _ in 0..input.count()? {
         let key = ModelKey {
             action: input.read()?,
             channel: input.read()?,
         };
-        let counts = ModelCounts {
-            positives: input.read()?,
-            negatives: input.read()?,
+        let adm = if version == 1 {
+            // The first layout kept totals only: the model's predictors start afresh.
+            let mut adm = AdmModel::new(&[]);
+            adm.counts = Counts {
+                positives: input.read()?,
+                negatives: input.read()?,
+            };
+            adm
+        } else {
+            input.read()?
         };
-        models.models.insert(key, counts);
+        models.push((key, adm));
     }
     input.finish()?;
     Ok(DecisionSide {
         decision_count,
         log,
         kpis,
+        models_version,
         models,
     })
 }

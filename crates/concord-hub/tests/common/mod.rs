@@ -20,6 +20,7 @@ pub fn example_files() -> Vec<(String, String)> {
         "profile.yaml",
         "triggers.yaml",
         "contact.yaml",
+        "models.yaml",
     ]
     .iter()
     .map(|name| ((*name).to_owned(), read(&dir.join(name))))
@@ -92,12 +93,15 @@ pub async fn observe(hub: &Hub, customers: &[CustomerId], now: Timestamp) -> ser
         .models()
         .models
         .iter()
-        .map(|(k, c)| {
+        // Counts per predictor bin do not depend on the order responses were learnt in (the
+        // classifier's score bins do, and concurrent responses learn in any order).
+        .map(|(k, m)| {
             (
                 k.action.0.clone(),
                 k.channel.0.clone(),
-                c.positives,
-                c.negatives,
+                m.adm.counts.positives,
+                m.adm.counts.negatives,
+                format!("{:?}", m.adm.predictors),
             )
         })
         .collect();

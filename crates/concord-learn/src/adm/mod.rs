@@ -1,6 +1,7 @@
 //! Adaptive models after Pega's ADM: binned predictors, naive-Bayes log-odds, PAV calibration.
 
 mod auc;
+mod codec;
 mod model;
 mod pav;
 mod predictor;

@@ -55,8 +55,9 @@ impl AdmModel {
     pub fn learn(&mut self, values: &[Value], positive: bool, scoring: &Scoring) {
         let key = (scoring.score(values) / SCORE_STEP).round() as i64;
         self.classifier.entry(key).or_default().record(positive);
-        for (p, v) in self.predictors.iter_mut().zip(values) {
-            p.record(v, positive);
+        // A value the decision did not record (the predictors changed since) is missing.
+        for (i, p) in self.predictors.iter_mut().enumerate() {
+            p.record(values.get(i).unwrap_or(&Value::Null), positive);
         }
         self.counts.record(positive);
     }
@@ -70,6 +71,25 @@ impl AdmModel {
         for (k, c) in &other.classifier {
             self.classifier.entry(*k).or_default().add(*c);
         }
+    }
+
+    /// The classifier's score steps grouped in score order to about equal evidence, at most
+    /// `max_bins`, as (lowest score, positives, negatives): single responses per step would
+    /// calibrate every score to (0.5 + 1) / 2.
+    pub fn classifier_bins(&self, max_bins: usize) -> Vec<(f64, u64, u64)> {
+        let total: u64 = self.classifier.values().map(Counts::evidence).sum();
+        let target = total.div_ceil(max_bins.max(1) as u64).max(1);
+        let mut bins: Vec<(f64, u64, u64)> = Vec::new();
+        for (&key, c) in &self.classifier {
+            match bins.last_mut() {
+                Some(last) if last.1 + last.2 < target => {
+                    last.1 += c.positives;
+                    last.2 += c.negatives;
+                }
+                _ => bins.push((key as f64 * SCORE_STEP, c.positives, c.negatives)),
+            }
+        }
+        bins
     }
 
     /// What scoring needs, derived from the counts: bins, each bin's log-odds contribution,
@@ -102,11 +122,7 @@ impl AdmModel {
             })
             .collect::<Vec<_>>();
         let active = predictors.iter().filter(|p| p.active).count();
-        let bins: Vec<(f64, u64, u64)> = self
-            .classifier
-            .iter()
-            .map(|(k, c)| (*k as f64 * SCORE_STEP, c.positives, c.negatives))
-            .collect();
+        let bins = self.classifier_bins(2 * config.max_bins);
         let classifier_bins: Vec<(u64, u64)> = bins.iter().map(|(_, p, n)| (*p, *n)).collect();
         Scoring {
             prior,
@@ -162,10 +178,10 @@ impl Scoring {
         let sum: f64 = self
             .predictors
             .iter()
-            .zip(values)
-            .filter(|(p, _)| p.active)
-            .map(|(p, v)| p.contribution[p.binning.locate(v)])
-            .sum();
+            .enumerate()
+            .filter(|(_, p)| p.active)
+            .map(|(i, p)| p.contribution[p.binning.locate(values.get(i).unwrap_or(&Value::Null))])
+            .fold(0.0, |a, b| a + b);
         (self.prior + sum) / (1.0 + self.active as f64)
     }
 

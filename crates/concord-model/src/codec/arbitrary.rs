@@ -239,6 +239,7 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
         proptest::option::of(inputs),
     )
         .prop_map(|(id, customer, time, context, actions, outcome, inputs)| {
+            let predictors = actions.iter().map(|a| Value::Num(a.value)).collect();
             let decision = DecisionRecord {
                 decision_id: DecisionId(id.clone()),
                 customer_id: CustomerId(customer.clone()),
@@ -248,6 +249,7 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
                 context,
                 actions,
                 household: (time.as_second() % 2 == 0).then(|| "h1".into()),
+                predictors,
                 inputs,
             };
             let response = ResponseRecord {

@@ -69,6 +69,7 @@ impl BinaryCodec for DecisionRecord {
         self.context.encode(out);
         self.actions.encode(out);
         self.household.encode(out);
+        self.predictors.encode(out);
         self.inputs.encode(out);
     }
 
@@ -82,6 +83,7 @@ impl BinaryCodec for DecisionRecord {
             context: input.read()?,
             actions: input.read()?,
             household: input.read()?,
+            predictors: input.read()?,
             inputs: input.read()?,
         })
     }
@@ -147,6 +149,7 @@ impl DecisionRecord {
             context: input.read()?,
             actions: Vec::new(),
             household: None,
+            predictors: Vec::new(),
             inputs: None,
         };
         for _ in 0..input.count()? {

@@ -372,6 +372,7 @@ fn in_memory_files_load_like_the_folder() {
         "profile.yaml",
         "triggers.yaml",
         "contact.yaml",
+        "models.yaml",
     ]
     .iter()
     .map(|name| {
@@ -389,6 +390,12 @@ fn in_memory_files_load_like_the_folder() {
     assert_eq!(strategy.hash(), telco().hash());
     assert_eq!(strategy.actions().len(), telco().actions().len());
     assert_eq!(strategy.contact(), telco().contact());
+    assert_eq!(strategy.models(), telco().models());
+    assert_eq!(
+        strategy.models().predictors.len(),
+        9,
+        "the example's models.yaml"
+    );
     assert_eq!(
         strategy.contact().caps.len(),
         4,

@@ -1,0 +1,119 @@
+//! The binary form of a model's counts (snapshots): totals, each predictor's kind and counts,
+//! the classifier's score steps. Decoding never panics on any bytes.
+
+use super::model::AdmModel;
+use super::predictor::{Counts, PredictorCounts, PredictorKind};
+use concord_model::codec::{BinaryCodec, DecodeError, Reader, put_varint, unzigzag, zigzag};
+use std::collections::BTreeMap;
+
+impl BinaryCodec for Counts {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.positives.encode(out);
+        self.negatives.encode(out);
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Counts {
+            positives: input.read()?,
+            negatives: input.read()?,
+        })
+    }
+}
+
+fn put_keyed(out: &mut Vec<u8>, map: &BTreeMap<i64, Counts>) {
+    (map.len() as u64).encode(out);
+    for (k, c) in map {
+        put_varint(out, zigzag(i128::from(*k)));
+        c.encode(out);
+    }
+}
+
+fn keyed(input: &mut Reader<'_>) -> Result<BTreeMap<i64, Counts>, DecodeError> {
+    let mut map = BTreeMap::new();
+    for _ in 0..input.count()? {
+        let at = input.position();
+        let key = i64::try_from(unzigzag(input.varint(128)?)).map_err(|_| DecodeError {
+            offset: at,
+            reason: "bin key out of range".into(),
+        })?;
+        map.insert(key, input.read()?);
+    }
+    Ok(map)
+}
+
+impl BinaryCodec for AdmModel {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.counts.encode(out);
+        (self.predictors.len() as u64).encode(out);
+        for p in &self.predictors {
+            out.push(match p.kind {
+                PredictorKind::Numeric => 0,
+                PredictorKind::Symbolic => 1,
+            });
+            put_keyed(out, &p.numeric);
+            (p.symbols.len() as u64).encode(out);
+            for (s, c) in &p.symbols {
+                s.encode(out);
+                c.encode(out);
+            }
+            p.missing.encode(out);
+        }
+        put_keyed(out, &self.classifier);
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let counts = input.read()?;
+        let mut predictors = Vec::new();
+        for _ in 0..input.count()? {
+            let kind = match input.byte()? {
+                0 => PredictorKind::Numeric,
+                1 => PredictorKind::Symbolic,
+                tag => return Err(input.error(format!("unknown predictor kind {tag}"))),
+            };
+            let mut p = PredictorCounts::new(kind);
+            p.numeric = keyed(input)?;
+            for _ in 0..input.count()? {
+                let symbol: String = input.read()?;
+                p.symbols.insert(symbol, input.read()?);
+            }
+            p.missing = input.read()?;
+            predictors.push(p);
+        }
+        Ok(AdmModel {
+            counts,
+            predictors,
+            classifier: keyed(input)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adm::AdmConfig;
+    use concord_model::Value;
+    use concord_model::codec::{from_bytes, to_bytes};
+
+    #[test]
+    fn a_trained_model_round_trips_and_bad_bytes_are_errors() {
+        let config = AdmConfig::default();
+        let mut model = AdmModel::new(&[PredictorKind::Numeric, PredictorKind::Symbolic]);
+        for i in 0..50 {
+            let values = [
+                Value::Num(f64::from(i) * 1.7 - 20.0),
+                Value::from(format!("s{}", i % 3)),
+            ];
+            let scoring = model.compile(&config);
+            model.learn(&values, i % 4 == 0, &scoring);
+        }
+        model.learn(&[Value::Null, Value::Null], true, &model.compile(&config));
+        let bytes = to_bytes(&model);
+        assert_eq!(from_bytes::<AdmModel>(&bytes).expect("decodes"), model);
+        for len in 0..bytes.len() {
+            assert!(
+                from_bytes::<AdmModel>(&bytes[..len]).is_err(),
+                "prefix {len}"
+            );
+        }
+    }
+}
