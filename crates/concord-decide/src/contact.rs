@@ -268,11 +268,6 @@ impl<'s> Judge<'s> {
         }
     }
 
-    /// Whether caps or budgets may hold back actions as they are placed.
-    pub(crate) fn limits_placement(&self) -> bool {
-        !self.volumes.is_empty() || !self.caps.is_empty()
-    }
-
     /// A cap that holds back every action in the channel, if one is reached.
     pub(crate) fn channel_block(&self) -> Option<String> {
         self.caps

@@ -13,16 +13,17 @@ use crate::contact::{History, Judge, consent_block, customer_zone};
 use crate::error::DecideError;
 use crate::policy::Policy;
 use concord_model::{
-    ActionId, Attributes, ChannelId, Factors, RankedAction, Timestamp, TraceEntry, TraceStage,
-    Value,
+    ActionId, Attributes, ChannelId, Factors, Feature, RankedAction, Timestamp, TraceEntry,
+    TraceStage, Value,
 };
 use concord_strategy::{Action, Frame, RuleEnv, Strategy, Var};
 use std::borrow::Cow;
 
 /// Where propensities come from (the learner's published snapshot): an action in a channel
-/// for a customer described by the strategy's predictor values (models.yaml, in order).
+/// for a customer described by the strategy's predictors (models.yaml, in order), keyed once
+/// per decision.
 pub trait Scorer {
-    fn propensity(&self, action: &ActionId, channel: &ChannelId, predictors: &[Value]) -> f64;
+    fn propensity(&self, action: &ActionId, channel: &ChannelId, features: &[Feature]) -> f64;
 }
 
 /// One request: who, where, in what context, how many actions.
@@ -212,24 +213,6 @@ impl GroupCounts {
     }
 }
 
-/// How many of `sorted` diversity would let through.
-fn diverse_count(
-    sorted: &[Candidate<'_>],
-    strategy: &Strategy,
-    max_per_group: Option<usize>,
-) -> usize {
-    let mut counts = GroupCounts::default();
-    let mut kept = 0;
-    for c in sorted {
-        let key = strategy.taxonomy_at(c.action);
-        if counts.admits(key, max_per_group, c.action.mandatory) {
-            counts.add(key);
-            kept += 1;
-        }
-    }
-    kept
-}
-
 /// Runs the funnel for one customer and channel at request time `now`, judging the contact
 /// policy against `history` (the customer's contacts before this decision).
 pub fn decide(
@@ -310,6 +293,11 @@ pub fn decide(
         .iter()
         .map(|p| p.formula.eval(&env).unwrap_or(Value::Null))
         .collect();
+    let features: Vec<Feature> = predictors
+        .iter()
+        .zip(&strategy.models().predictors)
+        .map(|(v, p)| Feature::of(v, p.numeric))
+        .collect();
 
     for (position, action) in strategy.actions().iter().enumerate() {
         if !strategy.offered_in(action, channel_index) {
@@ -389,7 +377,7 @@ pub fn decide(
                 }
             }
         };
-        let propensity = scorer.propensity(&action.id, &channel.id, &predictors);
+        let propensity = scorer.propensity(&action.id, &channel.id, &features);
         propensities.push((position as u32, propensity));
         let context_weight: f64 = weights
             .iter()
@@ -418,8 +406,7 @@ pub fn decide(
     }
 
     // Mandatory first, then highest priority; equal priorities fall back to the action id so
-    // replays agree. Without a trace to write, only the head needs ordering: select it first,
-    // and sort the rest only if diversity holds back so many that the head runs out.
+    // replays agree. Without a trace to write, only the head needs ordering: select it first.
     // Offers the customer was shown and may still take (offer memory) come next, so every
     // channel presents them at the same price while they are valid.
     let order = |a: &Candidate<'_>, b: &Candidate<'_>| {
@@ -436,20 +423,29 @@ pub fn decide(
             .then_with(|| strategy.id_rank(a.action).cmp(&strategy.id_rank(b.action)))
     };
     let head = limit.saturating_mul(4).max(limit + 8);
-    // Caps and volume budgets can hold back any number of the head: order everything then.
-    if request.explain || candidates.len() <= head || judge.limits_placement() {
+    // The first `sorted` candidates are in order. Diversity, caps and volume budgets may hold
+    // back any number of the head, so the placement loop orders the rest if it gets there
+    // short of `limit`.
+    let mut sorted = candidates.len();
+    if request.explain || candidates.len() <= head {
         candidates.sort_unstable_by(order);
     } else {
         candidates.select_nth_unstable_by(head, order);
         candidates[..head].sort_unstable_by(order);
-        let kept = diverse_count(&candidates[..head], strategy, arbitration.max_per_group);
-        if kept < limit {
-            candidates.sort_unstable_by(order);
-        }
+        sorted = head;
     }
     let mut ranked = Vec::with_capacity(limit);
     let mut per_group = GroupCounts::default();
-    for (idx, c) in candidates.iter().enumerate() {
+    for idx in 0..candidates.len() {
+        if idx == sorted {
+            if ranked.len() >= limit {
+                // Untraced and full: the rest can't place.
+                break;
+            }
+            candidates[idx..].sort_unstable_by(order);
+            sorted = candidates.len();
+        }
+        let c = &candidates[idx];
         let id = &c.action.id;
         let factors = Some(Factors {
             propensity: c.propensity,

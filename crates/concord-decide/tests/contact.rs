@@ -3,7 +3,7 @@
 mod common;
 
 use concord_decide::{DecisionRequest, History, Scorer, decide};
-use concord_model::{ActionId, Attributes, ChannelId, Timestamp, TraceStage, Value};
+use concord_model::{ActionId, Attributes, ChannelId, Feature, Timestamp, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
 
 const STRATEGY: &str = "name: t
@@ -53,7 +53,7 @@ impl RuleEnv for Customer {
 struct Even;
 
 impl Scorer for Even {
-    fn propensity(&self, _: &ActionId, _: &ChannelId, _: &[Value]) -> f64 {
+    fn propensity(&self, _: &ActionId, _: &ChannelId, _: &[Feature]) -> f64 {
         0.5
     }
 }

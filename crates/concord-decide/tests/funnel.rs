@@ -3,7 +3,7 @@
 mod common;
 
 use concord_decide::{DecideError, DecisionRequest, History, Scorer, decide};
-use concord_model::{ActionId, Attributes, ChannelId, TraceStage, Value};
+use concord_model::{ActionId, Attributes, ChannelId, Feature, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
 use std::collections::HashMap;
 
@@ -100,7 +100,7 @@ impl RuleEnv for Customer {
 struct Fixed(HashMap<&'static str, f64>);
 
 impl Scorer for Fixed {
-    fn propensity(&self, action: &ActionId, _channel: &ChannelId, _: &[Value]) -> f64 {
+    fn propensity(&self, action: &ActionId, _channel: &ChannelId, _: &[Feature]) -> f64 {
         self.0.get(action.as_str()).copied().unwrap_or(0.5)
     }
 }

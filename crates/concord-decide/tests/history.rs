@@ -3,7 +3,9 @@
 //! Each case: rules, a history, a request time, and what is offered or why not.
 
 use concord_decide::{Contact, DecisionRequest, History, Scorer, VolumeUse, decide};
-use concord_model::{ActionId, Attributes, ChannelId, ContactKind, Timestamp, TraceStage, Value};
+use concord_model::{
+    ActionId, Attributes, ChannelId, ContactKind, Feature, Timestamp, TraceStage, Value,
+};
 use concord_strategy::{RuleEnv, Strategy, Var};
 
 const STRATEGY: &str = "name: t
@@ -55,7 +57,7 @@ impl RuleEnv for Nobody {
 struct Even;
 
 impl Scorer for Even {
-    fn propensity(&self, _: &ActionId, _: &ChannelId, _: &[Value]) -> f64 {
+    fn propensity(&self, _: &ActionId, _: &ChannelId, _: &[Feature]) -> f64 {
         1.0
     }
 }
@@ -582,4 +584,78 @@ volume:
             prop_assert!(matches!(policy.volumes[0].per, Period::Day));
         }
     }
+}
+
+/// Without a trace only the head of the candidates is ordered; when the placement holds back
+/// the whole rest of the head (here diversity: one action per group, and the 12 best are all
+/// in one group), the rest is ordered then, so the answer is the same as with a trace.
+#[test]
+fn a_head_held_back_leaves_the_same_answer_as_a_full_ordering() {
+    let mut actions = String::from(
+        "issues:\n  - {id: growth, name: Growth, groups: [{id: data, name: Data}, {id: voice, name: Voice}, {id: roam, name: Roam}]}\nactions:\n",
+    );
+    // 30 data actions worth 20..49, 10 voice worth 10..19, 5 roaming worth 1..5, in a
+    // scrambled file order so that no ordering comes for free.
+    let mut specs: Vec<(String, &str, usize)> = Vec::new();
+    for i in 0..30 {
+        specs.push((format!("d{i:02}"), "data", 20 + (i * 7) % 30));
+    }
+    for i in 0..10 {
+        specs.push((format!("v{i:02}"), "voice", 10 + (i * 3) % 10));
+    }
+    for i in 0..5 {
+        specs.push((format!("r{i:02}"), "roam", 1 + (i * 2) % 5));
+    }
+    let n = specs.len();
+    specs.rotate_left(n / 3);
+    for (id, group, value) in &specs {
+        actions.push_str(&format!(
+            "  - {{id: {id}, name: A, issue: growth, group: {group}, kind: sales, value: {value}, treatments: {{ussd: {{text: a}}}}}}\n"
+        ));
+    }
+    let best = |group: &str| {
+        specs
+            .iter()
+            .filter(|(_, g, _)| *g == group)
+            .max_by_key(|(_, _, v)| *v)
+            .map(|(id, _, _)| id.clone())
+            .expect("declared")
+    };
+    let strategy = Strategy::from_files([
+        (
+            "strategy.yaml",
+            "name: t\nversion: \"1\"\ndefault_limit: 3\narbitration: {max_per_group: 1}\n",
+        ),
+        ("channels.yaml", CHANNELS),
+        ("profile.yaml", PROFILE),
+        ("actions/all.yaml", actions.as_str()),
+    ])
+    .unwrap_or_else(|e| panic!("valid: {e}"));
+    let answer = |explain: bool| {
+        let request = DecisionRequest {
+            channel: ChannelId::new("ussd"),
+            context: Attributes::new(),
+            limit: None,
+            placement: None,
+            explain,
+        };
+        decide(
+            &strategy,
+            &Nobody,
+            &request,
+            &Even,
+            &History::default(),
+            at(NOW),
+        )
+        .expect("decides")
+        .actions
+        .into_iter()
+        .map(|a| a.action_id.0)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        answer(false),
+        vec![best("data"), best("voice"), best("roam")]
+    );
+    assert_eq!(answer(false), answer(true));
 }

@@ -3,7 +3,7 @@
 //! channel and ranks first; an accepted offer is closed everywhere until it lapses.
 
 use concord_decide::{DecisionRequest, History, Offer, Scorer, decide};
-use concord_model::{ActionId, Attributes, ChannelId, Timestamp, TraceStage, Value};
+use concord_model::{ActionId, Attributes, ChannelId, Feature, Timestamp, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
 
 const STRATEGY: &str = "name: t\nversion: \"1\"\ndefault_limit: 3\n";
@@ -45,7 +45,7 @@ impl RuleEnv for Customer {
 struct Even;
 
 impl Scorer for Even {
-    fn propensity(&self, _: &ActionId, _: &ChannelId, _: &[Value]) -> f64 {
+    fn propensity(&self, _: &ActionId, _: &ChannelId, _: &[Feature]) -> f64 {
         0.5
     }
 }

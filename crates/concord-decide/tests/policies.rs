@@ -4,7 +4,7 @@
 mod common;
 
 use concord_decide::{DecideError, DecisionRequest, History, Scorer, decide};
-use concord_model::{ActionId, Attributes, ChannelId, TraceStage, Value};
+use concord_model::{ActionId, Attributes, ChannelId, Feature, TraceStage, Value};
 use concord_strategy::{RuleEnv, Strategy, Var};
 
 const STRATEGY: &str = "name: t
@@ -128,7 +128,7 @@ fn noon() -> concord_model::Timestamp {
 struct Even;
 
 impl Scorer for Even {
-    fn propensity(&self, _: &ActionId, _: &ChannelId, _: &[Value]) -> f64 {
+    fn propensity(&self, _: &ActionId, _: &ChannelId, _: &[Feature]) -> f64 {
         0.5
     }
 }

@@ -36,7 +36,7 @@ pub struct Replay {
 struct Logged(HashMap<ActionId, f64>);
 
 impl Scorer for Logged {
-    fn propensity(&self, action: &ActionId, _: &ChannelId, _: &[Value]) -> f64 {
+    fn propensity(&self, action: &ActionId, _: &ChannelId, _: &[concord_model::Feature]) -> f64 {
         self.0.get(action).copied().unwrap_or(f64::NAN)
     }
 }

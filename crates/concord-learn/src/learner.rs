@@ -145,10 +145,11 @@ mod tests {
         assert_eq!((before.version, after.version), (0, 1));
         assert!(before.models.is_empty());
         let (a, ussd) = (ActionId::new("a"), ChannelId::new("ussd"));
-        assert_eq!(before.propensity(&a, &ussd, &prepaid), 0.5);
+        let key = |v: &[Value; 1]| [concord_model::Feature::of(&v[0], false)];
+        assert_eq!(before.propensity(&a, &ussd, &key(&prepaid)), 0.5);
         let (p, q) = (
-            after.propensity(&a, &ussd, &prepaid),
-            after.propensity(&a, &ussd, &postpaid),
+            after.propensity(&a, &ussd, &key(&prepaid)),
+            after.propensity(&a, &ussd, &key(&postpaid)),
         );
         assert!(p > 0.8 && q < 0.2, "prepaid {p} postpaid {q}");
         let model = after.model(&a, &ussd).expect("learnt");

@@ -3,7 +3,7 @@
 
 use crate::adm::{AdmConfig, AdmModel, PredictorKind, Scoring};
 use concord_decide::Scorer;
-use concord_model::{ActionId, ChannelId, Value};
+use concord_model::{ActionId, ChannelId, Feature, Value};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -45,6 +45,31 @@ impl Model {
     }
 }
 
+/// FNV-1a for the model index: its keys are short ids, hashed once per action per decision,
+/// where SipHash's setup dominates. (The ids are the operator's, not an attacker's.)
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 /// An immutable view of every model, as decisions read it.
 #[derive(Debug, Default)]
 pub struct ModelSnapshot {
@@ -52,7 +77,7 @@ pub struct ModelSnapshot {
     pub models: HashMap<ModelKey, Arc<Model>>,
     /// `models` by channel, then action, built on the first read: a lookup by borrowed ids,
     /// with no key to build. Not cloned (a clone may be changed before it is read).
-    index: OnceLock<HashMap<String, HashMap<String, Arc<Model>>>>,
+    index: OnceLock<FnvMap<String, FnvMap<String, Arc<Model>>>>,
 }
 
 impl Clone for ModelSnapshot {
@@ -74,7 +99,7 @@ impl ModelSnapshot {
     /// the first read indexes `models` as they are then.
     pub fn model(&self, action: &ActionId, channel: &ChannelId) -> Option<&Arc<Model>> {
         let index = self.index.get_or_init(|| {
-            let mut index: HashMap<String, HashMap<String, Arc<Model>>> = HashMap::new();
+            let mut index: FnvMap<String, FnvMap<String, Arc<Model>>> = FnvMap::default();
             for (key, model) in &self.models {
                 index
                     .entry(key.channel.0.clone())
@@ -92,8 +117,8 @@ impl ModelSnapshot {
 impl Scorer for ModelSnapshot {
     /// The model's calibrated propensity for these predictor values; 0.5 (the prior of an
     /// empty model) for an action no response has taught yet.
-    fn propensity(&self, action: &ActionId, channel: &ChannelId, predictors: &[Value]) -> f64 {
+    fn propensity(&self, action: &ActionId, channel: &ChannelId, features: &[Feature]) -> f64 {
         self.model(action, channel)
-            .map_or(0.5, |m| m.scoring.propensity(predictors))
+            .map_or(0.5, |m| m.scoring.propensity_features(features))
     }
 }

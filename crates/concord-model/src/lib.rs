@@ -6,6 +6,7 @@ mod contact;
 mod decision;
 mod event;
 mod event_fields;
+mod feature;
 mod ids;
 mod outcome;
 mod value;
@@ -18,6 +19,7 @@ pub use decision::{
 };
 pub use event::{Event, EventKind, EventType};
 pub use event_fields::FieldType;
+pub use feature::{Feature, micro_key, micro_lower, symbol_hash};
 pub use ids::{ActionId, ChannelId, CustomerId, DecisionId, EventId};
 pub use jiff::Timestamp;
 pub use outcome::{Direction, Outcome};

@@ -2,6 +2,7 @@
 
 mod auc;
 mod codec;
+mod flat;
 mod model;
 mod pav;
 mod predictor;

@@ -6,7 +6,7 @@
 use super::auc::auc;
 use super::pav::{Block, calibrate, pav};
 use super::predictor::{Binning, Counts, PredictorCounts, PredictorKind};
-use concord_model::Value;
+use concord_model::{Feature, Value};
 use std::collections::BTreeMap;
 
 /// The knobs of every model.
@@ -96,7 +96,11 @@ impl AdmModel {
     /// which predictors are active, and the calibration.
     pub fn compile(&self, config: &AdmConfig) -> Scoring {
         let (p, n) = (self.counts.positives as f64, self.counts.negatives as f64);
-        let prior = (1.0 + p).ln() - (1.0 + n).ln();
+        // Scoring keeps single precision (the flat layout reads half the bytes); rounding
+        // here makes both layouts agree bit for bit.
+        let single = |x: f64| f64::from(x as f32);
+        let exact_prior = (1.0 + p).ln() - (1.0 + n).ln();
+        let prior = single(exact_prior);
         let predictors = self
             .predictors
             .iter()
@@ -106,9 +110,11 @@ impl AdmModel {
                 let contribution = (0..binning.len())
                     .map(|bin| {
                         let c = binning.counts_at(bin);
-                        (c.positives as f64 + 1.0 / n_bins).ln()
-                            - (c.negatives as f64 + 1.0 / n_bins).ln()
-                            - prior
+                        single(
+                            (c.positives as f64 + 1.0 / n_bins).ln()
+                                - (c.negatives as f64 + 1.0 / n_bins).ln()
+                                - exact_prior,
+                        )
                     })
                     .collect();
                 let auc = predictor_auc(&binning);
@@ -124,11 +130,20 @@ impl AdmModel {
         let active = predictors.iter().filter(|p| p.active).count();
         let bins = self.classifier_bins(2 * config.max_bins);
         let classifier_bins: Vec<(u64, u64)> = bins.iter().map(|(_, p, n)| (*p, *n)).collect();
+        let calibration: Vec<Block> = pav(&bins)
+            .into_iter()
+            .map(|b| Block {
+                lower: single(b.lower),
+                propensity: single(b.propensity),
+                ..b
+            })
+            .collect();
         Scoring {
+            flat: super::flat::Flat::new(prior, &predictors, &calibration),
             prior,
             active,
             predictors,
-            calibration: pav(&bins),
+            calibration,
             auc: auc(&classifier_bins),
             counts: self.counts,
             mature: self.counts.positives >= config.maturity_positives,
@@ -170,23 +185,47 @@ pub struct Scoring {
     pub auc: Option<f64>,
     pub counts: Counts,
     pub mature: bool,
+    /// The same, laid out for scoring many models per decision.
+    pub flat: super::flat::Flat,
 }
 
 impl Scoring {
     /// (log(1+P) - log(1+N) + the active predictors' bin contributions) / (1 + active).
     pub fn score(&self, values: &[Value]) -> f64 {
-        let sum: f64 = self
+        let features: Vec<Feature> = self
             .predictors
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.active)
-            .map(|(i, p)| p.contribution[p.binning.locate(values.get(i).unwrap_or(&Value::Null))])
-            .fold(0.0, |a, b| a + b);
-        (self.prior + sum) / (1.0 + self.active as f64)
+            .map(|(i, p)| {
+                Feature::of(
+                    values.get(i).unwrap_or(&Value::Null),
+                    p.binning.kind == PredictorKind::Numeric,
+                )
+            })
+            .collect();
+        self.score_features(&features)
+    }
+
+    /// [`Scoring::score`] of values already keyed (once per decision, for every model).
+    pub fn score_features(&self, features: &[Feature]) -> f64 {
+        let mut sum = self.prior;
+        for (i, p) in self.predictors.iter().enumerate() {
+            if p.active {
+                let feature = features.get(i).copied().unwrap_or(Feature::Missing);
+                sum += p.contribution[p.binning.locate_feature(feature)];
+            }
+        }
+        sum / (1.0 + self.active as f64)
     }
 
     /// The calibrated propensity of `values`; 0.5 for a model without responses.
     pub fn propensity(&self, values: &[Value]) -> f64 {
         calibrate(&self.calibration, self.score(values))
+    }
+
+    /// [`Scoring::propensity`] of values already keyed (from the flat layout; the tests
+    /// hold it to the same answer as the structured one).
+    pub fn propensity_features(&self, features: &[Feature]) -> f64 {
+        self.flat.propensity(features)
     }
 }

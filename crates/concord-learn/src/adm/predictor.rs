@@ -4,7 +4,7 @@
 //! those counts (numeric: adjacent micro-bins grouped to equal evidence, up to `max_bins`),
 //! so they adapt as data arrives.
 
-use concord_model::Value;
+use concord_model::{Feature, Value};
 use std::collections::BTreeMap;
 
 /// Positive and negative responses.
@@ -49,26 +49,7 @@ pub struct PredictorCounts {
     pub missing: Counts,
 }
 
-/// The micro-bin of a finite number: sign, exponent and the top four mantissa bits, in value
-/// order (16 intervals per power of two). Zero (either sign) is key 0.
-pub fn micro_key(x: f64) -> i64 {
-    if x == 0.0 {
-        return 0;
-    }
-    let bits = x.to_bits();
-    let ordered = if x < 0.0 { !bits } else { bits | (1 << 63) };
-    (ordered >> 48) as i64 - (1 << 15)
-}
-
-/// The lowest value of a micro-bin.
-pub fn micro_lower(key: i64) -> f64 {
-    let ordered = ((key + (1 << 15)) as u64) << 48;
-    if ordered & (1 << 63) != 0 {
-        f64::from_bits(ordered & !(1 << 63))
-    } else {
-        f64::from_bits(!ordered)
-    }
-}
+pub use concord_model::{micro_key, micro_lower};
 
 /// What a value is to a predictor: a number, a symbol, or missing.
 enum Reading<'v> {
@@ -151,17 +132,28 @@ impl PredictorCounts {
                     kind: self.kind,
                     cuts,
                     symbols: Vec::new(),
+                    hashes: Vec::new(),
                     counts,
                     missing: self.missing,
                 }
             }
-            PredictorKind::Symbolic => Binning {
-                kind: self.kind,
-                cuts: Vec::new(),
-                symbols: self.symbols.keys().cloned().collect(),
-                counts: self.symbols.values().copied().collect(),
-                missing: self.missing,
-            },
+            PredictorKind::Symbolic => {
+                let mut hashes: Vec<(u64, usize)> = self
+                    .symbols
+                    .keys()
+                    .enumerate()
+                    .map(|(bin, s)| (concord_model::symbol_hash(s), bin))
+                    .collect();
+                hashes.sort_unstable();
+                Binning {
+                    kind: self.kind,
+                    cuts: Vec::new(),
+                    symbols: self.symbols.keys().cloned().collect(),
+                    hashes,
+                    counts: self.symbols.values().copied().collect(),
+                    missing: self.missing,
+                }
+            }
         }
     }
 }
@@ -174,6 +166,8 @@ pub struct Binning {
     pub kind: PredictorKind,
     pub cuts: Vec<i64>,
     pub symbols: Vec<String>,
+    /// (symbol hash, bin), sorted: how a [`Feature`] finds its symbol's bin.
+    pub hashes: Vec<(u64, usize)>,
     /// Per bin, in order; the missing bin is not among them.
     pub counts: Vec<Counts>,
     pub missing: Counts,
@@ -187,6 +181,26 @@ impl Binning {
 
     pub fn is_empty(&self) -> bool {
         false
+    }
+
+    /// The bin of a keyed value (see [`Feature::of`]): as [`Binning::locate`], without
+    /// reading the value again.
+    pub fn locate_feature(&self, feature: Feature) -> usize {
+        let missing = self.counts.len();
+        match feature {
+            Feature::Number(key) if self.kind == PredictorKind::Numeric => {
+                self.cuts
+                    .partition_point(|&c| c <= key)
+                    .max(1)
+                    .min(missing.max(1))
+                    - 1
+            }
+            Feature::Symbol(hash) if self.kind == PredictorKind::Symbolic => self
+                .hashes
+                .binary_search_by_key(&hash, |(h, _)| *h)
+                .map_or(missing, |i| self.hashes[i].1),
+            _ => missing,
+        }
     }
 
     /// The bin of `value`: an index into `counts`, or `counts.len()` for the missing bin.
@@ -332,5 +346,36 @@ mod tests {
                 negatives: 0
             }
         );
+    }
+
+    /// A keyed value finds the same bin as the value itself.
+    #[test]
+    fn keyed_values_locate_like_values() {
+        let num = numeric(&[(1.0, true), (5.0, false), (9.0, true), (-3.0, false)]);
+        let mut sym = PredictorCounts::new(PredictorKind::Symbolic);
+        for s in ["a", "b", "true"] {
+            sym.record(&Value::from(s), true);
+        }
+        let values = [
+            Value::Num(-10.0),
+            Value::Num(0.0),
+            Value::Num(4.9),
+            Value::Num(9.0),
+            Value::Num(f64::NAN),
+            Value::from("a"),
+            Value::from("zzz"),
+            Value::Bool(true),
+            Value::Null,
+        ];
+        for (counts, numeric) in [(&num, true), (&sym, false)] {
+            let b = counts.binning(3);
+            for v in &values {
+                assert_eq!(
+                    b.locate(v),
+                    b.locate_feature(Feature::of(v, numeric)),
+                    "{v:?}"
+                );
+            }
+        }
     }
 }
