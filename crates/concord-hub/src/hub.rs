@@ -426,6 +426,18 @@ impl Hub {
         time: Timestamp,
     ) -> Result<(concord_decide::Decision, Box<concord_model::DecisionInputs>), HubError> {
         let models = self.learner.snapshot();
+        let seed = seed(customer_id, time);
+        // Thompson sampling draws each propensity from the decision's seed (logged, so the
+        // decision replays); without it the models answer as they are.
+        let explore = concord_learn::Thompson {
+            models: &models,
+            seed,
+        };
+        let scorer: &dyn concord_decide::Scorer = if self.learner.config().thompson {
+            &explore
+        } else {
+            &*models
+        };
         let time_ms = time.as_millisecond();
         let held = self
             .contacts
@@ -449,18 +461,11 @@ impl Hub {
                 let history = held.history();
                 let (decision, new_customer) = match self.profiles().read(customer_id, |profile| {
                     let env = profile.env(time);
-                    decide(&self.strategy, &env, request, &*models, &history, time)
+                    decide(&self.strategy, &env, request, scorer, &history, time)
                 }) {
                     Some(decision) => (decision?, false),
                     None => (
-                        decide(
-                            &self.strategy,
-                            &NoProfile,
-                            request,
-                            &*models,
-                            &history,
-                            time,
-                        )?,
+                        decide(&self.strategy, &NoProfile, request, scorer, &history, time)?,
                         true,
                     ),
                 };
@@ -474,7 +479,7 @@ impl Hub {
         let history = held.history();
         let mut decision = decision;
         let inputs = Box::new(concord_model::DecisionInputs {
-            seed: seed(customer_id, time),
+            seed,
             limit: request.limit.map(|l| u32::try_from(l).unwrap_or(u32::MAX)),
             placement: request.placement.clone(),
             reads: std::mem::take(&mut decision.reads),
@@ -712,6 +717,7 @@ pub fn learn_config(strategy: &Strategy) -> concord_learn::LearnConfig {
             active_auc: models.active_auc,
             maturity_positives: models.maturity_positives,
         },
+        thompson: models.thompson,
     }
 }
 

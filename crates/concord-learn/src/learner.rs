@@ -121,6 +121,7 @@ mod tests {
         let learner = Learner::new(LearnConfig {
             kinds: vec![PredictorKind::Symbolic],
             adm: Default::default(),
+            thompson: false,
         });
         let before = learner.snapshot();
         let (yes, no) = (

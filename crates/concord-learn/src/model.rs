@@ -19,6 +19,8 @@ pub struct ModelKey {
 pub struct LearnConfig {
     pub kinds: Vec<PredictorKind>,
     pub adm: AdmConfig,
+    /// Decisions draw propensities by Thompson sampling ([`crate::Thompson`]).
+    pub thompson: bool,
 }
 
 /// One adaptive model: its counts, and the scoring compiled from them.

@@ -20,6 +20,8 @@ pub struct Models {
     pub max_bins: usize,
     pub active_auc: f64,
     pub maturity_positives: u64,
+    /// Thompson sampling of each propensity (true by default).
+    pub thompson: bool,
 }
 
 impl Default for Models {
@@ -29,6 +31,7 @@ impl Default for Models {
             max_bins: 10,
             active_auc: 0.52,
             maturity_positives: 200,
+            thompson: true,
         }
     }
 }

@@ -536,8 +536,29 @@ fn model_predictors_are_checked() {
             ],
         ),
         ("predictors: 3\n", &["models.yaml:1:13: predictors: "]),
+        ("exploration: none\n", &["ok: 1 actions"]),
+        (
+            "exploration: greedy\n",
+            &["models.yaml:1:14: exploration: unknown variant `greedy`"],
+        ),
     ];
     for (models, expected) in cases {
         check(&[("models.yaml", Some(models))], expected);
     }
+    let load = |text: &str| {
+        let files = [
+            ("strategy.yaml", STRATEGY),
+            ("channels.yaml", CHANNELS),
+            ("profile.yaml", PROFILE),
+            ("actions/main.yaml", ACTIONS),
+            ("models.yaml", text),
+        ];
+        Strategy::from_files(files).map(|s| s.models().thompson)
+    };
+    assert_eq!(load("exploration: none\n").ok(), Some(false));
+    assert_eq!(
+        load("predictors: []\n").ok(),
+        Some(true),
+        "Thompson sampling by default"
+    );
 }

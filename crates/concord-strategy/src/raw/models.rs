@@ -28,4 +28,15 @@ pub(crate) struct ModelsFile {
     #[serde(default)]
     #[schemars(with = "Option<u32>", range(min = 1))]
     pub(crate) maturity_positives: Option<Spanned<u32>>,
+    /// `thompson` (default): actions compete with a propensity drawn from Beta(1 + p·E,
+    /// 1 + (1 − p)·E), so young models get tried; `none`: the model's propensity as is.
+    #[serde(default)]
+    pub(crate) exploration: Option<ExplorationEntry>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ExplorationEntry {
+    Thompson,
+    None,
 }

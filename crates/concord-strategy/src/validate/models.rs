@@ -95,5 +95,6 @@ pub(super) fn models(
         }
         out.maturity_positives = u64::from(m.value);
     }
+    out.thompson = !matches!(file.exploration, Some(crate::raw::ExplorationEntry::None));
     (errors.len() == n_errors).then_some(out)
 }
