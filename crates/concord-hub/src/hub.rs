@@ -429,10 +429,7 @@ impl Hub {
         let seed = seed(customer_id, time);
         // Thompson sampling draws each propensity from the decision's seed (logged, so the
         // decision replays); without it the models answer as they are.
-        let explore = concord_learn::Thompson {
-            models: &models,
-            seed,
-        };
+        let explore = concord_learn::Thompson::new(&models, seed);
         let scorer: &dyn concord_decide::Scorer = if self.learner.config().thompson {
             &explore
         } else {

@@ -3,40 +3,62 @@
 //! evidence draws widely (new actions get tried), a mature one close to p. Draws are
 //! deterministic in the decision's seed, the channel and the action, so a decision replays.
 
-use crate::model::ModelSnapshot;
+use crate::model::{ChannelModels, ModelSnapshot};
 use concord_decide::Scorer;
 use concord_model::{ActionId, ChannelId, Feature};
 
 /// A scorer that explores: the published models' propensities, drawn per decision.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Thompson<'a> {
-    pub models: &'a ModelSnapshot,
+    models: &'a ModelSnapshot,
     /// The decision's seed.
-    pub seed: u64,
+    seed: u64,
+    /// The channel a decision asks about (one per decision), looked up once.
+    channel: std::cell::OnceCell<(u64, Option<&'a ChannelModels>)>,
+}
+
+impl<'a> Thompson<'a> {
+    pub fn new(models: &'a ModelSnapshot, seed: u64) -> Self {
+        Self {
+            models,
+            seed,
+            channel: std::cell::OnceCell::new(),
+        }
+    }
 }
 
 impl Scorer for Thompson<'_> {
     fn propensity(&self, action: &ActionId, channel: &ChannelId, features: &[Feature]) -> f64 {
-        let (p, evidence) = match self.models.model(action, channel) {
+        let hash = concord_model::symbol_hash(channel.as_str());
+        let &(cached, mut models) = self
+            .channel
+            .get_or_init(|| (hash, self.models.channel(channel)));
+        if cached != hash {
+            models = self.models.channel(channel);
+        }
+        let (p, evidence) = match models.and_then(|m| m.get(action.as_str())) {
             Some(m) => (
                 m.scoring.propensity_features(features),
                 m.adm.counts.evidence() as f64,
             ),
             None => (0.5, 0.0),
         };
-        let mut rng = SplitMix(
-            self.seed
-                ^ concord_model::symbol_hash(action.as_str())
-                ^ concord_model::symbol_hash(channel.as_str()).rotate_left(17),
+        let mut rng = SplitMix::new(
+            self.seed ^ concord_model::symbol_hash(action.as_str()) ^ hash.rotate_left(17),
         );
         beta(&mut rng, 1.0 + p * evidence, 1.0 + (1.0 - p) * evidence)
     }
 }
 
-/// SplitMix64: small, fast, and good enough to drive a few draws per action.
-pub(crate) struct SplitMix(pub u64);
+/// SplitMix64: small, fast, and good enough to drive a few draws per action. Normals come in
+/// pairs (the polar method): the second is kept for the next draw.
+pub(crate) struct SplitMix(pub u64, pub Option<f64>);
 
 impl SplitMix {
+    pub(crate) fn new(seed: u64) -> Self {
+        SplitMix(seed, None)
+    }
+
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
@@ -51,9 +73,20 @@ impl SplitMix {
     }
 
     fn normal(&mut self) -> f64 {
-        // Box-Muller.
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+        if let Some(z) = self.1.take() {
+            return z;
+        }
+        // Marsaglia's polar method: two normals per accepted point, no sine or cosine.
+        loop {
+            let u = 2.0 * self.uniform() - 1.0;
+            let v = 2.0 * self.uniform() - 1.0;
+            let s = u * u + v * v;
+            if s > 0.0 && s < 1.0 {
+                let f = (-2.0 * s.ln() / s).sqrt();
+                self.1 = Some(v * f);
+                return u * f;
+            }
+        }
     }
 }
 
@@ -71,14 +104,20 @@ fn gamma(rng: &mut SplitMix, shape: f64) -> f64 {
             continue;
         }
         let u = rng.uniform();
-        if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+        // The squeeze accepts about 98% of draws without a logarithm.
+        let x2 = x * x;
+        if u < 1.0 - 0.0331 * x2 * x2 || u.ln() < 0.5 * x2 + d - d * v + d * v.ln() {
             return d * v;
         }
     }
 }
 
-/// Beta(a, b) as Gamma(a) / (Gamma(a) + Gamma(b)).
+/// Beta(a, b) as Gamma(a) / (Gamma(a) + Gamma(b)); Beta(1, 1) (a model without evidence) is
+/// the uniform.
 pub(crate) fn beta(rng: &mut SplitMix, a: f64, b: f64) -> f64 {
+    if a == 1.0 && b == 1.0 {
+        return rng.uniform();
+    }
     let x = gamma(rng, a);
     let y = gamma(rng, b);
     x / (x + y)
@@ -89,7 +128,7 @@ mod tests {
     use super::*;
 
     fn moments(a: f64, b: f64, n: usize) -> (f64, f64) {
-        let mut rng = SplitMix(42);
+        let mut rng = SplitMix::new(42);
         let draws: Vec<f64> = (0..n).map(|_| beta(&mut rng, a, b)).collect();
         let mean = draws.iter().sum::<f64>() / n as f64;
         let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
@@ -141,20 +180,10 @@ mod tests {
     fn draws_are_deterministic_in_the_seed() {
         let models = ModelSnapshot::default();
         let (a, c) = (ActionId::new("a"), ChannelId::new("ussd"));
-        let draw = |seed| {
-            Thompson {
-                models: &models,
-                seed,
-            }
-            .propensity(&a, &c, &[])
-        };
+        let draw = |seed| Thompson::new(&models, seed).propensity(&a, &c, &[]);
         assert_eq!(draw(7).to_bits(), draw(7).to_bits());
         assert_ne!(draw(7).to_bits(), draw(8).to_bits());
-        let other = Thompson {
-            models: &models,
-            seed: 7,
-        }
-        .propensity(&ActionId::new("b"), &c, &[]);
+        let other = Thompson::new(&models, 7).propensity(&ActionId::new("b"), &c, &[]);
         assert_ne!(draw(7).to_bits(), other.to_bits());
     }
 }

@@ -72,6 +72,9 @@ impl std::hash::Hasher for Fnv {
 
 type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
+/// One channel's models by action id.
+pub type ChannelModels = FnvMap<String, Arc<Model>>;
+
 /// An immutable view of every model, as decisions read it.
 #[derive(Debug, Default)]
 pub struct ModelSnapshot {
@@ -100,6 +103,11 @@ impl ModelSnapshot {
     /// One model, if it has learnt anything. Read this only once the snapshot is published:
     /// the first read indexes `models` as they are then.
     pub fn model(&self, action: &ActionId, channel: &ChannelId) -> Option<&Arc<Model>> {
+        self.channel(channel)?.get(action.as_str())
+    }
+
+    /// Every model of one channel, by action id (see [`ModelSnapshot::model`]).
+    pub fn channel(&self, channel: &ChannelId) -> Option<&ChannelModels> {
         let index = self.index.get_or_init(|| {
             let mut index: FnvMap<String, FnvMap<String, Arc<Model>>> = FnvMap::default();
             for (key, model) in &self.models {
@@ -110,9 +118,7 @@ impl ModelSnapshot {
             }
             index
         });
-        index
-            .get(channel.as_str())
-            .and_then(|actions| actions.get(action.as_str()))
+        index.get(channel.as_str())
     }
 }
 

@@ -353,10 +353,18 @@ pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
             placement: None,
             explain: false,
         };
+        // As the hub scores: Thompson sampling from the decision's seed when models.yaml
+        // explores (the example does).
+        let explore = concord_learn::Thompson::new(&models, n as u64);
+        let scorer: &dyn concord_decide::Scorer = if strategy.models().thompson {
+            &explore
+        } else {
+            &*models
+        };
         let t = Instant::now();
         let decision = store
             .read(id, |p| {
-                decide(&strategy, &p.env(now), &request, &*models, &history, now)
+                decide(&strategy, &p.env(now), &request, scorer, &history, now)
             })
             .context("a simulated customer")??;
         let elapsed = t.elapsed();
