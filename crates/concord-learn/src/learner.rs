@@ -1,11 +1,10 @@
 //! The learner: applies responses to a private copy and publishes it atomically for readers.
 
 use crate::adm::AdmModel;
-use crate::model::{LearnConfig, Model, ModelKey, ModelSnapshot};
+use crate::model::{ChannelModels, FnvMap, LearnConfig, Model, ModelKey, ModelSnapshot};
 use arc_swap::ArcSwap;
 use concord_model::{ResponseRecord, Value};
 use parking_lot::Mutex;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A response with the predictor values its decision recorded.
@@ -20,7 +19,7 @@ pub struct Learned<'a> {
 pub struct Learner {
     config: LearnConfig,
     published: ArcSwap<ModelSnapshot>,
-    working: Mutex<(u64, HashMap<ModelKey, Arc<Model>>)>,
+    working: Mutex<ModelSnapshot>,
 }
 
 impl Learner {
@@ -28,7 +27,7 @@ impl Learner {
         Self {
             config,
             published: ArcSwap::default(),
-            working: Mutex::new((0, HashMap::new())),
+            working: Mutex::new(ModelSnapshot::default()),
         }
     }
 
@@ -42,8 +41,7 @@ impl Learner {
 
     /// A copy of the working state, for a snapshot.
     pub fn export(&self) -> ModelSnapshot {
-        let working = self.working.lock();
-        ModelSnapshot::new(working.0, working.1.clone())
+        self.working.lock().clone()
     }
 
     /// Replaces every model with restored counts (a snapshot, before any response is learnt),
@@ -51,20 +49,27 @@ impl Learner {
     /// configured ones (models.yaml changed) keeps its totals and calibration; its predictors
     /// start afresh.
     pub fn restore(&self, version: u64, models: Vec<(ModelKey, AdmModel)>) {
-        let models = models
-            .into_iter()
-            .map(|(key, mut adm)| {
-                let kinds: Vec<_> = adm.predictors.iter().map(|p| p.kind).collect();
-                if kinds != self.config.kinds {
-                    adm.predictors = AdmModel::new(&self.config.kinds).predictors;
-                }
-                (key, Arc::new(Model::from_counts(adm, &self.config)))
-            })
-            .collect();
+        let mut channels: FnvMap<String, ChannelModels> = FnvMap::default();
+        for (key, mut adm) in models {
+            let kinds: Vec<_> = adm.predictors.iter().map(|p| p.kind).collect();
+            if kinds != self.config.kinds {
+                adm.predictors = AdmModel::new(&self.config.kinds).predictors;
+            }
+            channels.entry(key.channel.0).or_default().insert(
+                key.action.0,
+                Arc::new(Model::from_counts(adm, &self.config)),
+            );
+        }
+        let snapshot = ModelSnapshot::new(
+            version,
+            channels
+                .into_iter()
+                .map(|(channel, models)| (channel, Arc::new(models)))
+                .collect(),
+        );
         let mut working = self.working.lock();
-        *working = (version, models);
-        self.published
-            .store(Arc::new(ModelSnapshot::new(working.0, working.1.clone())));
+        *working = snapshot;
+        self.published.store(Arc::new(working.clone()));
     }
 
     /// Applies a batch of responses and publishes one new snapshot for the whole batch. A
@@ -76,23 +81,24 @@ impl Learner {
         }
         let mut working = self.working.lock();
         for learned in batch {
-            let key = ModelKey {
-                action: learned.response.action_id.clone(),
-                channel: learned.response.channel.clone(),
-            };
-            let model = working
-                .1
-                .entry(key)
+            let response = learned.response;
+            let channel = Arc::make_mut(
+                working
+                    .channels_mut()
+                    .entry(response.channel.0.clone())
+                    .or_default(),
+            );
+            let model = channel
+                .entry(response.action_id.0.clone())
                 .or_insert_with(|| Arc::new(Model::new(&self.config)));
             Arc::make_mut(model).learn(
                 learned.predictors,
-                learned.response.outcome.is_positive(),
+                response.outcome.is_positive(),
                 &self.config,
             );
         }
-        working.0 += 1;
-        self.published
-            .store(Arc::new(ModelSnapshot::new(working.0, working.1.clone())));
+        working.version += 1;
+        self.published.store(Arc::new(working.clone()));
     }
 }
 
@@ -144,7 +150,7 @@ mod tests {
         learner.learn(&batch);
         let after = learner.snapshot();
         assert_eq!((before.version, after.version), (0, 1));
-        assert!(before.models.is_empty());
+        assert!(before.is_empty());
         let (a, ussd) = (ActionId::new("a"), ChannelId::new("ussd"));
         let key = |v: &[Value; 1]| [concord_model::Feature::of(&v[0], false)];
         assert_eq!(before.propensity(&a, &ussd, &key(&prepaid)), 0.5);

@@ -6,7 +6,7 @@ use concord_decide::Scorer;
 use concord_model::{ActionId, ChannelId, Feature, Value};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct ModelKey {
@@ -70,55 +70,61 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+pub type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
 /// One channel's models by action id.
 pub type ChannelModels = FnvMap<String, Arc<Model>>;
 
-/// An immutable view of every model, as decisions read it.
-#[derive(Debug, Default)]
+/// An immutable view of every model, as decisions read it: by channel, then action id. A
+/// channel's map is shared with the learner's working copy until a response changes it, so
+/// publishing after a response copies only that channel's map, not every model.
+#[derive(Debug, Clone, Default)]
 pub struct ModelSnapshot {
     pub version: u64,
-    pub models: HashMap<ModelKey, Arc<Model>>,
-    /// `models` by channel, then action, built on the first read: a lookup by borrowed ids,
-    /// with no key to build. Not cloned (a clone may be changed before it is read).
-    index: OnceLock<FnvMap<String, FnvMap<String, Arc<Model>>>>,
-}
-
-impl Clone for ModelSnapshot {
-    fn clone(&self) -> Self {
-        Self::new(self.version, self.models.clone())
-    }
+    channels: FnvMap<String, Arc<ChannelModels>>,
 }
 
 impl ModelSnapshot {
-    pub fn new(version: u64, models: HashMap<ModelKey, Arc<Model>>) -> Self {
-        Self {
-            version,
-            models,
-            index: OnceLock::new(),
-        }
+    pub fn new(version: u64, channels: FnvMap<String, Arc<ChannelModels>>) -> Self {
+        Self { version, channels }
     }
 
-    /// One model, if it has learnt anything. Read this only once the snapshot is published:
-    /// the first read indexes `models` as they are then.
+    /// One model, if it has learnt anything.
     pub fn model(&self, action: &ActionId, channel: &ChannelId) -> Option<&Arc<Model>> {
         self.channel(channel)?.get(action.as_str())
     }
 
-    /// Every model of one channel, by action id (see [`ModelSnapshot::model`]).
+    /// Every model of one channel, by action id.
     pub fn channel(&self, channel: &ChannelId) -> Option<&ChannelModels> {
-        let index = self.index.get_or_init(|| {
-            let mut index: FnvMap<String, FnvMap<String, Arc<Model>>> = FnvMap::default();
-            for (key, model) in &self.models {
-                index
-                    .entry(key.channel.0.clone())
-                    .or_default()
-                    .insert(key.action.0.clone(), model.clone());
-            }
-            index
-        });
-        index.get(channel.as_str())
+        self.channels.get(channel.as_str()).map(|m| &**m)
+    }
+
+    /// Every model with its key, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (ModelKey, &Arc<Model>)> {
+        self.channels.iter().flat_map(|(channel, models)| {
+            models.iter().map(move |(action, model)| {
+                (
+                    ModelKey {
+                        action: ActionId::new(action.as_str()),
+                        channel: ChannelId::new(channel.as_str()),
+                    },
+                    model,
+                )
+            })
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.channels.values().map(|m| m.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The channels' maps, for the learner to change (copy on write).
+    pub(crate) fn channels_mut(&mut self) -> &mut FnvMap<String, Arc<ChannelModels>> {
+        &mut self.channels
     }
 }
 

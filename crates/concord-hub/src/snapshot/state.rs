@@ -110,13 +110,13 @@ pub(crate) fn encode_decisions(
     }
     let models = learner.export();
     models.version.encode(&mut out);
-    (models.models.len() as u64).encode(&mut out);
-    let mut keys: Vec<&ModelKey> = models.models.keys().collect();
-    keys.sort();
-    for key in keys {
+    let mut all: Vec<_> = models.iter().collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    (all.len() as u64).encode(&mut out);
+    for (key, model) in all {
         key.action.encode(&mut out);
         key.channel.encode(&mut out);
-        models.models[key].adm.encode(&mut out);
+        model.adm.encode(&mut out);
     }
     out
 }

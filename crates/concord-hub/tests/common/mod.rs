@@ -89,9 +89,8 @@ pub async fn observe(hub: &Hub, customers: &[CustomerId], now: Timestamp) -> ser
             })
         }));
     }
-    let mut models: Vec<_> = hub
-        .models()
-        .models
+    let snapshot = hub.models();
+    let mut models: Vec<_> = snapshot
         .iter()
         // Counts per predictor bin do not depend on the order responses were learnt in (the
         // classifier's score bins do, and concurrent responses learn in any order).
