@@ -112,16 +112,12 @@ fn in_scope<'s>(
         .actions()
         .get(contact.action as usize)
         .map(|a| (a, contact.action as usize));
-    let channel_ok = match strategy.channels().get(usize::from(contact.channel)) {
-        Some(channel) => scope.covers_channel(usize::from(contact.channel), channel),
-        None => scope.channels.is_empty() && scope.direction.is_none(),
-    };
-    let action_ok = match (&scope.target, action) {
-        (None, _) => true,
-        (Some(target), Some((a, _))) => target.matches(a),
-        (Some(_), None) => false,
-    };
-    (channel_ok && action_ok).then_some(action)
+    let channel = usize::from(contact.channel);
+    let covered = scope.covers_contact(
+        strategy.channels().get(channel).map(|c| (channel, c)),
+        action.map(|(a, _)| a),
+    );
+    covered.then_some(action)
 }
 
 /// A cap in force for this decision: impressions counted since the period began, including
@@ -289,6 +285,12 @@ impl<'s> Judge<'s> {
         if self.caps.is_empty() && self.pauses.is_empty() {
             return None;
         }
+        self.cap_block(strategy, action, index)
+            .or_else(|| self.pause_block(strategy, action, index))
+    }
+
+    /// A cap `action` is at (counting what this decision placed so far), if any.
+    fn cap_block(&self, strategy: &Strategy, action: &Action, index: usize) -> Option<String> {
         for state in &self.caps {
             if !state.cap.scope.covers_action(action) {
                 continue;
@@ -298,6 +300,11 @@ impl<'s> Judge<'s> {
                 return Some(cap_reason(state, key));
             }
         }
+        None
+    }
+
+    /// A pause in force for `action`, if any.
+    fn pause_block(&self, strategy: &Strategy, action: &Action, index: usize) -> Option<String> {
         for state in &self.pauses {
             if !state.pause.scope.covers_action(action) {
                 continue;
@@ -311,8 +318,7 @@ impl<'s> Judge<'s> {
                     Each::Group => format!("group {}", action.group),
                     Each::Issue => format!("issue {}", action.issue),
                 };
-                let until = Timestamp::from_millisecond(*until)
-                    .map_or_else(|_| until.to_string(), |t| t.to_string());
+                let until = crate::offer::time_text(*until);
                 return Some(format!(
                     "paused by {}: {} {} within {}, {what} paused until {until}",
                     p.id,
@@ -333,10 +339,8 @@ impl<'s> Judge<'s> {
         action: &Action,
         index: usize,
     ) -> Option<String> {
-        if self.caps.is_empty() {
-            return None;
-        }
-        self.check(strategy, action, index)
+        // Pauses were judged before arbitration; placing changes only the caps' counts.
+        self.cap_block(strategy, action, index)
     }
 
     /// Why a volume budget holds `action` back from this placement, if one does.

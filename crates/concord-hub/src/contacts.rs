@@ -371,12 +371,7 @@ impl ContactBook {
             for (v, periods) in policy.volumes.iter().zip(volume.iter_mut()) {
                 let covered = v
                     .scope
-                    .covers_channel(usize::from(contact.channel), channel)
-                    && match (&v.scope.target, action) {
-                        (None, _) => true,
-                        (Some(t), Some(a)) => t.matches(a),
-                        (Some(_), None) => false,
-                    };
+                    .covers_contact(Some((usize::from(contact.channel), channel)), action);
                 if !covered {
                     continue;
                 }

@@ -720,13 +720,7 @@ pub fn learn_config(strategy: &Strategy) -> concord_learn::LearnConfig {
 
 /// A decision's seed: the same customer at the same instant gets the same one.
 fn seed(customer: &CustomerId, time: Timestamp) -> u64 {
-    let mut x = customer
-        .as_str()
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
-        ^ time.as_millisecond() as u64;
+    let mut x = concord_model::symbol_hash(customer.as_str()) ^ time.as_millisecond() as u64;
     // splitmix64's finaliser
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

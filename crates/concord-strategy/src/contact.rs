@@ -57,6 +57,27 @@ impl Scope {
         self.target.as_ref().is_none_or(|t| t.matches(action))
     }
 
+    /// Whether a logged contact counts for the rule: its channel and action as the strategy
+    /// declares them, `None` for those it no longer declares (a contact in an unknown channel
+    /// counts only for a rule over every channel; one of an unknown action only for a rule
+    /// without a target).
+    pub fn covers_contact(
+        &self,
+        channel: Option<(usize, &Channel)>,
+        action: Option<&Action>,
+    ) -> bool {
+        let channel_ok = match channel {
+            Some((index, channel)) => self.covers_channel(index, channel),
+            None => self.channels.is_empty() && self.direction.is_none(),
+        };
+        let action_ok = match (&self.target, action) {
+            (None, _) => true,
+            (Some(target), Some(action)) => target.matches(action),
+            (Some(_), None) => false,
+        };
+        channel_ok && action_ok
+    }
+
     /// True when the rule names channels (rather than all, or a direction).
     pub fn names_channel(&self, index: usize) -> bool {
         self.channels.contains(&index)
