@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README promises. The Kafka source builds librdkafka from source,
-# which needs cmake and the curl headers: they are installed first when missing (Debian/Ubuntu).
+# which needs cmake and the curl headers: they are installed first when missing (Debian/Ubuntu);
+# the model export test needs Python's pdstools, installed into .venv when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,5 +21,21 @@ if [ ${#need[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+# pdstools (PyPI) reads Concord's model export in crates/concord/tests/export_pdstools.rs: a
+# venv at .venv (git-ignored) holds it.
+if ! .venv/bin/python -c "import pdstools" 2>/dev/null; then
+  echo "== making .venv with pdstools 5.x (the model export test reads Concord's export with it)"
+  if ! python3 -m venv .venv 2>/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+    else
+      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+    fi
+    python3 -m venv .venv
+  fi
+  .venv/bin/pip install -q "pdstools>=5,<6"
+fi
+export CONCORD_PYTHON="$PWD/.venv/bin/python"
 
 exec cargo test --workspace --all-features "$@"

@@ -24,6 +24,12 @@ use std::borrow::Cow;
 /// per decision.
 pub trait Scorer {
     fn propensity(&self, action: &ActionId, channel: &ChannelId, features: &[Feature]) -> f64;
+
+    /// Outbound maturity capping: whether a young model's action may reach this customer in
+    /// an outbound channel (asked only there, and never for a mandatory action).
+    fn reaches(&self, _action: &ActionId, _channel: &ChannelId) -> bool {
+        true
+    }
 }
 
 /// One request: who, where, in what context, how many actions.
@@ -377,6 +383,19 @@ pub fn decide(
                 }
             }
         };
+        if channel.direction == concord_model::Direction::Outbound
+            && !action.mandatory
+            && !scorer.reaches(&action.id, &channel.id)
+        {
+            trace.push(
+                &action.id,
+                TraceStage::Maturity,
+                false,
+                || "outbound maturity capping: the action's model is young and reaches part of the audience, not this customer yet".to_owned(),
+                None,
+            );
+            continue;
+        }
         let propensity = scorer.propensity(&action.id, &channel.id, &features);
         propensities.push((position as u32, propensity));
         let context_weight: f64 = weights

@@ -2,7 +2,8 @@
 
 use concord_model::codec::{BinaryCodec, DecodeError, Reader};
 use concord_model::{ActionId, CustomerId, DecisionId, DecisionRecord, ResponseRecord};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 
 /// How many decisions stay matchable; older ones are forgotten first (their responses get 404).
 pub(crate) const DECISIONS_KEPT: usize = 1_000_000;
@@ -19,6 +20,11 @@ pub(crate) struct DecisionLog {
     order: VecDeque<DecisionId>,
     by_customer: HashMap<CustomerId, VecDeque<DecisionId>>,
     inputs_kept: usize,
+    /// Channel -> how long an action presented there waits for a response (models.yaml
+    /// `timeouts`).
+    timeouts: HashMap<String, i64>,
+    /// (deadline ms, decision): decisions in a channel with a timeout, soonest first.
+    deadlines: BinaryHeap<Reverse<(i64, DecisionId)>>,
 }
 
 impl Default for DecisionLog {
@@ -28,6 +34,8 @@ impl Default for DecisionLog {
             order: VecDeque::new(),
             by_customer: HashMap::new(),
             inputs_kept: INPUTS_KEPT,
+            timeouts: HashMap::new(),
+            deadlines: BinaryHeap::new(),
         }
     }
 }
@@ -43,9 +51,26 @@ pub(crate) struct Entry {
     pub responses: Vec<ResponseRecord>,
 }
 
+impl Entry {
+    /// Actions presented with no response claimed yet.
+    pub fn unanswered(&self) -> impl Iterator<Item = &ActionId> {
+        self.record
+            .actions
+            .iter()
+            .map(|a| &a.action_id)
+            .filter(|a| !self.responded.contains(*a))
+    }
+}
+
 impl DecisionLog {
     pub fn insert(&mut self, record: DecisionRecord, position: u64) {
         let id = record.decision_id.clone();
+        if let Some(after) = self.timeouts.get(record.channel.as_str())
+            && !record.actions.is_empty()
+        {
+            let deadline = record.time.as_millisecond().saturating_add(*after);
+            self.deadlines.push(Reverse((deadline, id.clone())));
+        }
         let recent = self
             .by_customer
             .entry(record.customer_id.clone())
@@ -78,6 +103,54 @@ impl DecisionLog {
                 self.by_id.remove(&old);
             }
         }
+    }
+
+    /// Sets each channel's response timeout and schedules every decision kept with an action
+    /// still unanswered (after a snapshot is restored; later inserts schedule themselves).
+    pub fn set_timeouts(&mut self, timeouts: HashMap<String, i64>) {
+        self.timeouts = timeouts;
+        self.deadlines.clear();
+        for id in &self.order {
+            let Some(entry) = self.by_id.get(id) else {
+                continue;
+            };
+            if let Some(after) = self.timeouts.get(entry.record.channel.as_str())
+                && entry.unanswered().next().is_some()
+            {
+                let deadline = entry.record.time.as_millisecond().saturating_add(*after);
+                self.deadlines.push(Reverse((deadline, id.clone())));
+            }
+        }
+    }
+
+    /// Decisions whose response timeout has passed at `now_ms`, each with its deadline and
+    /// the actions still unanswered (taken off the schedule: each comes due once).
+    pub fn due(&mut self, now_ms: i64) -> Vec<(DecisionId, i64, Vec<ActionId>)> {
+        let mut out = Vec::new();
+        while let Some(Reverse((deadline, _))) = self.deadlines.peek()
+            && *deadline <= now_ms
+        {
+            let Some(Reverse((deadline, id))) = self.deadlines.pop() else {
+                break;
+            };
+            if let Some(entry) = self.by_id.get(&id) {
+                let open: Vec<ActionId> = entry.unanswered().cloned().collect();
+                if !open.is_empty() {
+                    out.push((id, deadline, open));
+                }
+            }
+        }
+        out
+    }
+
+    /// Puts a decision back on the schedule (its timeout responses could not be recorded).
+    pub fn reschedule(&mut self, id: DecisionId, deadline: i64) {
+        self.deadlines.push(Reverse((deadline, id)));
+    }
+
+    /// Decisions waiting for a response timeout.
+    pub fn scheduled(&self) -> usize {
+        self.deadlines.len()
     }
 
     /// Keeps replay inputs in memory for the newest `n` decisions only, from now on.
@@ -145,7 +218,8 @@ impl DecisionLog {
     }
 
     /// Rebuilds a log from [`DecisionLog::encode`]'s bytes by inserting in the same order;
-    /// `version` 1 records predate the household field.
+    /// `version` 1 records predate the household field, versions 1 and 2 responses the custom
+    /// outcome.
     pub fn decode(input: &mut Reader<'_>, version: u8) -> Result<Self, DecodeError> {
         let mut log = Self::default();
         for _ in 0..input.count()? {
@@ -159,7 +233,13 @@ impl DecisionLog {
             for _ in 0..input.count()? {
                 responded.insert(input.read::<ActionId>()?);
             }
-            let responses: Vec<ResponseRecord> = input.read()?;
+            let responses: Vec<ResponseRecord> = if version < 3 {
+                (0..input.count()?)
+                    .map(|_| ResponseRecord::decode_v1(input))
+                    .collect::<Result<_, _>>()?
+            } else {
+                input.read()?
+            };
             log.insert(record, position);
             if let Some(entry) = log.by_id.get_mut(&id) {
                 entry.responded = responded;

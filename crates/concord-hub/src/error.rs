@@ -16,6 +16,8 @@ pub enum HubError {
         decision: DecisionId,
         offered: Vec<String>,
     },
+    #[error("unknown outcome `{name}` (known: {})", known.join(", "))]
+    UnknownOutcome { name: String, known: Vec<String> },
     #[error("customer {customer}: {source}")]
     BadRow {
         customer: CustomerId,

@@ -95,6 +95,23 @@ impl concord_strategy::RuleEnv for NoProfile {
     }
 }
 
+/// What a response says: one of the four outcomes, or a custom one (models.yaml
+/// `outcomes.custom`) with the outcome it counts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub outcome: Outcome,
+    pub custom_outcome: Option<String>,
+}
+
+impl From<Outcome> for Answer {
+    fn from(outcome: Outcome) -> Self {
+        Self {
+            outcome,
+            custom_outcome: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ResponseOutcome {
     pub record: ResponseRecord,
@@ -187,8 +204,101 @@ impl Hub {
         self.profiles().len()
     }
 
+    /// The models as decisions read them now (responses still queued are not in them yet).
     pub fn models(&self) -> Arc<ModelSnapshot> {
         self.learner.snapshot()
+    }
+
+    /// Publishes every response queued for learning, on the caller's thread; the models then
+    /// reflect every response acknowledged so far.
+    pub fn flush_learning(&self) {
+        self.learner.flush();
+    }
+
+    /// Every model, in a line each, by model id, with every acknowledged response learnt.
+    pub fn model_summaries(&self) -> Vec<concord_learn::report::ModelSummary> {
+        self.learner.flush();
+        let models = self.learner.snapshot();
+        let mut out: Vec<_> = models
+            .iter()
+            .map(|(key, model)| {
+                concord_learn::report::ModelSummary::new(
+                    &key,
+                    model,
+                    self.model_context(&key),
+                    &self.learner.config().adm,
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| a.model_id.cmp(&b.model_id));
+        out
+    }
+
+    /// Every model, whole (bins, lift, calibration), by model id.
+    pub fn model_reports(&self) -> Vec<concord_learn::report::ModelReport> {
+        self.learner.flush();
+        let models = self.learner.snapshot();
+        let names = self.predictor_names();
+        let mut out: Vec<_> = models
+            .iter()
+            .map(|(key, model)| {
+                concord_learn::report::ModelReport::new(
+                    &key,
+                    model,
+                    self.model_context(&key),
+                    &names,
+                    &self.learner.config().adm,
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| a.summary.model_id.cmp(&b.summary.model_id));
+        out
+    }
+
+    /// One model, whole, by its id (`action@channel`).
+    pub fn model_report(&self, model_id: &str) -> Option<concord_learn::report::ModelReport> {
+        let (action, channel) = model_id.split_once('@')?;
+        self.learner.flush();
+        let models = self.learner.snapshot();
+        let key = concord_learn::ModelKey {
+            action: ActionId::new(action),
+            channel: ChannelId::new(channel),
+        };
+        let model = models.model(&key.action, &key.channel)?;
+        Some(concord_learn::report::ModelReport::new(
+            &key,
+            model,
+            self.model_context(&key),
+            &self.predictor_names(),
+            &self.learner.config().adm,
+        ))
+    }
+
+    fn predictor_names(&self) -> Vec<String> {
+        self.strategy
+            .models()
+            .predictors
+            .iter()
+            .map(|p| p.name.clone())
+            .collect()
+    }
+
+    fn model_context(&self, key: &concord_learn::ModelKey) -> concord_learn::report::ModelContext {
+        let action = self.strategy.action(key.action.as_str());
+        let direction = self
+            .strategy
+            .channel(key.channel.as_str())
+            .map(|c| c.direction.as_str().to_owned());
+        concord_learn::report::ModelContext {
+            issue: action.map(|a| a.issue.clone()).unwrap_or_default(),
+            group: action.map(|a| a.group.clone()).unwrap_or_default(),
+            direction: direction.unwrap_or_default(),
+        }
+    }
+
+    /// Responses acknowledged and not yet learnt.
+    pub fn learning_pending(&self) -> usize {
+        self.learner.pending()
     }
 
     /// Loads base rows (static attributes and holdings), durably. A row that does not fit the
@@ -430,11 +540,17 @@ impl Hub {
         // Thompson sampling draws each propensity from the decision's seed (logged, so the
         // decision replays); without it the models answer as they are.
         let explore = concord_learn::Thompson::new(&models, seed);
-        let scorer: &dyn concord_decide::Scorer = if self.learner.config().thompson {
-            &explore
-        } else {
-            &*models
+        let capped = concord_learn::Capped {
+            inner: if self.learner.config().thompson {
+                &explore
+            } else {
+                &*models
+            },
+            models: &models,
+            config: self.learner.config(),
+            audience: concord_model::symbol_hash(customer_id.as_str()),
         };
+        let scorer: &dyn concord_decide::Scorer = &capped;
         let time_ms = time.as_millisecond();
         let held = self
             .contacts
@@ -509,14 +625,24 @@ impl Hub {
             .flatten()
     }
 
-    /// Matches a response to its decision, journals it, and feeds KPIs and the learner.
+    /// Matches a response to its decision, journals it, and feeds KPIs, the contact history
+    /// and the learner's queue (decisions never wait for learning).
     pub async fn respond(
         &self,
         decision_id: &DecisionId,
         action_id: &ActionId,
-        outcome: Outcome,
+        answer: impl Into<Answer>,
         time: Timestamp,
     ) -> Result<ResponseOutcome, HubError> {
+        let Answer {
+            outcome,
+            custom_outcome,
+        } = answer.into();
+        if let Some(name) = &custom_outcome
+            && self.strategy.models().outcomes.resolve(name) != Some((outcome, Some(name.clone())))
+        {
+            return Err(self.unknown_outcome(name));
+        }
         let _gate = self.decision_gate.read().await;
         // Claim the (decision, action) pair under the lock so concurrent duplicates count once.
         let (record, value, household, valid_until, predictors) = {
@@ -548,6 +674,7 @@ impl Hub {
                 channel: entry.record.channel.clone(),
                 outcome,
                 time,
+                custom_outcome,
             };
             if !entry.responded.insert(action_id.clone()) {
                 return Ok(ResponseOutcome {
@@ -600,14 +727,93 @@ impl Hub {
         self.contacts
             .record_response(&record, household.as_deref(), valid_until);
         self.kpis.record_response(&record, value);
-        self.learner.learn(&[concord_learn::Learned {
-            response: &record,
-            predictors: &predictors,
-        }]);
+        self.learner.submit(concord_learn::Lesson {
+            response: record.clone(),
+            predictors,
+        });
         Ok(ResponseOutcome {
             record,
             duplicate: false,
         })
+    }
+
+    /// A response's outcome by name: one of the four, or a custom one models.yaml declares.
+    pub fn answer(&self, name: &str) -> Result<Answer, HubError> {
+        self.strategy
+            .models()
+            .outcomes
+            .resolve(name)
+            .map(|(outcome, custom_outcome)| Answer {
+                outcome,
+                custom_outcome,
+            })
+            .ok_or_else(|| self.unknown_outcome(name))
+    }
+
+    fn unknown_outcome(&self, name: &str) -> HubError {
+        HubError::UnknownOutcome {
+            name: name.to_owned(),
+            known: self
+                .strategy
+                .models()
+                .outcomes
+                .names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+
+    /// Answers every action whose channel's response timeout (models.yaml `timeouts`) has
+    /// passed at `now` with the channel's timeout outcome, timed at the deadline: journaled
+    /// and learnt like any response. An action answered meanwhile keeps its answer. Returns
+    /// how many responses were recorded.
+    pub async fn expire_responses(&self, now: Timestamp) -> Result<usize, HubError> {
+        let due = self.decisions.lock().due(now.as_millisecond());
+        let mut recorded = 0;
+        for (decision, deadline, actions) in due {
+            let Some(channel) = self
+                .decisions
+                .lock()
+                .get(&decision)
+                .map(|e| e.record.channel.clone())
+            else {
+                continue;
+            };
+            let Some(timeout) = self
+                .strategy
+                .models()
+                .timeouts
+                .iter()
+                .find(|t| t.channel == channel)
+            else {
+                continue;
+            };
+            let time = Timestamp::from_millisecond(deadline).unwrap_or(now);
+            for action in actions {
+                let answer = Answer {
+                    outcome: timeout.outcome,
+                    custom_outcome: timeout.custom_outcome.clone(),
+                };
+                match self.respond(&decision, &action, answer, time).await {
+                    Ok(outcome) if !outcome.duplicate => recorded += 1,
+                    Ok(_) => {}
+                    // Forgotten meanwhile (the log keeps the newest decisions only).
+                    Err(HubError::UnknownDecision(_)) => {}
+                    Err(e) => {
+                        // Not durable: schedule the decision again so the next sweep retries.
+                        self.decisions.lock().reschedule(decision, deadline);
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// Decisions waiting for a response timeout.
+    pub fn timeouts_scheduled(&self) -> usize {
+        self.decisions.lock().scheduled()
     }
 
     /// The customer view at `now`: profile, aggregates and derived fields, recent decisions.
@@ -715,6 +921,15 @@ pub fn learn_config(strategy: &Strategy) -> concord_learn::LearnConfig {
             maturity_positives: models.maturity_positives,
         },
         thompson: models.thompson,
+        polarity: models.outcomes.polarity.clone(),
+        polarity_by_action: strategy
+            .actions()
+            .iter()
+            .map(|a| (a, models.outcomes.polarity(a)))
+            .filter(|(_, p)| !std::ptr::eq(*p, &models.outcomes.polarity))
+            .map(|(a, p)| (a.id.0.clone(), p.clone()))
+            .collect(),
+        outbound_start_share: models.outbound_start_share,
     }
 }
 

@@ -21,7 +21,7 @@ pub use concord_ingest::IngestSummary;
 pub use contacts::ContactEntry;
 pub use error::HubError;
 pub use hub::{
-    CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome, TimelineItem, learn_config,
+    Answer, CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome, TimelineItem, learn_config,
 };
 pub use open::{HubOptions, Recovery};
 pub use record::JournalRecord;

@@ -185,6 +185,15 @@ impl Hub {
             .collect();
         learner.learn(&learned);
         decisions.set_inputs_kept(options.decision_inputs_kept);
+        // Scheduled once every response is in: only actions still unanswered wait.
+        decisions.set_timeouts(
+            strategy
+                .models()
+                .timeouts
+                .iter()
+                .map(|t| (t.channel.0.clone(), t.after_ms))
+                .collect(),
+        );
         if skipped_values > 0 {
             tracing::warn!(
                 values = skipped_values,

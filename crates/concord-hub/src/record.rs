@@ -31,8 +31,10 @@ const CUSTOMER: u8 = 0;
 const EVENT: u8 = 1;
 /// A decision in the first layout (no household): still read, no longer written.
 const DECISION_V1: u8 = 2;
-const RESPONSE: u8 = 3;
+/// A response in the first layout (no custom outcome): still read, no longer written.
+const RESPONSE_V1: u8 = 3;
 const DECISION: u8 = 4;
+const RESPONSE: u8 = 5;
 
 impl JournalCodec for JournalRecord {
     fn encode(&self, out: &mut Vec<u8>) {
@@ -83,6 +85,7 @@ fn read(input: &mut Reader<'_>) -> Result<JournalRecord, DecodeError> {
         },
         DECISION_V1 => JournalRecord::Decision(DecisionRecord::decode_v1(input)?),
         DECISION => JournalRecord::Decision(input.read()?),
+        RESPONSE_V1 => JournalRecord::Response(ResponseRecord::decode_v1(input)?),
         RESPONSE => JournalRecord::Response(input.read()?),
         tag => return Err(input.error(format!("unknown journal record tag {tag}"))),
     })
@@ -171,6 +174,7 @@ mod tests {
                 channel: ChannelId::new("ussd"),
                 outcome: Outcome::Accepted,
                 time: at(2),
+                custom_outcome: Some("converted".into()),
             }),
         ];
         let covered: std::collections::BTreeSet<u8> = records.iter().map(tag).collect();
@@ -228,6 +232,25 @@ mod tests {
             format!("{back:?}"),
             format!("{:?}", JournalRecord::Decision(decision))
         );
+    }
+
+    /// A journal written before custom outcomes still opens: tag 3 is the first response layout.
+    #[test]
+    fn first_layout_responses_still_decode() {
+        let Some(JournalRecord::Response(mut response)) = one_of_each()
+            .into_iter()
+            .find(|r| matches!(r, JournalRecord::Response(_)))
+        else {
+            panic!("one_of_each has a response");
+        };
+        response.custom_outcome = None;
+        let mut bytes = encoded(&JournalRecord::Response(response.clone()));
+        assert_eq!(bytes.first(), Some(&RESPONSE));
+        // The first layout: the same fields, without the custom outcome's presence byte.
+        bytes[0] = RESPONSE_V1;
+        bytes.truncate(bytes.len() - 1);
+        let back = JournalRecord::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, JournalRecord::Response(response));
     }
 
     /// `cargo test -p concord-hub --release --lib -- --ignored --nocapture replay_throughput`

@@ -39,6 +39,11 @@ impl Scorer for Logged {
     fn propensity(&self, action: &ActionId, _: &ChannelId, _: &[concord_model::Feature]) -> f64 {
         self.0.get(action).copied().unwrap_or(f64::NAN)
     }
+
+    /// An action outbound maturity capping held back was never scored: no logged propensity.
+    fn reaches(&self, action: &ActionId, _: &ChannelId) -> bool {
+        self.0.contains_key(action)
+    }
 }
 
 impl Hub {

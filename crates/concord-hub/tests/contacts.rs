@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 /// The example strategy with its contact.yaml replaced by `contact`.
 fn strategy(contact: &str) -> Arc<Strategy> {
-    let mut files = common::example_files();
+    let mut files = common::uncapped_example_files();
     *common::file(&mut files, "contact.yaml") = contact.to_owned();
     common::strategy_from(&files)
 }
@@ -37,32 +37,6 @@ fn request(channel: &str) -> DecisionRequest {
         placement: None,
         explain: true,
     }
-}
-
-/// New postpaid customers (a welcome call is due) with every consent given, in `household`.
-async fn load(hub: &Hub, customers: &[(&str, &str)]) {
-    let rows = customers
-        .iter()
-        .map(|(id, household)| {
-            let mut a = Attributes::new();
-            for (k, v) in [
-                ("segment", Value::from("postpaid")),
-                ("tenure_months", Value::Num(0.5)),
-                ("arpu", Value::Num(15.0)),
-                ("balance", Value::Num(50.0)),
-                ("avg_recharge", Value::Num(10.0)),
-                ("device_type", Value::from("smartphone")),
-                ("network", Value::from("4g")),
-                ("household_id", Value::from(*household)),
-                ("consent_sms", Value::Bool(true)),
-                ("consent_outbound_call", Value::Bool(true)),
-            ] {
-                a.insert(k.to_owned(), v);
-            }
-            (CustomerId::new(*id), a, Vec::new())
-        })
-        .collect();
-    hub.load_customers(rows).await.expect("loads");
 }
 
 /// The actions offered, and the contact-policy or volume reason of the first action held back.
@@ -97,8 +71,8 @@ fn caps_and_budgets_hold_across_decisions_and_restarts() {
         let hub = Hub::open(data.path(), strategy.clone()).expect("opens");
         rt.block_on(async {
             let customers = [("c1", "h1"), ("c2", "h1"), ("c3", "h2"), ("c4", "h3")];
-            load(&hub, &customers).await;
-            load(&hub, &[("c5", "h4"), ("c6", "h5")]).await;
+            common::load_postpaid(&hub, &customers).await;
+            common::load_postpaid(&hub, &[("c5", "h4"), ("c6", "h5")]).await;
             let (n, _) = offered(&hub, "c1", "sms", at(0, 0)).await;
             assert_eq!(n, 1, "the first SMS of the day goes out");
             let (n, reason) = offered(&hub, "c1", "sms", at(0, 5)).await;
@@ -160,7 +134,7 @@ fn two_declines_pause_the_action_in_every_channel() {
     let rt = runtime();
     let hub = Hub::open(data.path(), strategy(PAUSE)).expect("opens");
     rt.block_on(async {
-        load(&hub, &[("c1", "h1")]).await;
+        common::load_postpaid(&hub, &[("c1", "h1")]).await;
         let first = hub
             .decide(&CustomerId::new("c1"), request("ussd"), at(0, 0))
             .await

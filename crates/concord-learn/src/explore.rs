@@ -3,7 +3,7 @@
 //! evidence draws widely (new actions get tried), a mature one close to p. Draws are
 //! deterministic in the decision's seed, the channel and the action, so a decision replays.
 
-use crate::model::{ChannelModels, ModelSnapshot};
+use crate::model::{ChannelModels, LearnConfig, ModelSnapshot};
 use concord_decide::Scorer;
 use concord_model::{ActionId, ChannelId, Feature};
 
@@ -48,6 +48,55 @@ impl Scorer for Thompson<'_> {
         );
         beta(&mut rng, 1.0 + p * evidence, 1.0 + (1.0 - p) * evidence)
     }
+}
+
+impl std::fmt::Debug for Capped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capped")
+            .field("models", &self.models.version)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Outbound maturity capping around another scorer: an action whose model has `positives`
+/// reaches the customers whose draw (by customer, action and channel, the same at every
+/// decision) falls under [`LearnConfig::outbound_share`]; as positives grow, those reached
+/// stay reached and more join.
+pub struct Capped<'a> {
+    /// The scorer whose propensities decisions use.
+    pub inner: &'a dyn Scorer,
+    pub models: &'a ModelSnapshot,
+    pub config: &'a LearnConfig,
+    /// The customer's hash ([`concord_model::symbol_hash`] of the id).
+    pub audience: u64,
+}
+
+impl Scorer for Capped<'_> {
+    fn propensity(&self, action: &ActionId, channel: &ChannelId, features: &[Feature]) -> f64 {
+        self.inner.propensity(action, channel, features)
+    }
+
+    fn reaches(&self, action: &ActionId, channel: &ChannelId) -> bool {
+        if self.config.outbound_start_share >= 1.0 {
+            return true;
+        }
+        let positives = self
+            .models
+            .model(action, channel)
+            .map_or(0, |m| m.adm.counts.positives);
+        audience_draw(self.audience, action, channel) < self.config.outbound_share(positives)
+    }
+}
+
+/// A uniform in [0, 1) fixed by customer, action and channel.
+pub fn audience_draw(audience: u64, action: &ActionId, channel: &ChannelId) -> f64 {
+    let mut rng = SplitMix::new(
+        audience
+            ^ concord_model::symbol_hash(action.as_str()).rotate_left(29)
+            ^ concord_model::symbol_hash(channel.as_str()).rotate_left(41),
+    );
+    rng.uniform()
 }
 
 /// SplitMix64: small, fast, and good enough to drive a few draws per action. Normals come in
@@ -185,5 +234,58 @@ mod tests {
         assert_ne!(draw(7).to_bits(), draw(8).to_bits());
         let other = Thompson::new(&models, 7).propensity(&ActionId::new("b"), &c, &[]);
         assert_ne!(draw(7).to_bits(), other.to_bits());
+    }
+
+    /// A new model reaches about the start share of outbound audiences, half-way to maturity
+    /// about half way, and everyone at maturity; a customer reached stays reached as the
+    /// model's positives grow. Inbound channels are the funnel's to exempt (it never asks).
+    #[test]
+    fn maturity_capping_grows_the_audience_to_everyone() {
+        let config = LearnConfig {
+            outbound_start_share: 0.02,
+            ..Default::default()
+        };
+        assert_eq!(config.adm.maturity_positives, 200);
+        let (action, sms) = (ActionId::new("new_offer"), ChannelId::new("sms"));
+        let audiences: Vec<u64> = (0..20_000u64)
+            .map(|i| concord_model::symbol_hash(&format!("c{i}")))
+            .collect();
+        let reached_at = |positives: u64| -> Vec<bool> {
+            let mut models = ModelSnapshot::default();
+            if positives > 0 {
+                let mut model = crate::Model::new(&config);
+                for _ in 0..positives {
+                    model.learn(&[], true, &config);
+                }
+                let mut channel = crate::model::ChannelModels::default();
+                channel.insert(action.0.clone(), std::sync::Arc::new(model));
+                models
+                    .channels_mut()
+                    .insert(sms.0.clone(), std::sync::Arc::new(channel));
+            }
+            audiences
+                .iter()
+                .map(|&audience| {
+                    Capped {
+                        inner: &models,
+                        models: &models,
+                        config: &config,
+                        audience,
+                    }
+                    .reaches(&action, &sms)
+                })
+                .collect()
+        };
+        let share = |reached: &[bool]| reached.iter().filter(|r| **r).count() as f64 / 20_000.0;
+        let (new, half, mature) = (reached_at(0), reached_at(100), reached_at(200));
+        assert!((share(&new) - 0.02).abs() < 0.005, "{}", share(&new));
+        assert!((share(&half) - 0.51).abs() < 0.02, "{}", share(&half));
+        assert_eq!(share(&mature), 1.0);
+        assert!(
+            new.iter().zip(&half).all(|(n, h)| !n || *h),
+            "reached customers stay reached"
+        );
+        let off = LearnConfig::default();
+        assert_eq!(off.outbound_share(0), 1.0, "no capping by default");
     }
 }

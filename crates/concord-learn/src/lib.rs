@@ -5,7 +5,8 @@ pub mod adm;
 mod explore;
 mod learner;
 mod model;
+pub mod report;
 
-pub use explore::Thompson;
-pub use learner::{Learned, Learner};
-pub use model::{LearnConfig, Model, ModelKey, ModelSnapshot};
+pub use explore::{Capped, Thompson, audience_draw};
+pub use learner::{Learned, Learner, Lesson, PUBLISH_EVERY};
+pub use model::{LearnConfig, Model, ModelKey, ModelSnapshot, Polarity, recompile_due};

@@ -3,7 +3,8 @@
 
 use crate::adm::{AdmConfig, AdmModel, PredictorKind, Scoring};
 use concord_decide::Scorer;
-use concord_model::{ActionId, ChannelId, Feature, Value};
+use concord_model::{ActionId, ChannelId, Feature, ResponseRecord, Value};
+pub use concord_strategy::Polarity;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,12 +16,54 @@ pub struct ModelKey {
 }
 
 /// What every model is made of: its predictors' kinds (models.yaml, in order) and settings.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LearnConfig {
     pub kinds: Vec<PredictorKind>,
     pub adm: AdmConfig,
     /// Decisions draw propensities by Thompson sampling ([`crate::Thompson`]).
     pub thompson: bool,
+    /// Which outcomes teach a model as a success or a failure (models.yaml `outcomes`).
+    pub polarity: Polarity,
+    /// Actions whose models have other lists (models.yaml `outcomes.overrides`).
+    pub polarity_by_action: FnvMap<String, Polarity>,
+    /// Outbound maturity capping: the share of the audience a model without positives
+    /// reaches in outbound channels, growing linearly to all at maturity (1: no capping).
+    pub outbound_start_share: f64,
+}
+
+impl Default for LearnConfig {
+    /// No predictors, default ADM settings, no exploration, default outcome lists, no
+    /// capping.
+    fn default() -> Self {
+        Self {
+            kinds: Vec::new(),
+            adm: AdmConfig::default(),
+            thompson: false,
+            polarity: Polarity::default(),
+            polarity_by_action: FnvMap::default(),
+            outbound_start_share: 1.0,
+        }
+    }
+}
+
+impl LearnConfig {
+    /// The share of the audience a model with `positives` reaches in outbound channels.
+    pub fn outbound_share(&self, positives: u64) -> f64 {
+        let start = self.outbound_start_share.clamp(0.0, 1.0);
+        let grown = positives as f64 / self.adm.maturity_positives.max(1) as f64;
+        start + (1.0 - start) * grown.min(1.0)
+    }
+}
+
+impl LearnConfig {
+    /// Whether a response teaches `action`'s model a success (`Some(true)`), a failure, or
+    /// nothing.
+    pub fn polarity_of(&self, response: &ResponseRecord) -> Option<bool> {
+        self.polarity_by_action
+            .get(response.action_id.as_str())
+            .unwrap_or(&self.polarity)
+            .of(response.outcome_name())
+    }
 }
 
 /// One adaptive model: its counts, and the scoring compiled from them.
@@ -40,11 +83,25 @@ impl Model {
         Self { adm, scoring }
     }
 
-    /// Learns one response (scored first by the model as it was) and recompiles.
+    /// Learns one response, scored first by the model as last compiled (for the classifier),
+    /// and recompiles at [`recompile_due`] evidence.
     pub fn learn(&mut self, predictors: &[Value], positive: bool, config: &LearnConfig) {
         self.adm.learn(predictors, positive, &self.scoring);
-        self.scoring = self.adm.compile(&config.adm);
+        if recompile_due(self.adm.counts.evidence()) {
+            self.scoring = self.adm.compile(&config.adm);
+        }
     }
+}
+
+/// Whether a model recompiles on reaching `evidence` responses: at every response up to 127,
+/// then 64 times per doubling (every 2, 4, 8, ... responses), so scoring lags the counts by at
+/// most 1/64 of the evidence. A function of the evidence alone: how responses were batched
+/// for publishing does not change what the model learns, so replaying the journal rebuilds
+/// the same models.
+pub fn recompile_due(evidence: u64) -> bool {
+    let magnitude = 63 - evidence.max(1).leading_zeros();
+    let step = 1u64 << magnitude.saturating_sub(6);
+    evidence.is_multiple_of(step)
 }
 
 /// FNV-1a for the model index: its keys are short ids, hashed once per action per decision,

@@ -170,6 +170,7 @@ mod tests {
             channel: ChannelId::new(channel),
             outcome,
             time: Timestamp::UNIX_EPOCH,
+            custom_outcome: None,
         }
     }
 

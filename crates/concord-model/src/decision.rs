@@ -88,6 +88,19 @@ pub struct ResponseRecord {
     pub channel: ChannelId,
     pub outcome: Outcome,
     pub time: Timestamp,
+    /// The custom outcome the response named (models.yaml `outcomes.custom`), which `outcome`
+    /// stands for in contact policy and KPIs; learning reads this name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_outcome: Option<String>,
+}
+
+impl ResponseRecord {
+    /// The outcome's name as learning sees it: the custom outcome, else the outcome's own.
+    pub fn outcome_name(&self) -> &str {
+        self.custom_outcome
+            .as_deref()
+            .unwrap_or(self.outcome.as_str())
+    }
 }
 
 /// What the contact history records: an action presented, or a customer's answer to one.
@@ -148,6 +161,8 @@ pub enum TraceStage {
     OfferMemory,
     /// Private pricing: the customer can't afford the lowest price, or the target failed.
     Pricing,
+    /// Outbound maturity capping: a young model's action reaches part of the audience.
+    Maturity,
     Arbitration,
     Diversity,
     /// Volume constraints: the operator-wide budget of contacts or cost for the period.

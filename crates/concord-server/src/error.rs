@@ -92,6 +92,9 @@ impl From<HubError> for ApiError {
                 message,
             )
             .field("action_id"),
+            HubError::UnknownOutcome { .. } => {
+                ApiError::new(StatusCode::BAD_REQUEST, "unknown_outcome", message).field("outcome")
+            }
             HubError::ReplayStrategy { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "strategy_changed", message)
                     .field("decision_id")

@@ -5,19 +5,23 @@
 
 mod auth;
 mod error;
+mod housekeeping;
 mod json;
 mod metrics;
 mod openapi;
 mod routes;
 mod state;
 mod wire;
+mod wire_models;
 
 pub use auth::{ApiKeys, AuthError, Role};
 pub use error::ApiError;
+pub use housekeeping::{SWEEP_EVERY, spawn_housekeeping};
 pub use openapi::openapi_document;
 pub use routes::app;
 pub use state::AppState;
 pub use wire::ReplayBody;
+pub use wire_models::ModelReportBody;
 
 pub use concord_hub::Hub;
 

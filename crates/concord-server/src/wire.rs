@@ -283,9 +283,9 @@ fn decision_body(record: DecisionRecord) -> DecisionBody {
 pub struct ResponseRequestBody {
     pub decision_id: String,
     pub action_id: String,
-    #[schema(value_type = String, example = "accepted")]
-    /// accepted, declined, clicked or ignored
-    pub outcome: concord_model::Outcome,
+    /// accepted, declined, clicked, ignored, or a custom outcome models.yaml declares
+    #[schema(example = "accepted")]
+    pub outcome: String,
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub time: Option<jiff::Timestamp>,
@@ -297,7 +297,11 @@ pub struct ResponseBody {
     pub action_id: String,
     pub customer_id: String,
     pub channel: String,
+    /// What the response counts as: accepted, declined, clicked or ignored.
     pub outcome: String,
+    /// The custom outcome named, when it was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_outcome: Option<String>,
     /// True when this action of this decision already had a response: nothing changed.
     pub duplicate: bool,
 }
@@ -311,6 +315,7 @@ impl From<ResponseOutcome> for ResponseBody {
             customer_id: r.customer_id.0,
             channel: r.channel.0,
             outcome: r.outcome.as_str().to_owned(),
+            custom_outcome: r.custom_outcome,
             duplicate: outcome.duplicate,
         }
     }

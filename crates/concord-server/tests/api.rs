@@ -107,6 +107,8 @@ async fn every_v1_route_needs_a_key_and_the_right_role() {
         ("GET", "/v1/customers/27820000001/timeline", &[AGENT, ADMIN]),
         ("GET", "/v1/kpis", &[MARKETER, ADMIN]),
         ("GET", "/v1/triggers", &[MARKETER, ADMIN]),
+        ("GET", "/v1/models", &[MARKETER, ADMIN]),
+        ("GET", "/v1/models/x@ussd", &[MARKETER, ADMIN]),
     ];
     for (method, uri, allowed) in routes {
         let (status, body) = call(&h, method, uri, None, "").await;
@@ -229,8 +231,9 @@ async fn decision_response_and_kpis_round_trip() {
     let decision_id = decision["decision_id"].as_str().expect("id");
     let action_id = actions[0]["action_id"].as_str().expect("action");
 
+    // A custom outcome (models.yaml): recorded as the outcome it counts as, and named.
     let response =
-        json!({"decision_id": decision_id, "action_id": action_id, "outcome": "accepted"});
+        json!({"decision_id": decision_id, "action_id": action_id, "outcome": "converted"});
     let (status, body) = call(
         &h,
         "POST",
@@ -241,6 +244,10 @@ async fn decision_response_and_kpis_round_trip() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["duplicate"], false);
+    assert_eq!(
+        (body["outcome"].as_str(), body["custom_outcome"].as_str()),
+        (Some("accepted"), Some("converted"))
+    );
     let (status, body) = call(
         &h,
         "POST",
@@ -286,6 +293,10 @@ async fn decision_response_and_kpis_round_trip() {
         .unwrap_or_default();
     assert_eq!(kinds, ["response", "decision"], "{timeline}");
     assert_eq!(timeline["items"][0]["detail"]["outcome"], "accepted");
+    assert_eq!(
+        timeline["items"][0]["detail"]["custom_outcome"],
+        "converted"
+    );
     let (status, json) = call(&h, "GET", "/v1/customers/nobody/timeline", Some(AGENT), "").await;
     assert_eq!(
         (status, json["error"]["code"].as_str()),
@@ -365,7 +376,7 @@ async fn bad_decision_and_response_requests_name_the_field() {
             "/v1/responses",
             r#"{"decision_id":"d-0-1","action_id":"x","outcome":"delighted"}"#,
             StatusCode::BAD_REQUEST,
-            "invalid_field",
+            "unknown_outcome",
             Some("outcome"),
         ),
     ];
@@ -766,4 +777,92 @@ async fn the_contact_policy_caps_outbound_contact_per_day() {
     let (_, metrics) = call(&h, "GET", "/metrics", None, "").await;
     let text = metrics.as_str().unwrap_or_default().to_owned();
     assert!(text.contains("concord_contact_history_entries 2"), "{text}");
+}
+
+/// Responses teach one model per action x channel; the list and a model's report read back
+/// its counts, predictors with bins, and calibration; an unknown model is a 404 naming the id.
+#[tokio::test]
+async fn model_reports_list_and_open_models() {
+    let h = harness().await;
+    let (status, decision) = call(
+        &h,
+        "POST",
+        "/v1/decisions",
+        Some(CHANNEL),
+        r#"{"customer_id":"27820000001","channel":"ussd"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    let actions: Vec<String> = decision["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(|a| a["action_id"].as_str().map(str::to_owned))
+        .collect();
+    for action in &actions {
+        // Declined is a failure for every model in the example.
+        let body = json!({"decision_id": decision["decision_id"], "action_id": action, "outcome": "declined"});
+        let (status, json) = call(
+            &h,
+            "POST",
+            "/v1/responses",
+            Some(CHANNEL),
+            &body.to_string(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+    }
+    let (status, list) = call(&h, "GET", "/v1/models", Some(MARKETER), "").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["pending"], 0);
+    let models = list["models"].as_array().expect("models");
+    let mut ids: Vec<&str> = models
+        .iter()
+        .filter_map(|m| m["model_id"].as_str())
+        .collect();
+    ids.sort_unstable();
+    let mut want: Vec<String> = actions.iter().map(|a| format!("{a}@ussd")).collect();
+    want.sort();
+    assert_eq!(ids, want, "{list}");
+    let first = &models[0];
+    assert_eq!(
+        (
+            &first["negatives"],
+            &first["positives"],
+            &first["direction"]
+        ),
+        (&json!(1), &json!(0), &json!("inbound"))
+    );
+    assert_eq!(first["auc"], serde_json::Value::Null, "no positive yet");
+    let id = first["model_id"].as_str().expect("id");
+    let (status, model) = call(&h, "GET", &format!("/v1/models/{id}"), Some(ADMIN), "").await;
+    assert_eq!(status, StatusCode::OK, "{model}");
+    let predictors = model["predictors"].as_array().expect("predictors");
+    let names: Vec<&str> = predictors
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        names.len(),
+        h.state.hub.strategy().models().predictors.len()
+    );
+    assert!(names.contains(&"customer.segment"), "{names:?}");
+    for p in predictors {
+        let total: u64 = p["bins"]
+            .as_array()
+            .expect("bins")
+            .iter()
+            .map(|b| b["negatives"].as_u64().unwrap_or(0))
+            .sum();
+        assert_eq!(total, 1, "every predictor counts the response once: {p}");
+    }
+    let (status, json) = call(&h, "GET", "/v1/models/nope@ussd", Some(ADMIN), "").await;
+    assert_eq!(
+        (
+            status,
+            json["error"]["code"].as_str(),
+            json["error"]["field"].as_str()
+        ),
+        (StatusCode::NOT_FOUND, Some("unknown_model"), Some("id"))
+    );
 }

@@ -195,6 +195,7 @@ fn trained_models(
                         channel: ChannelId::new(channel),
                         outcome,
                         time: now,
+                        custom_outcome: None,
                     },
                     predictors,
                 ));

@@ -36,6 +36,39 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Print the JSON Schema of the strategy folder's files.
     Schema,
+    /// Write what the hub holds for other tools (server stopped).
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The adaptive models: `--format pdstools` writes the ADM datamart's ModelSnapshot and
+    /// PredictorBinningSnapshot tables for pdstools' `ADMDatamart.from_ds_export(base_path=OUT)`;
+    /// `--format json` the API's model reports.
+    Models(ExportModelsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportModelsArgs {
+    /// The strategy folder the hub runs (predictor names, issues, groups, directions).
+    #[arg(long)]
+    pub strategy: PathBuf,
+    /// The data folder holding the models (snapshot and journal).
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Pdstools)]
+    pub format: ExportFormat,
+    /// The folder to write into (created when missing).
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Pega's ADM datamart tables, as NDJSON.
+    Pdstools,
+    /// The API's model reports (GET /v1/models/{id}), as one JSON array.
+    Json,
 }
 
 #[derive(Debug, Args)]

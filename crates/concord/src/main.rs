@@ -6,6 +6,7 @@ mod bench_scale;
 mod check;
 mod cli;
 mod demo;
+mod export;
 #[cfg(feature = "kafka")]
 mod kafka;
 mod keys;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         Command::Check(args) => return check::run(&args),
         Command::Replay(args) => return replay::run(&args),
         Command::Schema => check::print_schema(),
+        Command::Export(cli::ExportCommand::Models(args)) => export::models(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

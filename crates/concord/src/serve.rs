@@ -70,6 +70,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let hub = state.hub.clone();
     let snapshotter = Snapshotter::start(&hub, policy).context("starting the snapshot thread")?;
+    let housekeeping = concord_server::spawn_housekeeping(&state);
     let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -77,6 +78,7 @@ pub async fn serve(
         })
         .await
         .context("serving HTTP");
+    housekeeping.abort();
     tokio::task::spawn_blocking(move || {
         snapshotter.stop();
         hub.snapshot()

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use concord_hub::Hub;
-use concord_model::{Attributes, CustomerId, Timestamp};
+use concord_model::{Attributes, CustomerId, Timestamp, Value};
 use concord_sim::{Operator, SimConfig};
 use concord_strategy::Strategy;
 use std::path::Path;
@@ -32,6 +32,19 @@ pub fn example_files() -> Vec<(String, String)> {
         let name = format!("actions/{}", entry.file_name().to_string_lossy());
         files.push((name, read(&entry.path())));
     }
+    files
+}
+
+/// The example's files with outbound maturity capping off (models.yaml), for tests about
+/// what happens once an outbound action is offered.
+pub fn uncapped_example_files() -> Vec<(String, String)> {
+    let mut files = example_files();
+    let models = file(&mut files, "models.yaml");
+    *models = models.replace("outbound_start_share: 0.02", "outbound_start_share: 1");
+    assert!(
+        models.contains("outbound_start_share: 1"),
+        "the example caps"
+    );
     files
 }
 
@@ -74,6 +87,32 @@ pub fn simulated_base(seed: u64, subscribers: usize, start: Timestamp) -> (Opera
     (operator, rows)
 }
 
+/// New postpaid customers (a welcome call is due) with every consent given, in `household`.
+pub async fn load_postpaid(hub: &Hub, customers: &[(&str, &str)]) {
+    let rows = customers
+        .iter()
+        .map(|(id, household)| {
+            let mut a = Attributes::new();
+            for (k, v) in [
+                ("segment", Value::from("postpaid")),
+                ("tenure_months", Value::Num(0.5)),
+                ("arpu", Value::Num(15.0)),
+                ("balance", Value::Num(50.0)),
+                ("avg_recharge", Value::Num(10.0)),
+                ("device_type", Value::from("smartphone")),
+                ("network", Value::from("4g")),
+                ("household_id", Value::from(*household)),
+                ("consent_sms", Value::Bool(true)),
+                ("consent_outbound_call", Value::Bool(true)),
+            ] {
+                a.insert(k.to_owned(), v);
+            }
+            (CustomerId::new(*id), a, Vec::new())
+        })
+        .collect();
+    hub.load_customers(rows).await.expect("loads");
+}
+
 /// The customer views of `customers` at `now`, trigger fires, KPIs, models and the decision log
 /// size, as comparable JSON.
 pub async fn observe(hub: &Hub, customers: &[CustomerId], now: Timestamp) -> serde_json::Value {
@@ -89,6 +128,7 @@ pub async fn observe(hub: &Hub, customers: &[CustomerId], now: Timestamp) -> ser
             })
         }));
     }
+    hub.flush_learning();
     let snapshot = hub.models();
     let mut models: Vec<_> = snapshot
         .iter()

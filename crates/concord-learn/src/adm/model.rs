@@ -129,7 +129,6 @@ impl AdmModel {
             .collect::<Vec<_>>();
         let active = predictors.iter().filter(|p| p.active).count();
         let bins = self.classifier_bins(2 * config.max_bins);
-        let classifier_bins: Vec<(u64, u64)> = bins.iter().map(|(_, p, n)| (*p, *n)).collect();
         let calibration: Vec<Block> = pav(&bins)
             .into_iter()
             .map(|b| Block {
@@ -138,13 +137,17 @@ impl AdmModel {
                 ..b
             })
             .collect();
+        let calibration_auc = auc(&calibration
+            .iter()
+            .map(|b| (b.positives, b.negatives))
+            .collect::<Vec<_>>());
         Scoring {
             flat: super::flat::Flat::new(prior, &predictors, &calibration),
             prior,
             active,
             predictors,
             calibration,
-            auc: auc(&classifier_bins),
+            auc: calibration_auc,
             counts: self.counts,
             mature: self.counts.positives >= config.maturity_positives,
         }
@@ -180,8 +183,8 @@ pub struct Scoring {
     pub active: usize,
     pub predictors: Vec<CompiledPredictor>,
     pub calibration: Vec<Block>,
-    /// The classifier's AUC (0.5 to 1 when the model ranks well), `None` before it has both a
-    /// positive and a negative.
+    /// The AUC of the propensities the model gives (its calibration blocks in score order,
+    /// ties within a block): 0.5 to 1, `None` before it has both a positive and a negative.
     pub auc: Option<f64>,
     pub counts: Counts,
     pub mature: bool,

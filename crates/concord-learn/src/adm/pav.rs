@@ -17,7 +17,8 @@ fn rate(pos: u64, neg: u64) -> f64 {
 }
 
 /// `bins`: (lowest score of the bin, positives, negatives), sorted by score. Adjacent bins
-/// whose rates decrease are pooled until the rates never decrease.
+/// whose rates do not increase are pooled until every block's rate is above the one before
+/// (equal rates pool too: the blocks are then exactly the propensities the model can give).
 pub fn pav(bins: &[(f64, u64, u64)]) -> Vec<Block> {
     let mut blocks: Vec<Block> = Vec::with_capacity(bins.len());
     for &(lower, pos, neg) in bins {
@@ -31,7 +32,7 @@ pub fn pav(bins: &[(f64, u64, u64)]) -> Vec<Block> {
             propensity: rate(pos, neg),
         };
         while let Some(prev) = blocks.last()
-            && prev.propensity > block.propensity
+            && prev.propensity >= block.propensity
         {
             block = Block {
                 lower: prev.lower,
@@ -79,6 +80,8 @@ mod tests {
                 &[(0.0, 0, 4), (1.0, 1, 1), (2.0, 0, 2)],
                 &[(0.0, 0.1), (1.0, 0.3)],
             ),
+            // Equal rates pool: (0,1) 0.25, (0,1) 0.25 -> (0,2) 0.5/3.
+            (&[(0.0, 0, 1), (1.0, 0, 1)], &[(0.0, 0.5 / 3.0)]),
             // Empty bins are skipped.
             (&[(0.0, 0, 0), (1.0, 1, 0)], &[(1.0, 0.75)]),
         ];

@@ -259,6 +259,7 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
                 channel: ChannelId("ussd".into()),
                 outcome: Outcome::ALL[outcome],
                 time,
+                custom_outcome: (outcome == 0).then(|| "converted".into()),
             };
             (decision, response)
         })

@@ -167,9 +167,19 @@ impl BinaryCodec for ResponseRecord {
         self.channel.encode(out);
         self.outcome.encode(out);
         self.time.encode(out);
+        self.custom_outcome.encode(out);
     }
 
     fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut response = ResponseRecord::decode_v1(input)?;
+        response.custom_outcome = input.read()?;
+        Ok(response)
+    }
+}
+
+impl ResponseRecord {
+    /// The first layout (before custom outcomes).
+    pub fn decode_v1(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(ResponseRecord {
             decision_id: input.read()?,
             action_id: input.read()?,
@@ -177,6 +187,7 @@ impl BinaryCodec for ResponseRecord {
             channel: input.read()?,
             outcome: input.read()?,
             time: input.read()?,
+            custom_outcome: None,
         })
     }
 }

@@ -18,7 +18,7 @@ use concord_model::{ActionId, DecisionId};
     request_body = ResponseRequestBody,
     responses(
         (status = 200, description = "Recorded (or a duplicate, which changed nothing)", body = ResponseBody),
-        (status = 400, description = "Malformed body or a bad field", body = ErrorEnvelope),
+        (status = 400, description = "Malformed body or a bad field (e.g. an unknown outcome)", body = ErrorEnvelope),
         (status = 404, description = "Unknown decision", body = ErrorEnvelope),
         (status = 422, description = "The action was not offered in that decision", body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
@@ -31,12 +31,14 @@ pub async fn post_response(
     caller.require(&[Role::Channel, Role::Agent, Role::Admin])?;
     let request: ResponseRequestBody = parse(&body_bytes(body)?)?;
     let time = request.time.unwrap_or_else(|| state.clock.now());
+    let answer = state.hub.answer(&request.outcome)?;
+    let base = answer.outcome;
     let outcome = state
         .hub
         .respond(
             &DecisionId::new(request.decision_id),
             &ActionId::new(request.action_id),
-            request.outcome,
+            answer,
             time,
         )
         .await?;
@@ -45,7 +47,7 @@ pub async fn post_response(
             .metrics
             .responses
             .get_or_create(&OutcomeLabel {
-                outcome: request.outcome.as_str(),
+                outcome: base.as_str(),
             })
             .inc();
     }

@@ -562,3 +562,85 @@ fn model_predictors_are_checked() {
         "Thompson sampling by default"
     );
 }
+
+#[test]
+fn model_outcomes_and_timeouts_are_checked() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "outcomes:\n  positive: [accepted, converted]\n  negative: [declined, no_reply]\n  custom:\n    - { name: converted, counts_as: accepted }\n    - { name: no_reply, counts_as: ignored }\n  overrides:\n    - { target: { issue: growth }, positive: [clicked], negative: [ignored] }\ntimeouts:\n  - { channel: ussd, after: 5m }\n  - { channel: ussd, after: 3d, outcome: no_reply }\n",
+            &["ok: 1 actions"],
+        ),
+        (
+            "outcomes:\n  custom:\n    - { name: accepted, counts_as: accepted }\n    - { name: \"a b\", counts_as: declined }\n    - { name: won, counts_as: bought }\n    - { name: won, counts_as: clicked }\n",
+            &[
+                "models.yaml:3:15: outcomes.custom[0].name: outcome `accepted` already exists",
+                "models.yaml:4:15: outcomes.custom[1].name: `a b` is not an outcome name",
+                "models.yaml:5:31: outcomes.custom[2].counts_as: a custom outcome counts as accepted, declined, clicked or ignored, not `bought`",
+            ],
+        ),
+        (
+            "outcomes:\n  positive: [accepted, bought]\n  negative: [accepted]\n  overrides:\n    - { target: { issue: retention }, positive: [clicked] }\n",
+            &[
+                "models.yaml:2:24: outcomes.positive[1]: unknown outcome `bought` (known: accepted, declined, clicked, ignored)",
+                "models.yaml:3:14: outcomes.negative: outcome `accepted` is both positive and negative",
+                "models.yaml:5:26: outcomes.overrides[0].target.issue: unknown issue `retention` (declared: growth)",
+            ],
+        ),
+        (
+            "timeouts:\n  - { channel: sms, after: 3d }\n  - { channel: ussd, after: soon }\n  - { channel: ussd, after: 0s }\n  - { channel: ussd, after: 1h, outcome: lost }\n",
+            &[
+                "models.yaml:2:16: timeouts[0].channel: unknown channel `sms` (declared: ussd)",
+                "models.yaml:3:29: timeouts[1].after: `soon` is not a duration",
+                "models.yaml:4:29: timeouts[2].after: `0s` is not a duration: write a positive whole number",
+                "models.yaml:5:42: timeouts[3].outcome: unknown outcome `lost` (known: accepted, declined, clicked, ignored)",
+            ],
+        ),
+    ];
+    for (models, expected) in cases {
+        check(&[("models.yaml", Some(models))], expected);
+    }
+    let files = [
+        ("strategy.yaml", STRATEGY),
+        ("channels.yaml", CHANNELS),
+        ("profile.yaml", PROFILE),
+        ("actions/main.yaml", ACTIONS),
+        ("models.yaml", cases[0].0),
+    ];
+    let strategy = Strategy::from_files(files).unwrap_or_else(|e| panic!("{e}"));
+    let outcomes = &strategy.models().outcomes;
+    let action = &strategy.actions()[0];
+    use concord_model::Outcome;
+    // The override (issue growth) replaces the file's lists for a1's models.
+    let polarity = outcomes.polarity(action);
+    assert_eq!(
+        ["clicked", "ignored", "accepted", "converted"].map(|o| polarity.of(o)),
+        [Some(true), Some(false), None, None]
+    );
+    assert_eq!(outcomes.polarity.of("converted"), Some(true));
+    assert_eq!(outcomes.polarity.of("no_reply"), Some(false));
+    assert_eq!(
+        outcomes.polarity.of("ignored"),
+        None,
+        "a list given replaces the default"
+    );
+    assert_eq!(
+        outcomes.resolve("converted"),
+        Some((Outcome::Accepted, Some("converted".into())))
+    );
+    assert_eq!(
+        outcomes.resolve("declined"),
+        Some((Outcome::Declined, None))
+    );
+    assert_eq!(outcomes.resolve("bought"), None);
+    let timeouts = &strategy.models().timeouts;
+    assert_eq!(
+        timeouts
+            .iter()
+            .map(|t| (t.after_ms, t.outcome, t.custom_outcome.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            (300_000, Outcome::Ignored, None),
+            (259_200_000, Outcome::Ignored, Some("no_reply")),
+        ]
+    );
+}

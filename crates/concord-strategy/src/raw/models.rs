@@ -1,5 +1,6 @@
 //! `models.yaml` as written: the adaptive models' predictors and settings.
 
+use super::TargetEntry;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -32,6 +33,82 @@ pub(crate) struct ModelsFile {
     /// 1 + (1 − p)·E), so young models get tried; `none`: the model's propensity as is.
     #[serde(default)]
     pub(crate) exploration: Option<ExplorationEntry>,
+    /// Outbound maturity capping: the share of the eligible audience (0 to 1) an action whose
+    /// model has no positives yet reaches in outbound channels, growing linearly to everyone
+    /// at maturity_positives. Default 0.02; 1 turns capping off. Mandatory actions are never
+    /// capped.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub(crate) outbound_start_share: Option<Spanned<f64>>,
+    /// Which outcomes teach the models, and custom outcomes responses may name.
+    #[serde(default)]
+    pub(crate) outcomes: Option<OutcomesEntry>,
+    /// Per channel: an action presented there that gets no response within `after` is
+    /// answered `outcome` (e.g. an SMS unanswered for 3 days is ignored), and learnt from.
+    #[serde(default)]
+    #[schemars(with = "Vec<TimeoutEntry>")]
+    pub(crate) timeouts: Vec<Spanned<TimeoutEntry>>,
+}
+
+/// A response is learnt as a success when its outcome (a custom outcome's own name) is listed
+/// in `positive`, as a failure when listed in `negative`, and not at all otherwise.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OutcomesEntry {
+    /// Default `[accepted]`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub(crate) positive: Option<Vec<Spanned<String>>>,
+    /// Default `[declined, ignored]`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub(crate) negative: Option<Vec<Spanned<String>>>,
+    /// Outcomes beyond accepted, declined, clicked and ignored, each counted as one of those
+    /// by contact policy and KPIs, e.g. `{ name: converted, counts_as: accepted }`.
+    #[serde(default)]
+    #[schemars(with = "Vec<CustomOutcomeEntry>")]
+    pub(crate) custom: Vec<Spanned<CustomOutcomeEntry>>,
+    /// Other lists for some models: the first entry whose target matches the action wins.
+    #[serde(default)]
+    #[schemars(with = "Vec<OutcomeOverrideEntry>")]
+    pub(crate) overrides: Vec<Spanned<OutcomeOverrideEntry>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CustomOutcomeEntry {
+    #[schemars(with = "String")]
+    pub(crate) name: Spanned<String>,
+    /// accepted, declined, clicked or ignored.
+    #[schemars(with = "String")]
+    pub(crate) counts_as: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OutcomeOverrideEntry {
+    /// The actions whose models these lists apply to (kind, issue, group or action).
+    pub(crate) target: TargetEntry,
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub(crate) positive: Vec<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub(crate) negative: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TimeoutEntry {
+    #[schemars(with = "String")]
+    pub(crate) channel: Spanned<String>,
+    /// A duration such as `3d` or `30m`.
+    #[schemars(with = "String")]
+    pub(crate) after: Spanned<String>,
+    /// The outcome recorded (a custom outcome or one of the four). Default `ignored`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) outcome: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]

@@ -151,7 +151,18 @@ pub(crate) fn validate(
         None => parsed.contact_complete.then(Default::default),
     };
     let models = match &parsed.models {
-        Some((source, file)) => models::models(source, file, profile.as_ref(), errors),
+        Some((source, file)) => models::models(
+            source,
+            file,
+            &contact::Known {
+                channels: channels.as_deref(),
+                profile: profile.as_ref(),
+                taxonomy: parsed
+                    .actions_complete
+                    .then_some((issues.as_slice(), actions.as_slice())),
+            },
+            errors,
+        ),
         None => parsed.models_complete.then(Default::default),
     };
     let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
