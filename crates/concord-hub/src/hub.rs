@@ -257,12 +257,13 @@ impl Hub {
 
     /// One model, whole, by its id (`action@channel`).
     pub fn model_report(&self, model_id: &str) -> Option<concord_learn::report::ModelReport> {
-        let (action, channel) = model_id.split_once('@')?;
+        let (action, context) = model_id.split_once('@')?;
         self.learner.flush();
         let models = self.learner.snapshot();
+        // A channel's id names the context its models are kept under.
         let key = concord_learn::ModelKey {
             action: ActionId::new(action),
-            channel: ChannelId::new(channel),
+            channel: ChannelId::new(models.context_of(context)),
         };
         let model = models.model(&key.action, &key.channel)?;
         Some(concord_learn::report::ModelReport::new(
@@ -285,10 +286,16 @@ impl Hub {
 
     fn model_context(&self, key: &concord_learn::ModelKey) -> concord_learn::report::ModelContext {
         let action = self.strategy.action(key.action.as_str());
+        // The context is a channel, a direction (context_key: direction) or `all`.
         let direction = self
             .strategy
             .channel(key.channel.as_str())
-            .map(|c| c.direction.as_str().to_owned());
+            .map(|c| c.direction.as_str().to_owned())
+            .or_else(|| {
+                ["inbound", "outbound"]
+                    .contains(&key.channel.as_str())
+                    .then(|| key.channel.0.clone())
+            });
         concord_learn::report::ModelContext {
             issue: action.map(|a| a.issue.clone()).unwrap_or_default(),
             group: action.map(|a| a.group.clone()).unwrap_or_default(),
@@ -930,6 +937,18 @@ pub fn learn_config(strategy: &Strategy) -> concord_learn::LearnConfig {
             .map(|(a, p)| (a.id.0.clone(), p.clone()))
             .collect(),
         outbound_start_share: models.outbound_start_share,
+        contexts: strategy
+            .channels()
+            .iter()
+            .filter_map(|c| {
+                let context = match models.context_key {
+                    concord_strategy::ContextKey::Channel => return None,
+                    concord_strategy::ContextKey::Direction => c.direction.as_str(),
+                    concord_strategy::ContextKey::None => "all",
+                };
+                Some((c.id.0.clone(), context.to_owned()))
+            })
+            .collect(),
     }
 }
 

@@ -276,3 +276,70 @@ fn new_outbound_actions_reach_a_small_share_of_the_audience() {
         assert!(!actions.is_empty());
     });
 }
+
+/// models.yaml `context_key: direction`: SMS and outbound calls share one model per action
+/// (`action@outbound`), which either channel's responses teach and both channels read.
+#[test]
+fn channels_of_a_direction_can_share_their_models() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut files = common::uncapped_example_files();
+    common::file(&mut files, "models.yaml").push_str("context_key: direction\n");
+    let strategy = common::strategy_from(&files);
+    let rt = runtime();
+    let hub = Hub::open(data.path(), strategy).expect("opens");
+    rt.block_on(async {
+        let ids: Vec<String> = (0..40).map(|i| format!("c{i}")).collect();
+        let customers: Vec<(&str, &str)> = ids.iter().map(|id| (id.as_str(), "h")).collect();
+        common::load_postpaid(&hub, &customers).await;
+        let mut answered: std::collections::BTreeMap<String, u64> = Default::default();
+        for (i, id) in ids.iter().enumerate() {
+            let channel = if i % 2 == 0 { "sms" } else { "outbound_call" };
+            let (decision, actions) = decide(&hub, id, channel, at(0)).await;
+            for action in actions {
+                hub.respond(
+                    &concord_model::DecisionId::new(decision.as_str()),
+                    &ActionId::new(action.as_str()),
+                    Outcome::Declined,
+                    at(1),
+                )
+                .await
+                .expect("responds");
+                *answered.entry(action).or_default() += 1;
+            }
+        }
+        let summaries = hub.model_summaries();
+        assert!(!summaries.is_empty());
+        for m in &summaries {
+            assert!(m.model_id.ends_with("@outbound"), "{}", m.model_id);
+            assert_eq!(m.context.direction, "outbound");
+            assert_eq!(
+                Some(&m.responses),
+                answered.get(&m.action),
+                "{}",
+                m.model_id
+            );
+        }
+        let models = hub.models();
+        let action = ActionId::new(summaries[0].action.as_str());
+        let (sms, call) = (
+            models
+                .model(&action, &ChannelId::new("sms"))
+                .expect("shared"),
+            models
+                .model(&action, &ChannelId::new("outbound_call"))
+                .expect("shared"),
+        );
+        assert!(
+            std::sync::Arc::ptr_eq(sms, call),
+            "one model for both channels"
+        );
+        let by_channel = hub
+            .model_report(&format!("{}@sms", action))
+            .expect("a channel names its context");
+        assert_eq!(by_channel.summary.model_id, summaries[0].model_id);
+        assert!(
+            models.model(&action, &ChannelId::new("app")).is_none(),
+            "inbound apart"
+        );
+    });
+}

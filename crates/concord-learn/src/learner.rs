@@ -54,10 +54,11 @@ struct Queue {
 impl Learner {
     /// A learner with no models yet, and its worker thread.
     pub fn new(config: LearnConfig) -> Self {
+        let empty = ModelSnapshot::default().with_contexts(&config.contexts);
         let shared = Arc::new(Shared {
+            published: ArcSwap::from_pointee(empty.clone()),
+            working: Mutex::new(empty),
             config,
-            published: ArcSwap::default(),
-            working: Mutex::new(ModelSnapshot::default()),
             queue: Mutex::new(Queue::default()),
             wake: Condvar::new(),
         });
@@ -134,7 +135,8 @@ impl Learner {
                 .into_iter()
                 .map(|(channel, models)| (channel, Arc::new(models)))
                 .collect(),
-        );
+        )
+        .with_contexts(&config.contexts);
         let mut working = self.shared.working.lock();
         *working = snapshot;
         self.shared.published.store(Arc::new(working.clone()));
@@ -216,12 +218,8 @@ impl Shared {
             let Some(positive) = self.config.polarity_of(response) else {
                 continue;
             };
-            let channel = Arc::make_mut(
-                working
-                    .channels_mut()
-                    .entry(response.channel.0.clone())
-                    .or_default(),
-            );
+            let context = working.context_of(response.channel.as_str()).to_owned();
+            let channel = Arc::make_mut(working.channels_mut().entry(context).or_default());
             let model = channel
                 .entry(response.action_id.0.clone())
                 .or_insert_with(|| Arc::new(Model::new(&self.config)));

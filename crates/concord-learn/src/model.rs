@@ -29,6 +29,9 @@ pub struct LearnConfig {
     /// Outbound maturity capping: the share of the audience a model without positives
     /// reaches in outbound channels, growing linearly to all at maturity (1: no capping).
     pub outbound_start_share: f64,
+    /// Channel -> the context its models are kept under, for channels that share models
+    /// (models.yaml `context_key: direction` or `none`); a channel not here has its own.
+    pub contexts: FnvMap<String, String>,
 }
 
 impl Default for LearnConfig {
@@ -42,6 +45,7 @@ impl Default for LearnConfig {
             polarity: Polarity::default(),
             polarity_by_action: FnvMap::default(),
             outbound_start_share: 1.0,
+            contexts: FnvMap::default(),
         }
     }
 }
@@ -132,18 +136,37 @@ pub type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 /// One channel's models by action id.
 pub type ChannelModels = FnvMap<String, Arc<Model>>;
 
-/// An immutable view of every model, as decisions read it: by channel, then action id. A
-/// channel's map is shared with the learner's working copy until a response changes it, so
-/// publishing after a response copies only that channel's map, not every model.
+/// An immutable view of every model, as decisions read it: by model context (the channel,
+/// by default), then action id. A context's map is shared with the learner's working copy
+/// until a response changes it, so publishing after a response copies only that map, not
+/// every model.
 #[derive(Debug, Clone, Default)]
 pub struct ModelSnapshot {
     pub version: u64,
     channels: FnvMap<String, Arc<ChannelModels>>,
+    /// Channel -> the context its models are kept under ([`LearnConfig::contexts`]).
+    contexts: Arc<FnvMap<String, String>>,
 }
 
 impl ModelSnapshot {
     pub fn new(version: u64, channels: FnvMap<String, Arc<ChannelModels>>) -> Self {
-        Self { version, channels }
+        Self {
+            version,
+            channels,
+            contexts: Arc::default(),
+        }
+    }
+
+    /// The same models, with channels mapped to contexts by `contexts`.
+    pub(crate) fn with_contexts(mut self, contexts: &FnvMap<String, String>) -> Self {
+        self.contexts = Arc::new(contexts.clone());
+        self
+    }
+
+    /// The context a channel's models are kept under: the channel itself unless models.yaml
+    /// keys models by direction or not at all.
+    pub fn context_of<'a>(&'a self, channel: &'a str) -> &'a str {
+        self.contexts.get(channel).map_or(channel, String::as_str)
     }
 
     /// One model, if it has learnt anything.
@@ -151,12 +174,14 @@ impl ModelSnapshot {
         self.channel(channel)?.get(action.as_str())
     }
 
-    /// Every model of one channel, by action id.
+    /// Every model a channel's decisions read, by action id.
     pub fn channel(&self, channel: &ChannelId) -> Option<&ChannelModels> {
-        self.channels.get(channel.as_str()).map(|m| &**m)
+        self.channels
+            .get(self.context_of(channel.as_str()))
+            .map(|m| &**m)
     }
 
-    /// Every model with its key, in no particular order.
+    /// Every model with its key (the channel field names the context), in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (ModelKey, &Arc<Model>)> {
         self.channels.iter().flat_map(|(channel, models)| {
             models.iter().map(move |(action, model)| {

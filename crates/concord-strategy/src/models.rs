@@ -29,6 +29,21 @@ pub struct Models {
     /// Outbound maturity capping: the share of the eligible audience a new action's model
     /// reaches in outbound channels, growing to all at `maturity_positives` (1: off).
     pub outbound_start_share: f64,
+    /// What a model is kept per besides the action.
+    pub context_key: ContextKey,
+}
+
+/// models.yaml `context_key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContextKey {
+    /// One model per action x channel.
+    #[default]
+    Channel,
+    /// Channels of one direction share a model per action.
+    Direction,
+    /// One model per action, whatever the channel.
+    None,
 }
 
 /// Which outcomes teach the models as successes and failures: names of the four outcomes or
@@ -125,6 +140,7 @@ impl Default for Models {
             outcomes: Outcomes::default(),
             timeouts: Vec::new(),
             outbound_start_share: 0.02,
+            context_key: ContextKey::Channel,
         }
     }
 }

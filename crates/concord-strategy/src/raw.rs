@@ -14,7 +14,9 @@ use std::marker::PhantomData;
 mod contact;
 mod models;
 pub(crate) use contact::{ContactFile, EachEntry, OutcomeEntry};
-pub(crate) use models::{ExplorationEntry, ModelsFile, OutcomesEntry, TimeoutEntry};
+pub(crate) use models::{
+    ContextKeyEntry, ExplorationEntry, ModelsFile, OutcomesEntry, TimeoutEntry,
+};
 
 /// `strategy.yaml`: what the strategy is called and how it ranks.
 #[derive(Debug, Deserialize, JsonSchema)]

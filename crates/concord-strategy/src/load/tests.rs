@@ -538,6 +538,20 @@ fn model_predictors_are_checked() {
         ("predictors: 3\n", &["models.yaml:1:13: predictors: "]),
         ("exploration: none\n", &["ok: 1 actions"]),
         (
+            "context_key: direction\noutbound_start_share: 0.05\n",
+            &["ok: 1 actions"],
+        ),
+        (
+            "context_key: treatment\noutbound_start_share: 2\n",
+            &["models.yaml:1:14: context_key: unknown variant `treatment`"],
+        ),
+        (
+            "outbound_start_share: 2\n",
+            &[
+                "models.yaml:1:23: outbound_start_share: outbound_start_share is a share between 0 and 1, found 2",
+            ],
+        ),
+        (
             "exploration: greedy\n",
             &["models.yaml:1:14: exploration: unknown variant `greedy`"],
         ),

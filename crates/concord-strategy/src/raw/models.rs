@@ -40,6 +40,10 @@ pub(crate) struct ModelsFile {
     #[serde(default)]
     #[schemars(with = "Option<f64>")]
     pub(crate) outbound_start_share: Option<Spanned<f64>>,
+    /// What a model is kept per besides the action: `channel` (default: one model per action
+    /// x channel), `direction` (channels of a direction share one) or `none` (one per action).
+    #[serde(default)]
+    pub(crate) context_key: Option<ContextKeyEntry>,
     /// Which outcomes teach the models, and custom outcomes responses may name.
     #[serde(default)]
     pub(crate) outcomes: Option<OutcomesEntry>,
@@ -109,6 +113,14 @@ pub(crate) struct TimeoutEntry {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub(crate) outcome: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ContextKeyEntry {
+    Channel,
+    Direction,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]

@@ -114,6 +114,11 @@ pub(super) fn models(
         }
         out.outbound_start_share = share.value;
     }
+    out.context_key = match file.context_key {
+        None | Some(crate::raw::ContextKeyEntry::Channel) => crate::models::ContextKey::Channel,
+        Some(crate::raw::ContextKeyEntry::Direction) => crate::models::ContextKey::Direction,
+        Some(crate::raw::ContextKeyEntry::None) => crate::models::ContextKey::None,
+    };
     out.thompson = !matches!(file.exploration, Some(crate::raw::ExplorationEntry::None));
     if let Some(entry) = &file.outcomes {
         out.outcomes = outcomes(&mut report, entry, known);
