@@ -925,6 +925,7 @@ pub fn learn_config(strategy: &Strategy) -> concord_learn::LearnConfig {
         adm: AdmConfig {
             max_bins: models.max_bins,
             active_auc: models.active_auc,
+            correlation_threshold: models.correlation_threshold,
             maturity_positives: models.maturity_positives,
         },
         thompson: models.thompson,

@@ -122,7 +122,9 @@ impl Learner {
         for (key, mut adm) in models {
             let kinds: Vec<_> = adm.predictors.iter().map(|p| p.kind).collect();
             if kinds != config.kinds {
-                adm.predictors = AdmModel::new(&config.kinds).predictors;
+                let fresh = AdmModel::new(&config.kinds);
+                adm.predictors = fresh.predictors;
+                adm.pairs = fresh.pairs;
             }
             channels
                 .entry(key.channel.0)

@@ -53,6 +53,8 @@ pub struct PredictorReport {
     /// `numeric` or `symbolic`.
     pub kind: &'static str,
     pub active: bool,
+    /// Left out of the score for correlating with this (better) predictor.
+    pub correlated_with: Option<String>,
     /// Univariate AUC: the predictor's bins ordered by response rate.
     pub auc: Option<f64>,
     pub bins: Vec<BinReport>,
@@ -125,12 +127,14 @@ impl ModelReport {
     ) -> Self {
         let scoring = &model.adm.compile(config);
         let totals = model.adm.counts;
+        let name = |i: usize| names.get(i).cloned().unwrap_or_else(|| format!("p{i}"));
         let predictors = scoring
             .predictors
             .iter()
             .enumerate()
             .map(|(i, p)| PredictorReport {
-                name: names.get(i).cloned().unwrap_or_else(|| format!("p{i}")),
+                name: name(i),
+                correlated_with: p.correlated_with.map(name),
                 kind: match p.binning.kind {
                     PredictorKind::Numeric => "numeric",
                     PredictorKind::Symbolic => "symbolic",

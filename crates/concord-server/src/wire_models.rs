@@ -52,8 +52,11 @@ pub struct PredictorBody {
     pub name: String,
     /// numeric or symbolic.
     pub kind: String,
-    /// Takes part in scoring (its AUC reached models.yaml `active_auc`).
+    /// Takes part in scoring (its AUC reached models.yaml `active_auc`, and no better
+    /// predictor correlates with it past `correlation_threshold`).
     pub active: bool,
+    /// The better predictor this one correlates with, when that kept it out.
+    pub correlated_with: Option<String>,
     pub auc: Option<f64>,
     pub bins: Vec<BinBody>,
 }
@@ -117,6 +120,7 @@ impl From<PredictorReport> for PredictorBody {
             name: p.name,
             kind: p.kind.to_owned(),
             active: p.active,
+            correlated_with: p.correlated_with,
             auc: p.auc,
             bins: p.bins.into_iter().map(Into::into).collect(),
         }

@@ -21,6 +21,7 @@ pub struct Models {
     pub predictors: Vec<Predictor>,
     pub max_bins: usize,
     pub active_auc: f64,
+    pub correlation_threshold: f64,
     pub maturity_positives: u64,
     /// Thompson sampling of each propensity (true by default).
     pub thompson: bool,
@@ -135,6 +136,7 @@ impl Default for Models {
             predictors: Vec::new(),
             max_bins: 10,
             active_auc: 0.52,
+            correlation_threshold: 0.8,
             maturity_positives: 200,
             thompson: true,
             outcomes: Outcomes::default(),

@@ -1,6 +1,7 @@
 //! The binary form of a model's counts (snapshots): totals, each predictor's kind and counts,
 //! the classifier's score steps. Decoding never panics on any bytes.
 
+use super::correlation::PairSums;
 use super::model::AdmModel;
 use super::predictor::{Counts, PredictorCounts, PredictorKind};
 use concord_model::codec::{BinaryCodec, DecodeError, Reader, put_varint, unzigzag, zigzag};
@@ -59,9 +60,37 @@ impl BinaryCodec for AdmModel {
             p.missing.encode(out);
         }
         put_keyed(out, &self.classifier);
+        self.pairs.n.encode(out);
+        (self.pairs.sums.len() as u64).encode(out);
+        for x in self.pairs.sums.iter().chain(&self.pairs.products) {
+            put_varint(out, zigzag(*x));
+        }
     }
 
     fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut model = AdmModel::decode_v1(input)?;
+        let n = input.read()?;
+        let k = input.count()?;
+        if k != model.predictors.len() {
+            return Err(input.error(format!(
+                "correlation sums for {k} predictors, the model has {}",
+                model.predictors.len()
+            )));
+        }
+        let mut pairs = PairSums::new(k);
+        pairs.n = n;
+        for x in pairs.sums.iter_mut().chain(pairs.products.iter_mut()) {
+            *x = unzigzag(input.varint(128)?);
+        }
+        model.pairs = pairs;
+        Ok(model)
+    }
+}
+
+impl AdmModel {
+    /// The first layout (snapshot sections before version 4): no correlation sums; they start
+    /// afresh.
+    pub fn decode_v1(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let counts = input.read()?;
         let mut predictors = Vec::new();
         for _ in 0..input.count()? {
@@ -81,8 +110,9 @@ impl BinaryCodec for AdmModel {
         }
         Ok(AdmModel {
             counts,
-            predictors,
             classifier: keyed(input)?,
+            pairs: PairSums::new(predictors.len()),
+            predictors,
         })
     }
 }
@@ -115,5 +145,35 @@ mod tests {
                 "prefix {len}"
             );
         }
+    }
+
+    /// A snapshot written before correlation sums (the first layout) still decodes: the
+    /// same counts, the sums afresh.
+    #[test]
+    fn the_first_layout_still_decodes() {
+        let config = AdmConfig::default();
+        let mut model = AdmModel::new(&[PredictorKind::Numeric, PredictorKind::Symbolic]);
+        for i in 0..30 {
+            let values = [Value::Num(f64::from(i)), Value::from(format!("s{}", i % 2))];
+            let scoring = model.compile(&config);
+            model.learn(&values, i % 3 == 0, &scoring);
+        }
+        assert!(model.pairs.n == 30);
+        let bytes = to_bytes(&model);
+        let mut suffix = Vec::new();
+        model.pairs.n.encode(&mut suffix);
+        (model.pairs.sums.len() as u64).encode(&mut suffix);
+        for x in model.pairs.sums.iter().chain(&model.pairs.products) {
+            put_varint(&mut suffix, zigzag(*x));
+        }
+        let first = &bytes[..bytes.len() - suffix.len()];
+        let mut input = Reader::new(first);
+        let old = AdmModel::decode_v1(&mut input).expect("decodes");
+        input.finish().expect("all read");
+        assert_eq!(old.pairs, PairSums::new(2));
+        assert_eq!(
+            (old.counts, &old.predictors, &old.classifier),
+            (model.counts, &model.predictors, &model.classifier)
+        );
     }
 }

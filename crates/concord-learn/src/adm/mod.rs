@@ -2,6 +2,7 @@
 
 mod auc;
 mod codec;
+mod correlation;
 mod flat;
 mod model;
 mod pav;
@@ -11,6 +12,7 @@ mod predictor;
 mod tests;
 
 pub use auc::auc;
+pub use correlation::PairSums;
 pub use model::{AdmConfig, AdmModel, CompiledPredictor, Scoring};
 pub use pav::{Block, calibrate, pav};
 pub use predictor::{Binning, Counts, PredictorCounts, PredictorKind, micro_key, micro_lower};

@@ -4,6 +4,7 @@
 //! models merge by adding them, in any order.
 
 use super::auc::auc;
+use super::correlation::PairSums;
 use super::pav::{Block, calibrate, pav};
 use super::predictor::{Binning, Counts, PredictorCounts, PredictorKind};
 use concord_model::{Feature, Value};
@@ -18,6 +19,9 @@ pub struct AdmConfig {
     pub active_auc: f64,
     /// A model is mature at this many positives (200).
     pub maturity_positives: u64,
+    /// Of two active predictors whose log-odds correlate at least this much (in absolute
+    /// value), only the one with the higher AUC takes part (0.8; 1 keeps both).
+    pub correlation_threshold: f64,
 }
 
 impl Default for AdmConfig {
@@ -26,6 +30,7 @@ impl Default for AdmConfig {
             max_bins: 10,
             active_auc: 0.52,
             maturity_positives: 200,
+            correlation_threshold: 0.8,
         }
     }
 }
@@ -39,6 +44,9 @@ pub struct AdmModel {
     pub predictors: Vec<PredictorCounts>,
     /// Responses by the score the model gave when they were learned, in score steps.
     pub classifier: BTreeMap<i64, Counts>,
+    /// The predictors' log-odds as the model gave them when each response was learned, summed
+    /// for their correlations.
+    pub pairs: PairSums,
 }
 
 impl AdmModel {
@@ -47,14 +55,19 @@ impl AdmModel {
             counts: Counts::default(),
             predictors: kinds.iter().map(|k| PredictorCounts::new(*k)).collect(),
             classifier: BTreeMap::new(),
+            pairs: PairSums::new(kinds.len()),
         }
     }
 
     /// Learns one response: the score `scoring` (this model as last compiled) gives `values`
     /// goes to the classifier, then every predictor's bin and the totals count it.
     pub fn learn(&mut self, values: &[Value], positive: bool, scoring: &Scoring) {
-        let key = (scoring.score(values) / SCORE_STEP).round() as i64;
+        let log_odds = scoring.log_odds(values);
+        let key = (scoring.score_of(&log_odds) / SCORE_STEP).round() as i64;
         self.classifier.entry(key).or_default().record(positive);
+        if self.pairs.predictors() == self.predictors.len() {
+            self.pairs.record(&log_odds);
+        }
         // A value the decision did not record (the predictors changed since) is missing.
         for (i, p) in self.predictors.iter_mut().enumerate() {
             p.record(values.get(i).unwrap_or(&Value::Null), positive);
@@ -71,6 +84,7 @@ impl AdmModel {
         for (k, c) in &other.classifier {
             self.classifier.entry(*k).or_default().add(*c);
         }
+        self.pairs.merge(&other.pairs);
     }
 
     /// The classifier's score steps grouped in score order to about equal evidence, at most
@@ -124,9 +138,12 @@ impl AdmModel {
                     contribution,
                     auc,
                     active,
+                    correlated_with: None,
                 }
             })
             .collect::<Vec<_>>();
+        let mut predictors = predictors;
+        self.drop_correlated(&mut predictors, config.correlation_threshold);
         let active = predictors.iter().filter(|p| p.active).count();
         let bins = self.classifier_bins(2 * config.max_bins);
         let calibration: Vec<Block> = pav(&bins)
@@ -154,6 +171,36 @@ impl AdmModel {
     }
 }
 
+impl AdmModel {
+    /// Of active predictors that correlate at `threshold` or more, keeps the best (highest
+    /// AUC, then first declared) active; the others name the one they follow.
+    fn drop_correlated(&self, predictors: &mut [CompiledPredictor], threshold: f64) {
+        if threshold >= 1.0 || self.pairs.predictors() != predictors.len() {
+            return;
+        }
+        let mut order: Vec<usize> = (0..predictors.len())
+            .filter(|&i| predictors[i].active)
+            .collect();
+        let auc = |i: usize| predictors[i].auc.unwrap_or(0.0);
+        order.sort_by(|&a, &b| auc(b).total_cmp(&auc(a)).then(a.cmp(&b)));
+        let mut kept: Vec<usize> = Vec::new();
+        for i in order {
+            let follows = kept.iter().copied().find(|&j| {
+                self.pairs
+                    .correlation(i, j)
+                    .is_some_and(|r| r.abs() >= threshold)
+            });
+            match follows {
+                Some(j) => {
+                    predictors[i].active = false;
+                    predictors[i].correlated_with = Some(j);
+                }
+                None => kept.push(i),
+            }
+        }
+    }
+}
+
 /// A predictor's univariate AUC: its bins ordered by response rate.
 fn predictor_auc(binning: &Binning) -> Option<f64> {
     let mut bins: Vec<Counts> = (0..binning.len()).map(|b| binning.counts_at(b)).collect();
@@ -173,6 +220,8 @@ pub struct CompiledPredictor {
     pub contribution: Vec<f64>,
     pub auc: Option<f64>,
     pub active: bool,
+    /// Left out of the score for correlating with this (better) predictor.
+    pub correlated_with: Option<usize>,
 }
 
 /// A model ready to score: what [`AdmModel::compile`] derives.
@@ -193,6 +242,26 @@ pub struct Scoring {
 }
 
 impl Scoring {
+    /// Every predictor's log-odds contribution for `values` (active or not), in order.
+    pub fn log_odds(&self, values: &[Value]) -> Vec<f64> {
+        self.predictors
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.contribution[p.binning.locate(values.get(i).unwrap_or(&Value::Null))])
+            .collect()
+    }
+
+    /// [`Scoring::score`] from [`Scoring::log_odds`]' answer.
+    pub fn score_of(&self, log_odds: &[f64]) -> f64 {
+        let mut sum = self.prior;
+        for (p, x) in self.predictors.iter().zip(log_odds) {
+            if p.active {
+                sum += x;
+            }
+        }
+        sum / (1.0 + self.active as f64)
+    }
+
     /// (log(1+P) - log(1+N) + the active predictors' bin contributions) / (1 + active).
     pub fn score(&self, values: &[Value]) -> f64 {
         let features: Vec<Feature> = self

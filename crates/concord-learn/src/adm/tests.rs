@@ -207,3 +207,46 @@ mod properties {
         }
     }
 }
+
+/// Two predictors carrying the same signal (a segment and its code) and one of its own: the
+/// copy leaves the score, naming the one it follows; the independent one stays; a threshold
+/// of 1 keeps all three.
+#[test]
+fn correlated_predictors_leave_the_score() {
+    let kinds = [
+        PredictorKind::Symbolic,
+        PredictorKind::Symbolic,
+        PredictorKind::Numeric,
+    ];
+    let rows: Vec<(Vec<Value>, bool)> = (0..3_000)
+        .map(|i: i32| {
+            let prepaid = i % 3 != 0;
+            let tenure = f64::from((i * 37) % 60);
+            // Prepaid accepts more; so do long-tenure customers, independently.
+            let positive = (prepaid && i % 5 < 2) || (tenure > 40.0 && i % 7 < 3);
+            let values = vec![
+                Value::from(if prepaid { "prepaid" } else { "postpaid" }),
+                Value::from(if prepaid { "P" } else { "Q" }),
+                Value::Num(tenure),
+            ];
+            (values, positive)
+        })
+        .collect();
+    let config = AdmConfig::default();
+    let mut model = AdmModel::new(&kinds);
+    learn_all(&mut model, &rows, &config);
+    let scoring = model.compile(&config);
+    let state: Vec<(bool, Option<usize>)> = scoring
+        .predictors
+        .iter()
+        .map(|p| (p.active, p.correlated_with))
+        .collect();
+    assert_eq!(state, [(true, None), (false, Some(0)), (true, None)]);
+    let r = model.pairs.correlation(0, 1).expect("varies");
+    assert!(r > 0.99, "{r}");
+    let keep_all = AdmConfig {
+        correlation_threshold: 1.0,
+        ..config
+    };
+    assert!(model.compile(&keep_all).predictors.iter().all(|p| p.active));
+}

@@ -528,11 +528,12 @@ fn model_predictors_are_checked() {
             ],
         ),
         (
-            "predictors: [\"customer.balance > 3\"]\nmax_bins: 1\nactive_auc: 0.4\nmaturity_positives: 0\n",
+            "predictors: [\"customer.balance > 3\"]\nmax_bins: 1\nactive_auc: 0.4\nmaturity_positives: 0\ncorrelation_threshold: 0.3\n",
             &[
                 "max_bins: max_bins must be at least 2, found 1",
                 "active_auc: active_auc must be between 0.5 and 1, found 0.4",
                 "maturity_positives: maturity_positives must be at least 1",
+                "correlation_threshold: correlation_threshold must be between 0.5 and 1, found 0.3",
             ],
         ),
         ("predictors: 3\n", &["models.yaml:1:13: predictors: "]),

@@ -25,6 +25,11 @@ pub(crate) struct ModelsFile {
     #[serde(default)]
     #[schemars(with = "Option<f64>")]
     pub(crate) active_auc: Option<Spanned<f64>>,
+    /// Of two active predictors whose log-odds correlate at least this much (0.5 to 1, in
+    /// absolute value), only the one with the higher AUC takes part. Default 0.8; 1 keeps both.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub(crate) correlation_threshold: Option<Spanned<f64>>,
     /// A model is mature at this many positive responses. Default 200.
     #[serde(default)]
     #[schemars(with = "Option<u32>", range(min = 1))]

@@ -89,6 +89,20 @@ pub(super) fn models(
         }
         out.active_auc = auc.value;
     }
+    if let Some(r) = &file.correlation_threshold {
+        if !(0.5..=1.0).contains(&r.value) {
+            report.at(
+                &r.referenced,
+                "correlation_threshold".to_owned(),
+                StrategyErrorKind::InvalidValue,
+                format!(
+                    "correlation_threshold must be between 0.5 and 1, found {}",
+                    r.value
+                ),
+            );
+        }
+        out.correlation_threshold = r.value;
+    }
     if let Some(m) = &file.maturity_positives {
         if m.value == 0 {
             report.at(
