@@ -29,7 +29,8 @@ pub struct ModelSummary {
     pub responses: u64,
     /// positives / responses (0 without responses).
     pub success_rate: f64,
-    /// The AUC of the propensities the model gives (0.5 to 1); none before it has both a
+    /// The AUC of the propensities the model gives (about 0.5 to 1; below 0.5 only for a
+    /// young model); none before it has both a
     /// positive and a negative.
     pub auc: Option<f64>,
     pub mature: bool,

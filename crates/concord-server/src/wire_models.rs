@@ -27,7 +27,8 @@ pub struct ModelSummaryBody {
     pub negatives: u64,
     pub responses: u64,
     pub success_rate: f64,
-    /// The AUC of the propensities the model gives (0.5 to 1); null before it has both a
+    /// The AUC of the propensities the model gives (about 0.5 to 1; below 0.5 only for a
+    /// young model); null before it has both a
     /// positive and a negative.
     pub auc: Option<f64>,
     /// Positives reached models.yaml `maturity_positives`.

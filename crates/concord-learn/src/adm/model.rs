@@ -233,7 +233,8 @@ pub struct Scoring {
     pub predictors: Vec<CompiledPredictor>,
     pub calibration: Vec<Block>,
     /// The AUC of the propensities the model gives (its calibration blocks in score order,
-    /// ties within a block): 0.5 to 1, `None` before it has both a positive and a negative.
+    /// ties within a block), on the responses learnt: about 0.5 to 1 (a young model's few
+    /// responses can rank below 0.5); `None` before it has both a positive and a negative.
     pub auc: Option<f64>,
     pub counts: Counts,
     pub mature: bool,
