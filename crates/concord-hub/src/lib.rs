@@ -27,5 +27,5 @@ pub use open::{HubOptions, Recovery};
 pub use record::JournalRecord;
 pub use replay::Replay;
 pub use snapshot::{SnapshotInfo, SnapshotPolicy, Snapshotter};
-pub use stats::HubStats;
+pub use stats::{HubStats, LearningStats};
 pub use trigger_log::TriggerReport;

@@ -26,6 +26,19 @@ pub struct HubStats {
     pub breakers: Vec<crate::BreakerStats>,
     /// Entries of the contact history kept for the contact policy (impressions, outcomes).
     pub contacts_kept: u64,
+    pub learning: LearningStats,
+}
+
+/// The learner's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LearningStats {
+    /// Responses queued, not yet published.
+    pub pending: u64,
+    /// Models in the published snapshot.
+    pub models: u64,
+    pub published_version: u64,
+    /// Decisions waiting for a response timeout.
+    pub timeouts_scheduled: u64,
 }
 
 impl Hub {
@@ -45,6 +58,15 @@ impl Hub {
             trigger_fires: self.events.triggers.lock().counts().clone(),
             breakers: self.breakers.stats(&self.strategy),
             contacts_kept: self.contacts.len() as u64,
+            learning: {
+                let models = self.learner.snapshot();
+                LearningStats {
+                    pending: self.learner.pending() as u64,
+                    models: models.len() as u64,
+                    published_version: models.version,
+                    timeouts_scheduled: self.timeouts_scheduled() as u64,
+                }
+            },
         }
     }
 }

@@ -51,6 +51,10 @@ pub struct StorageGauges {
     pub breaker_trips: Family<ChannelLabel, Gauge>,
     pub breaker_fallbacks: Family<ChannelLabel, Gauge>,
     pub contacts_kept: Gauge,
+    pub learn_pending: Gauge,
+    pub learn_models: Gauge,
+    pub learn_published: Gauge,
+    pub timeouts_scheduled: Gauge,
 }
 
 #[derive(Debug)]
@@ -131,6 +135,11 @@ impl Metrics {
         g.unsnapshotted.set(int(stats.journal_bytes_since_snapshot));
         g.snapshots.set(int(stats.snapshots_taken));
         g.contacts_kept.set(int(stats.contacts_kept));
+        g.learn_pending.set(int(stats.learning.pending));
+        g.learn_models.set(int(stats.learning.models));
+        g.learn_published.set(int(stats.learning.published_version));
+        g.timeouts_scheduled
+            .set(int(stats.learning.timeouts_scheduled));
         if let Some(last) = &stats.last_snapshot {
             g.snapshot_seconds.set(last.seconds);
             g.snapshot_bytes.set(int(last.bytes));
@@ -170,7 +179,27 @@ impl Metrics {
 
 impl StorageGauges {
     fn register(&self, registry: &mut Registry) {
-        let gauges: [(&str, &str, Gauge); 9] = [
+        let gauges: [(&str, &str, Gauge); 13] = [
+            (
+                "concord_learn_pending_responses",
+                "Responses acknowledged and queued, not yet in the published models",
+                self.learn_pending.clone(),
+            ),
+            (
+                "concord_learn_models",
+                "Adaptive models in the published snapshot",
+                self.learn_models.clone(),
+            ),
+            (
+                "concord_learn_published_version",
+                "Model snapshots published since the hub opened (after a restore: its version)",
+                self.learn_published.clone(),
+            ),
+            (
+                "concord_learn_timeouts_scheduled",
+                "Decisions waiting for a channel's response timeout",
+                self.timeouts_scheduled.clone(),
+            ),
             (
                 "concord_contact_history_entries",
                 "Impressions and outcomes kept for the contact policy (caps, pauses, volume)",

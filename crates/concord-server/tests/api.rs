@@ -856,6 +856,13 @@ async fn model_reports_list_and_open_models() {
             .sum();
         assert_eq!(total, 1, "every predictor counts the response once: {p}");
     }
+    let (_, metrics) = call(&h, "GET", "/metrics", None, "").await;
+    let text = metrics.as_str().unwrap_or_default().to_owned();
+    assert!(
+        text.contains(&format!("concord_learn_models {}", want.len())),
+        "{text}"
+    );
+    assert!(text.contains("concord_learn_pending_responses 0"), "{text}");
     let (status, json) = call(&h, "GET", "/v1/models/nope@ussd", Some(ADMIN), "").await;
     assert_eq!(
         (
