@@ -23,6 +23,11 @@ struct Harness {
 }
 
 async fn harness() -> Harness {
+    harness_with_clock().await.0
+}
+
+/// The harness, and its clock to move.
+async fn harness_with_clock() -> (Harness, Arc<ManualClock>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let strategy_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/telco");
     let strategy = Arc::new(Strategy::load(&strategy_dir).expect("example strategy loads"));
@@ -49,11 +54,14 @@ async fn harness() -> Harness {
         "channel={CHANNEL},agent={AGENT},marketer={MARKETER},admin={ADMIN}"
     ))
     .expect("keys parse");
-    let clock = ManualClock::new(Timestamp::from_second(1_795_000_000).expect("valid time"));
-    Harness {
-        state: AppState::new(Arc::new(hub), keys, Arc::new(clock)),
+    let clock = Arc::new(ManualClock::new(
+        Timestamp::from_second(1_795_000_000).expect("valid time"),
+    ));
+    let harness = Harness {
+        state: AppState::new(Arc::new(hub), keys, clock.clone()),
         _dir: dir,
-    }
+    };
+    (harness, clock)
 }
 
 async fn call(
@@ -872,4 +880,97 @@ async fn model_reports_list_and_open_models() {
         ),
         (StatusCode::NOT_FOUND, Some("unknown_model"), Some("id"))
     );
+}
+
+/// The server's housekeeping answers an SMS nobody answered once the example's 3-day window
+/// closes by the server's clock: the timeline shows `no_response` (counted as ignored) at the
+/// deadline, and the models learn it.
+#[tokio::test]
+async fn housekeeping_answers_unanswered_outbound_actions() {
+    let (h, clock) = harness_with_clock().await;
+    let mut attributes = Attributes::new();
+    for (name, value) in [
+        ("segment", Value::from("prepaid")),
+        ("tenure_months", Value::from(2.0)),
+        ("balance", Value::from(4.0)),
+        ("device_type", Value::from("smartphone")),
+        ("consent_sms", Value::Bool(true)),
+    ] {
+        attributes.insert(name.into(), value);
+    }
+    h.state
+        .hub
+        .load_customers(vec![(
+            CustomerId::new("27820000002"),
+            attributes,
+            Vec::new(),
+        )])
+        .await
+        .expect("loads");
+    let body =
+        json!({"customer_id": "27820000002", "channel": "sms", "time": "2026-11-23T10:00:00Z"});
+    let (status, decision) = call(
+        &h,
+        "POST",
+        "/v1/decisions",
+        Some(CHANNEL),
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    let sent = decision["actions"][0]["action_id"]
+        .as_str()
+        .expect("an SMS goes out")
+        .to_owned();
+    let housekeeping = concord_server::spawn_housekeeping(&h.state);
+    let responses = || async {
+        let (_, timeline) = call(
+            &h,
+            "GET",
+            "/v1/customers/27820000002/timeline",
+            Some(AGENT),
+            "",
+        )
+        .await;
+        timeline["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter(|i| i["kind"] == "response")
+                    .map(|i| i["detail"].clone())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    // Two days on: the window is open.
+    clock.set(Timestamp::from_second(1_795_600_800).expect("2026-11-25T10:00:00Z"));
+    tokio::time::sleep(concord_server::SWEEP_EVERY * 2).await;
+    assert!(responses().await.is_empty());
+    // Past three days: answered at the deadline, once.
+    clock.set(Timestamp::from_second(1_795_700_000).expect("2026-11-26T13:33:20Z"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while seen.is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(concord_server::SWEEP_EVERY / 2).await;
+        seen = responses().await;
+    }
+    housekeeping.abort();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(
+        (
+            seen[0]["action_id"].as_str(),
+            seen[0]["outcome"].as_str(),
+            seen[0]["custom_outcome"].as_str(),
+            seen[0]["time"].as_str()
+        ),
+        (
+            Some(sent.as_str()),
+            Some("ignored"),
+            Some("no_response"),
+            Some("2026-11-26T10:00:00Z")
+        )
+    );
+    let (_, models) = call(&h, "GET", "/v1/models", Some(MARKETER), "").await;
+    assert_eq!(models["models"][0]["negatives"], 1, "{models}");
 }
