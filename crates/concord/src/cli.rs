@@ -189,6 +189,39 @@ pub enum BenchCommand {
     /// The HTTP ceiling for the decision benchmark: a trivial axum server whose one route,
     /// POST /echo, answers the JSON body it was sent.
     Echo(BenchEchoArgs),
+    /// Learning quality: accept rates and regret on a simulated stream against the oracle (and,
+    /// with --peers, Vowpal Wabbit and MABWiser LinUCB), throughput, and churn AUC on the shared
+    /// tables (against scikit-learn's logistic regression with --peers).
+    Learn(BenchLearnArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchLearnArgs {
+    /// Decisions in the simulated stream.
+    #[arg(long, default_value_t = 500_000)]
+    pub decisions: usize,
+    /// Actions in the simulated catalog.
+    #[arg(long, default_value_t = 24)]
+    pub actions: usize,
+    /// The same seed gives the same stream, catalog and exploration.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Responses learned per published model snapshot (the peers learn in the same batches).
+    #[arg(long, default_value_t = 1_000)]
+    pub batch: usize,
+    /// Write the stream here (a JSON header line, then little-endian arrays) for the peers.
+    #[arg(long)]
+    pub stream_out: Option<PathBuf>,
+    /// Folder of the shared churn tables (default: shared/data next to the repository).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Run scripts/bench/learn_peers.py with this Python (vowpalwabbit, mabwiser, scikit-learn,
+    /// numpy and pandas installed) and report its figures side by side.
+    #[arg(long, value_name = "PYTHON")]
+    pub peers: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
