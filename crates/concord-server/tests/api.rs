@@ -64,6 +64,29 @@ async fn harness_with_clock() -> (Harness, Arc<ManualClock>) {
     (harness, clock)
 }
 
+/// Customer 27820000002: prepaid, consenting to SMS.
+async fn load_sms_customer(h: &Harness) {
+    let mut attributes = Attributes::new();
+    for (name, value) in [
+        ("segment", Value::from("prepaid")),
+        ("tenure_months", Value::from(2.0)),
+        ("balance", Value::from(4.0)),
+        ("device_type", Value::from("smartphone")),
+        ("consent_sms", Value::Bool(true)),
+    ] {
+        attributes.insert(name.into(), value);
+    }
+    h.state
+        .hub
+        .load_customers(vec![(
+            CustomerId::new("27820000002"),
+            attributes,
+            Vec::new(),
+        )])
+        .await
+        .expect("loads");
+}
+
 async fn call(
     h: &Harness,
     method: &str,
@@ -721,25 +744,7 @@ async fn placements_bound_the_answer_and_an_open_dispute_silences_sales() {
 #[tokio::test]
 async fn the_contact_policy_caps_outbound_contact_per_day() {
     let h = harness().await;
-    let mut attributes = Attributes::new();
-    for (name, value) in [
-        ("segment", Value::from("prepaid")),
-        ("tenure_months", Value::from(2.0)),
-        ("balance", Value::from(4.0)),
-        ("device_type", Value::from("smartphone")),
-        ("consent_sms", Value::Bool(true)),
-    ] {
-        attributes.insert(name.into(), value);
-    }
-    h.state
-        .hub
-        .load_customers(vec![(
-            CustomerId::new("27820000002"),
-            attributes,
-            Vec::new(),
-        )])
-        .await
-        .expect("loads");
+    load_sms_customer(&h).await;
     let sms = |time: &str| {
         let h = &h;
         let body = json!({"customer_id": "27820000002", "channel": "sms", "time": time});
@@ -888,25 +893,7 @@ async fn model_reports_list_and_open_models() {
 #[tokio::test]
 async fn housekeeping_answers_unanswered_outbound_actions() {
     let (h, clock) = harness_with_clock().await;
-    let mut attributes = Attributes::new();
-    for (name, value) in [
-        ("segment", Value::from("prepaid")),
-        ("tenure_months", Value::from(2.0)),
-        ("balance", Value::from(4.0)),
-        ("device_type", Value::from("smartphone")),
-        ("consent_sms", Value::Bool(true)),
-    ] {
-        attributes.insert(name.into(), value);
-    }
-    h.state
-        .hub
-        .load_customers(vec![(
-            CustomerId::new("27820000002"),
-            attributes,
-            Vec::new(),
-        )])
-        .await
-        .expect("loads");
+    load_sms_customer(&h).await;
     let body =
         json!({"customer_id": "27820000002", "channel": "sms", "time": "2026-11-23T10:00:00Z"});
     let (status, decision) = call(

@@ -135,34 +135,20 @@ pub(crate) fn validate(
     for (rank, &index) in by_id.iter().enumerate() {
         actions[index].id_rank = u32::try_from(rank).unwrap_or(u32::MAX);
     }
+    // What contact.yaml and models.yaml are checked against.
+    let known = contact::Known {
+        channels: channels.as_deref(),
+        profile: profile.as_ref(),
+        taxonomy: parsed
+            .actions_complete
+            .then_some((issues.as_slice(), actions.as_slice())),
+    };
     let contact = match &parsed.contact {
-        Some((source, file)) => contact::contact_policy(
-            source,
-            file,
-            &contact::Known {
-                channels: channels.as_deref(),
-                profile: profile.as_ref(),
-                taxonomy: parsed
-                    .actions_complete
-                    .then_some((issues.as_slice(), actions.as_slice())),
-            },
-            errors,
-        ),
+        Some((source, file)) => contact::contact_policy(source, file, &known, errors),
         None => parsed.contact_complete.then(Default::default),
     };
     let models = match &parsed.models {
-        Some((source, file)) => models::models(
-            source,
-            file,
-            &contact::Known {
-                channels: channels.as_deref(),
-                profile: profile.as_ref(),
-                taxonomy: parsed
-                    .actions_complete
-                    .then_some((issues.as_slice(), actions.as_slice())),
-            },
-            errors,
-        ),
+        Some((source, file)) => models::models(source, file, &known, errors),
         None => parsed.models_complete.then(Default::default),
     };
     let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
