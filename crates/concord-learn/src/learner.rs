@@ -108,7 +108,10 @@ impl Learner {
     /// A copy of the working state with everything queued applied, for a snapshot.
     pub fn export(&self) -> ModelSnapshot {
         let mut working = self.shared.working.lock();
-        self.shared.drain_into(&mut working);
+        if self.shared.drain_into(&mut working) {
+            // Published too: the worker finds nothing left to publish.
+            self.shared.publish(&mut working);
+        }
         working.clone()
     }
 
@@ -148,8 +151,8 @@ impl Learner {
     /// snapshot for the whole batch.
     pub fn learn(&self, batch: &[Learned<'_>]) {
         let mut working = self.shared.working.lock();
-        self.shared.drain_into(&mut working);
-        if self.shared.apply(&mut working, batch.iter().copied()) {
+        let drained = self.shared.drain_into(&mut working);
+        if self.shared.apply(&mut working, batch.iter().copied()) || drained {
             self.shared.publish(&mut working);
         }
     }
@@ -376,6 +379,23 @@ mod tests {
         assert!(expected == models(&queued), "queued differs");
         assert!(expected == models(&at_once), "one batch differs");
         assert_eq!(at_once.snapshot().version, 1, "one batch, one publish");
+    }
+
+    /// A snapshot's export learns what is queued and publishes it too (the worker, finding
+    /// the queue empty, would not).
+    #[test]
+    fn an_export_publishes_what_it_learns() {
+        let learner = Learner::new(config());
+        for (response, predictors) in stream(5) {
+            learner.submit(Lesson {
+                response,
+                predictors,
+            });
+        }
+        let exported = learner.export();
+        assert_eq!(exported.len(), 2);
+        assert_eq!(learner.snapshot().len(), 2, "published");
+        assert_eq!(learner.snapshot().version, exported.version);
     }
 
     /// The worker publishes queued responses by itself, without a flush.
