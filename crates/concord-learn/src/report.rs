@@ -154,16 +154,19 @@ impl ModelReport {
                     positives: b.positives,
                     negatives: b.negatives,
                 };
-                let upper = blocks.get(i + 1).map(|next| next.lower);
+                // Scores are kept in single precision: shown as such (-1.45, not
+                // -1.4500000476837158).
+                let lower = shortest(b.lower);
+                let upper = blocks.get(i + 1).map(|next| shortest(next.lower));
                 let label = match upper {
-                    Some(upper) => format!("[{}, {upper})", b.lower),
-                    None => format!(">= {}", b.lower),
+                    Some(upper) => format!("[{lower}, {upper})"),
+                    None => format!(">= {lower}"),
                 };
                 bin(
                     i,
                     label,
                     "interval",
-                    (Some(b.lower), upper),
+                    (Some(lower), upper),
                     counts,
                     totals,
                     None,
@@ -242,6 +245,11 @@ fn bin(
         z_ratio,
         log_odds,
     }
+}
+
+/// A single-precision number as the shortest decimal that reads back to it.
+fn shortest(x: f64) -> f64 {
+    (x as f32).to_string().parse().unwrap_or(x)
 }
 
 fn rate(counts: Counts) -> f64 {
