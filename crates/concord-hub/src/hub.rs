@@ -927,6 +927,10 @@ pub fn learn_config(strategy: &Strategy) -> concord_learn::LearnConfig {
             active_auc: models.active_auc,
             correlation_threshold: models.correlation_threshold,
             maturity_positives: models.maturity_positives,
+            technique: match models.technique {
+                concord_strategy::Technique::Bayes => concord_learn::adm::Technique::Bayes,
+                concord_strategy::Technique::Joint => concord_learn::adm::Technique::Joint,
+            },
         },
         thompson: models.thompson,
         polarity: models.outcomes.polarity.clone(),

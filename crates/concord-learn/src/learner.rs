@@ -128,6 +128,7 @@ impl Learner {
                 let fresh = AdmModel::new(&config.kinds);
                 adm.predictors = fresh.predictors;
                 adm.pairs = fresh.pairs;
+                adm.joint = fresh.joint;
             }
             channels
                 .entry(key.channel.0)

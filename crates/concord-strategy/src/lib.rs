@@ -28,7 +28,7 @@ pub mod yaml {
 pub use contact::{Cap, ContactPolicy, Each, Pause, Period, Scope, Volume, duration_text};
 pub use error::{StrategyError, StrategyErrorKind, StrategyErrors};
 pub use json_schema::json_schema;
-pub use models::{ContextKey, Models, Outcomes, Polarity, Predictor, Timeout};
+pub use models::{ContextKey, Models, Outcomes, Polarity, Predictor, Technique, Timeout};
 pub use profile::{
     AggFn, AggregateSpec, DEFAULT_ALLOWED_LATENESS_MS, DerivedSpec, ProfileSchema, ValueType,
     Window,

@@ -25,6 +25,8 @@ pub struct Models {
     pub maturity_positives: u64,
     /// Thompson sampling of each propensity (true by default).
     pub thompson: bool,
+    /// How a model turns predictor values into propensities.
+    pub technique: Technique,
     pub outcomes: Outcomes,
     pub timeouts: Vec<Timeout>,
     /// Outbound maturity capping: the share of the eligible audience a new action's model
@@ -32,6 +34,17 @@ pub struct Models {
     pub outbound_start_share: f64,
     /// What a model is kept per besides the action.
     pub context_key: ContextKey,
+}
+
+/// models.yaml `technique`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Technique {
+    /// Naive Bayes over the active predictors' bins, calibrated by PAV (Pega's ADM).
+    #[default]
+    Bayes,
+    /// A logistic regression fitted jointly over every predictor's bins, online.
+    Joint,
 }
 
 /// models.yaml `context_key`.
@@ -139,6 +152,7 @@ impl Default for Models {
             correlation_threshold: 0.8,
             maturity_positives: 200,
             thompson: true,
+            technique: Technique::Bayes,
             outcomes: Outcomes::default(),
             timeouts: Vec::new(),
             outbound_start_share: 0.02,

@@ -15,7 +15,7 @@ mod contact;
 mod models;
 pub(crate) use contact::{ContactFile, EachEntry, OutcomeEntry};
 pub(crate) use models::{
-    ContextKeyEntry, ExplorationEntry, ModelsFile, OutcomesEntry, TimeoutEntry,
+    ContextKeyEntry, ExplorationEntry, ModelsFile, OutcomesEntry, TechniqueEntry, TimeoutEntry,
 };
 
 /// `strategy.yaml`: what the strategy is called and how it ranks.

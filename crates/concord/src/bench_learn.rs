@@ -12,6 +12,7 @@ mod text;
 
 use crate::cli::BenchLearnArgs;
 use anyhow::Context;
+use concord_learn::adm::Technique;
 use concord_model::{
     ActionId, ChannelId, CustomerId, DecisionId, Outcome, ResponseRecord, Timestamp,
 };
@@ -132,14 +133,18 @@ pub fn run(args: BenchLearnArgs) -> anyhow::Result<()> {
     let oracle = bandit::oracle(&stream, &points);
     let random = bandit::random(&stream, &points, args.seed);
     let started = Instant::now();
-    let (concord, throughput) = bandit::concord(&stream, &points, args.seed, args.batch);
+    let technique = match args.technique {
+        crate::cli::TechniqueArg::Bayes => Technique::Bayes,
+        crate::cli::TechniqueArg::Joint => Technique::Joint,
+    };
+    let (concord, throughput) = bandit::concord(&stream, &points, args.seed, args.batch, technique);
     tracing::info!(
         elapsed_s = started.elapsed().as_secs_f64(),
         "Concord ran the stream"
     );
     let mut table_aucs = Vec::new();
     for path in &table_files {
-        table_aucs.push(tables::measure(path)?);
+        table_aucs.push(tables::measure(path, technique)?);
     }
     let peers = match (&args.peers, &stream_file) {
         (Some(python), Some(file)) => Some(run_peers(python, file, &data, &args, &points)?),

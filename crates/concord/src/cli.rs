@@ -219,9 +219,21 @@ pub struct BenchLearnArgs {
     /// numpy and pandas installed) and report its figures side by side.
     #[arg(long, value_name = "PYTHON")]
     pub peers: Option<PathBuf>,
+    /// How Concord's models turn predictors into propensities (models.yaml `technique`).
+    #[arg(long, value_enum, default_value_t = TechniqueArg::Bayes)]
+    pub technique: TechniqueArg,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// models.yaml `technique`, on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TechniqueArg {
+    /// Naive Bayes over the active predictors' bins, calibrated by PAV.
+    Bayes,
+    /// A logistic regression fitted jointly over every predictor's bins.
+    Joint,
 }
 
 #[derive(Debug, Args)]

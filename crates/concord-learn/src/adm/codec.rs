@@ -1,7 +1,9 @@
 //! The binary form of a model's counts (snapshots): totals, each predictor's kind and counts,
-//! the classifier's score steps. Decoding never panics on any bytes.
+//! the classifier's score steps, the correlation sums, the joint weights. Decoding never
+//! panics on any bytes.
 
 use super::correlation::PairSums;
+use super::joint::{JointWeights, PredictorWeights, Weight};
 use super::model::AdmModel;
 use super::predictor::{Counts, PredictorCounts, PredictorKind};
 use concord_model::codec::{BinaryCodec, DecodeError, Reader, put_varint, unzigzag, zigzag};
@@ -65,9 +67,89 @@ impl BinaryCodec for AdmModel {
         for x in self.pairs.sums.iter().chain(&self.pairs.products) {
             put_varint(out, zigzag(*x));
         }
+        self.joint.encode(out);
     }
 
     fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut model = AdmModel::decode_v2(input)?;
+        let joint: JointWeights = input.read()?;
+        if !joint.predictors.is_empty() && joint.predictors.len() != model.predictors.len() {
+            return Err(input.error(format!(
+                "joint weights for {} predictors, the model has {}",
+                joint.predictors.len(),
+                model.predictors.len()
+            )));
+        }
+        model.joint = joint;
+        Ok(model)
+    }
+}
+
+impl BinaryCodec for Weight {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.value.encode(out);
+        self.squares.encode(out);
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Weight {
+            value: input.read()?,
+            squares: input.read()?,
+        })
+    }
+}
+
+impl BinaryCodec for JointWeights {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.responses.encode(out);
+        self.bias.encode(out);
+        (self.predictors.len() as u64).encode(out);
+        for p in &self.predictors {
+            (p.numeric.len() as u64).encode(out);
+            for (k, w) in &p.numeric {
+                put_varint(out, zigzag(i128::from(*k)));
+                w.encode(out);
+            }
+            (p.symbols.len() as u64).encode(out);
+            for (s, w) in &p.symbols {
+                s.encode(out);
+                w.encode(out);
+            }
+            p.missing.encode(out);
+        }
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut joint = JointWeights {
+            responses: input.read()?,
+            bias: input.read()?,
+            predictors: Vec::new(),
+        };
+        for _ in 0..input.count()? {
+            let mut p = PredictorWeights::default();
+            for _ in 0..input.count()? {
+                let at = input.position();
+                let key = i64::try_from(unzigzag(input.varint(128)?)).map_err(|_| DecodeError {
+                    offset: at,
+                    reason: "bin key out of range".into(),
+                })?;
+                p.numeric.insert(key, input.read()?);
+            }
+            for _ in 0..input.count()? {
+                let symbol: String = input.read()?;
+                p.symbols.insert(symbol, input.read()?);
+            }
+            p.missing = input.read()?;
+            joint.predictors.push(p);
+        }
+        Ok(joint)
+    }
+}
+
+impl AdmModel {
+    /// The second layout (snapshot sections of version 4): counts and correlation sums, no
+    /// joint weights; they start afresh.
+    pub fn decode_v2(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let mut model = AdmModel::decode_v1(input)?;
         let n = input.read()?;
         let k = input.count()?;
@@ -113,6 +195,7 @@ impl AdmModel {
             classifier: keyed(input)?,
             pairs: PairSums::new(predictors.len()),
             predictors,
+            joint: JointWeights::default(),
         })
     }
 }
@@ -120,13 +203,22 @@ impl AdmModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adm::AdmConfig;
+    use crate::adm::{AdmConfig, Technique};
     use concord_model::Value;
     use concord_model::codec::{from_bytes, to_bytes};
 
     #[test]
     fn a_trained_model_round_trips_and_bad_bytes_are_errors() {
-        let config = AdmConfig::default();
+        for technique in [Technique::Bayes, Technique::Joint] {
+            round_trip(technique);
+        }
+    }
+
+    fn round_trip(technique: Technique) {
+        let config = AdmConfig {
+            technique,
+            ..AdmConfig::default()
+        };
         let mut model = AdmModel::new(&[PredictorKind::Numeric, PredictorKind::Symbolic]);
         for i in 0..50 {
             let values = [
@@ -137,6 +229,7 @@ mod tests {
             model.learn(&values, i % 4 == 0, &scoring);
         }
         model.learn(&[Value::Null, Value::Null], true, &model.compile(&config));
+        assert_eq!(model.joint.responses > 0, technique == Technique::Joint);
         let bytes = to_bytes(&model);
         assert_eq!(from_bytes::<AdmModel>(&bytes).expect("decodes"), model);
         for len in 0..bytes.len() {
@@ -159,7 +252,8 @@ mod tests {
             model.learn(&values, i % 3 == 0, &scoring);
         }
         assert!(model.pairs.n == 30);
-        let bytes = to_bytes(&model);
+        let all = to_bytes(&model);
+        let bytes = &all[..all.len() - to_bytes(&model.joint).len()];
         let mut suffix = Vec::new();
         model.pairs.n.encode(&mut suffix);
         (model.pairs.sums.len() as u64).encode(&mut suffix);
@@ -174,6 +268,35 @@ mod tests {
         assert_eq!(
             (old.counts, &old.predictors, &old.classifier),
             (model.counts, &model.predictors, &model.classifier)
+        );
+    }
+
+    /// A snapshot written before joint weights (the second layout) still decodes: the same
+    /// counts and correlation sums, the weights afresh.
+    #[test]
+    fn the_second_layout_still_decodes() {
+        let config = AdmConfig {
+            technique: Technique::Joint,
+            ..AdmConfig::default()
+        };
+        let mut model = AdmModel::new(&[PredictorKind::Numeric, PredictorKind::Symbolic]);
+        for i in 0..30 {
+            let values = [Value::Num(f64::from(i)), Value::from(format!("s{}", i % 2))];
+            let scoring = model.compile(&config);
+            model.learn(&values, i % 3 == 0, &scoring);
+        }
+        let bytes = to_bytes(&model);
+        let second = &bytes[..bytes.len() - to_bytes(&model.joint).len()];
+        let mut input = Reader::new(second);
+        let old = AdmModel::decode_v2(&mut input).expect("decodes");
+        input.finish().expect("all read");
+        assert_eq!(old.joint, JointWeights::default());
+        assert_eq!(
+            AdmModel {
+                joint: JointWeights::default(),
+                ..model
+            },
+            old
         );
     }
 }

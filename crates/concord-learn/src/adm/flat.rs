@@ -3,12 +3,17 @@
 //! bytes, costs more than the arithmetic. Contributions, the prior and the calibration are
 //! stored as f32 (the compiled model rounds them so, so both layouts agree bit for bit).
 //!
-//! Words: prior (f32 bits), divisor (1 + active), the calibration's block count b, b lower
-//! bounds, b propensities; then per active predictor: its position, its kind (0 numeric,
-//! 1 symbolic), its key count k, then numeric: k keys (the first micro-bin of each bin, i32);
-//! symbolic: k symbol hashes (sorted, two words each, high first) and k bin numbers; then
-//! k + 1 contributions (the last for the missing bin).
+//! Words: the technique (0 naive Bayes, 1 joint), prior (f32 bits; joint: the bias), divisor
+//! (1 + active; joint: 1, unused), the calibration's block count b (joint: 0), b lower bounds,
+//! b propensities; then per predictor in the score (naive Bayes: the active ones; joint: those
+//! [`super::model::in_joint`] names): its position, its kind (0 numeric, 1 symbolic), its key
+//! count k, then numeric: k keys (the first micro-bin of each bin, i32); symbolic: k symbol
+//! hashes (sorted, two words each, high first) and k bin numbers; then k + 1 contributions
+//! (joint: bin weights; the last for the missing bin). Naive Bayes calibrates
+//! sum / divisor; joint answers sigmoid(sum).
 
+use super::joint::sigmoid;
+use super::model::in_joint;
 use super::pav::Block;
 use super::predictor::PredictorKind;
 use crate::adm::CompiledPredictor;
@@ -24,15 +29,29 @@ fn bits(x: f64) -> u32 {
 }
 
 impl Flat {
-    pub fn new(prior: f64, predictors: &[CompiledPredictor], calibration: &[Block]) -> Self {
+    /// `bias`: the joint fit's, when the model serves it (then `prior` and `calibration` go
+    /// unused).
+    pub fn new(
+        prior: f64,
+        bias: Option<f64>,
+        predictors: &[CompiledPredictor],
+        calibration: &[Block],
+    ) -> Self {
+        let joint = bias.is_some();
         let active: Vec<(usize, &CompiledPredictor)> = predictors
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.active)
+            .filter(|(_, p)| if joint { in_joint(p) } else { p.active })
             .collect();
+        let calibration = if joint { &[] } else { calibration };
         let mut w: Vec<u32> = vec![
-            bits(prior),
-            bits(1.0 + active.len() as f64),
+            u32::from(joint),
+            bits(bias.unwrap_or(prior)),
+            bits(if joint {
+                1.0
+            } else {
+                1.0 + active.len() as f64
+            }),
             calibration.len() as u32,
         ];
         w.extend(calibration.iter().map(|b| bits(b.lower)));
@@ -56,7 +75,8 @@ impl Flat {
                     w.extend(p.binning.hashes.iter().map(|(_, bin)| *bin as u32));
                 }
             }
-            w.extend(p.contribution.iter().map(|c| bits(*c)));
+            let contribution = if joint { &p.joint } else { &p.contribution };
+            w.extend(contribution.iter().map(|c| bits(*c)));
         }
         Flat {
             words: w.into_boxed_slice(),
@@ -66,13 +86,13 @@ impl Flat {
     /// The calibrated propensity of keyed predictor values; 0.5 before any response.
     pub fn propensity(&self, features: &[Feature]) -> f64 {
         let w = &self.words;
-        if w.len() < 3 {
+        if w.len() < 4 {
             return 0.5;
         }
         let f = |i: usize| f64::from(f32::from_bits(w[i]));
-        let blocks = w[2] as usize;
-        let mut at = 3 + 2 * blocks;
-        let mut sum = f(0);
+        let blocks = w[3] as usize;
+        let mut at = 4 + 2 * blocks;
+        let mut sum = f(1);
         while at + 3 <= w.len() {
             let feature = features
                 .get(w[at] as usize)
@@ -121,13 +141,16 @@ impl Flat {
             sum += f(at + bin);
             at += k + 1;
         }
-        let score = sum / f(1);
+        if w[0] == 1 {
+            return sigmoid(sum);
+        }
+        let score = sum / f(2);
         // The calibration block holding `score`; below the first, the first.
-        let lowers = &w[3..3 + blocks];
+        let lowers = &w[4..4 + blocks];
         match lowers.partition_point(|l| f64::from(f32::from_bits(*l)) <= score) {
             _ if blocks == 0 => 0.5,
-            0 => f(3 + blocks),
-            i => f(3 + blocks + i - 1),
+            0 => f(4 + blocks),
+            i => f(4 + blocks + i - 1),
         }
     }
 }

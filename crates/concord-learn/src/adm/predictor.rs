@@ -52,13 +52,13 @@ pub struct PredictorCounts {
 pub use concord_model::{micro_key, micro_lower};
 
 /// What a value is to a predictor: a number, a symbol, or missing.
-enum Reading<'v> {
+pub(super) enum Reading<'v> {
     Number(f64),
     Symbol(std::borrow::Cow<'v, str>),
     Missing,
 }
 
-fn read(kind: PredictorKind, value: &Value) -> Reading<'_> {
+pub(super) fn read(kind: PredictorKind, value: &Value) -> Reading<'_> {
     match (kind, value) {
         (PredictorKind::Numeric, Value::Num(x)) if x.is_finite() => Reading::Number(*x),
         (PredictorKind::Symbolic, Value::Str(s)) => Reading::Symbol(s.as_str().into()),

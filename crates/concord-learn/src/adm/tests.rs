@@ -156,11 +156,14 @@ mod properties {
     }
 
     fn model_of(rows: &[(f64, u8, bool)]) -> AdmModel {
-        let config = AdmConfig::default();
+        model_under(rows, &AdmConfig::default())
+    }
+
+    fn model_under(rows: &[(f64, u8, bool)], config: &AdmConfig) -> AdmModel {
         let mut m = AdmModel::new(&[PredictorKind::Numeric, PredictorKind::Symbolic]);
         for (x, s, pos) in rows {
             let values = [Value::Num(*x), Value::from(format!("s{s}"))];
-            let scoring = m.compile(&config);
+            let scoring = m.compile(config);
             m.learn(&values, *pos, &scoring);
         }
         m
@@ -168,21 +171,32 @@ mod properties {
 
     proptest! {
         /// The flat layout decisions score with gives the structured model's propensity, bit
-        /// for bit, for any values (seen, unseen, missing).
+        /// for bit, for any values (seen, unseen, missing), under either technique (the joint
+        /// one served as if its weights had learnt enough).
         #[test]
         fn the_flat_layout_scores_like_the_model(
             rows in stream(),
             probes in proptest::collection::vec((prop_oneof![Just(f64::NAN), -50.0..1500.0f64], 0u8..6), 1..20),
+            joint in any::<bool>(),
         ) {
-            let config = AdmConfig::default();
-            let scoring = model_of(&rows).compile(&config);
+            let config = AdmConfig {
+                technique: if joint { Technique::Joint } else { Technique::Bayes },
+                ..AdmConfig::default()
+            };
+            let mut model = model_under(&rows, &config);
+            model.joint.responses += super::super::joint::MIN_RESPONSES;
+            let scoring = model.compile(&config);
+            prop_assert_eq!(scoring.bias.is_some(), joint && !rows.is_empty());
             for (x, s) in probes {
                 let values = [Value::Num(x), Value::from(format!("s{s}"))];
                 let features = [
                     concord_model::Feature::of(&values[0], true),
                     concord_model::Feature::of(&values[1], false),
                 ];
-                let structured = calibrate(&scoring.calibration, scoring.score_features(&features));
+                let structured = match scoring.bias {
+                    Some(_) => scoring.joint_propensity(&features),
+                    None => calibrate(&scoring.calibration, scoring.score_features(&features)),
+                };
                 prop_assert_eq!(scoring.propensity_features(&features).to_bits(), structured.to_bits());
                 prop_assert_eq!(scoring.propensity(&values).to_bits(), structured.to_bits());
             }

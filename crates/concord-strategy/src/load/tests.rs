@@ -556,6 +556,11 @@ fn model_predictors_are_checked() {
             "exploration: greedy\n",
             &["models.yaml:1:14: exploration: unknown variant `greedy`"],
         ),
+        ("technique: joint\n", &["ok: 1 actions"]),
+        (
+            "technique: newton\n",
+            &["models.yaml:1:12: technique: unknown variant `newton`"],
+        ),
     ];
     for (models, expected) in cases {
         check(&[("models.yaml", Some(models))], expected);
@@ -571,6 +576,25 @@ fn model_predictors_are_checked() {
         Strategy::from_files(files).map(|s| s.models().thompson)
     };
     assert_eq!(load("exploration: none\n").ok(), Some(false));
+    let technique = |text: &str| {
+        let files = [
+            ("strategy.yaml", STRATEGY),
+            ("channels.yaml", CHANNELS),
+            ("profile.yaml", PROFILE),
+            ("actions/main.yaml", ACTIONS),
+            ("models.yaml", text),
+        ];
+        Strategy::from_files(files).map(|s| s.models().technique)
+    };
+    assert_eq!(
+        technique("technique: joint\n").ok(),
+        Some(crate::Technique::Joint)
+    );
+    assert_eq!(
+        technique("predictors: []\n").ok(),
+        Some(crate::Technique::Bayes),
+        "naive Bayes by default"
+    );
     assert_eq!(
         load("predictors: []\n").ok(),
         Some(true),

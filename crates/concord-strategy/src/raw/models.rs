@@ -38,6 +38,11 @@ pub(crate) struct ModelsFile {
     /// 1 + (1 − p)·E), so young models get tried; `none`: the model's propensity as is.
     #[serde(default)]
     pub(crate) exploration: Option<ExplorationEntry>,
+    /// `bayes` (default): naive Bayes over the active predictors' bins, calibrated by PAV;
+    /// `joint`: a logistic regression fitted jointly over every predictor's bins (overlapping
+    /// predictors are not counted twice). Bin reports stay naive Bayes either way.
+    #[serde(default)]
+    pub(crate) technique: Option<TechniqueEntry>,
     /// Outbound maturity capping: the share of the eligible audience (0 to 1) an action whose
     /// model has no positives yet reaches in outbound channels, growing linearly to everyone
     /// at maturity_positives. Default 0.02; 1 turns capping off. Mandatory actions are never
@@ -126,6 +131,13 @@ pub(crate) enum ContextKeyEntry {
     Channel,
     Direction,
     None,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum TechniqueEntry {
+    Bayes,
+    Joint,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]

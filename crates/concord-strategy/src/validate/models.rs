@@ -134,6 +134,10 @@ pub(super) fn models(
         Some(crate::raw::ContextKeyEntry::None) => crate::models::ContextKey::None,
     };
     out.thompson = !matches!(file.exploration, Some(crate::raw::ExplorationEntry::None));
+    out.technique = match file.technique {
+        None | Some(crate::raw::TechniqueEntry::Bayes) => crate::models::Technique::Bayes,
+        Some(crate::raw::TechniqueEntry::Joint) => crate::models::Technique::Joint,
+    };
     if let Some(entry) = &file.outcomes {
         out.outcomes = outcomes(&mut report, entry, known);
     }

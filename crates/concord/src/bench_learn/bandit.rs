@@ -5,7 +5,7 @@
 
 use super::stream::{NUMERIC, SYMBOLIC, Stream};
 use concord_decide::Scorer;
-use concord_learn::adm::PredictorKind;
+use concord_learn::adm::{AdmConfig, PredictorKind, Technique};
 use concord_learn::{LearnConfig, Learned, Learner, Thompson};
 use concord_model::{ActionId, ChannelId, Feature, ResponseRecord, Value};
 use std::time::{Duration, Instant};
@@ -109,10 +109,20 @@ pub fn predictor_kinds() -> Vec<PredictorKind> {
 /// Concord as the hub runs it: per decision, the published snapshot's models scored with
 /// Thompson sampling (seeded per decision), the best draw presented; responses queue and are
 /// learned `batch` at a time, each batch publishing one snapshot.
-pub fn concord(stream: &Stream, points: &[usize], seed: u64, batch: usize) -> (Curve, Throughput) {
+pub fn concord(
+    stream: &Stream,
+    points: &[usize],
+    seed: u64,
+    batch: usize,
+    technique: Technique,
+) -> (Curve, Throughput) {
     let learner = Learner::new(LearnConfig {
         kinds: predictor_kinds(),
         thompson: true,
+        adm: AdmConfig {
+            technique,
+            ..Default::default()
+        },
         ..Default::default()
     });
     let numeric: Vec<bool> = predictor_kinds()

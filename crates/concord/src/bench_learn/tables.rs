@@ -10,7 +10,7 @@
 
 use anyhow::Context;
 use concord_decide::Scorer;
-use concord_learn::adm::{PredictorKind, auc};
+use concord_learn::adm::{AdmConfig, PredictorKind, Technique, auc};
 use concord_learn::{LearnConfig, Learned, Learner};
 use concord_model::{ActionId, ChannelId, Feature, Value};
 use std::path::{Path, PathBuf};
@@ -82,7 +82,7 @@ fn positive(label: &str) -> bool {
     )
 }
 
-pub fn measure(path: &Path) -> anyhow::Result<TableAuc> {
+pub fn measure(path: &Path, technique: Technique) -> anyhow::Result<TableAuc> {
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into(),
@@ -135,6 +135,10 @@ pub fn measure(path: &Path) -> anyhow::Result<TableAuc> {
 
     let learner = Learner::new(LearnConfig {
         kinds: kinds.clone(),
+        adm: AdmConfig {
+            technique,
+            ..Default::default()
+        },
         ..Default::default()
     });
     let (action, channel) = (ActionId::new("churn"), ChannelId::new("table"));
