@@ -36,6 +36,11 @@ pub struct ModelSummary {
     pub mature: bool,
     pub active_predictors: usize,
     pub total_predictors: usize,
+    /// What decisions' propensities come from: `bayes`, or `joint` (models.yaml
+    /// `technique: joint`, once the fit has learnt enough responses).
+    pub serving: &'static str,
+    /// The joint fit's bias, when it serves.
+    pub joint_bias: Option<f64>,
 }
 
 /// One model, whole.
@@ -83,6 +88,9 @@ pub struct BinReport {
     pub z_ratio: Option<f64>,
     /// Predictor bins: the log-odds the bin adds to the score.
     pub log_odds: Option<f64>,
+    /// Predictor bins, when the joint fit serves: its weight for the bin (added to the bias
+    /// and the other predictors' weights before the sigmoid).
+    pub joint_weight: Option<f64>,
 }
 
 impl ModelSummary {
@@ -107,6 +115,12 @@ impl ModelSummary {
             mature: scoring.mature,
             active_predictors: scoring.active,
             total_predictors: scoring.predictors.len(),
+            serving: if scoring.bias.is_some() {
+                "joint"
+            } else {
+                "bayes"
+            },
+            joint_bias: scoring.bias,
         }
     }
 }
@@ -142,7 +156,7 @@ impl ModelReport {
                 },
                 active: p.active,
                 auc: p.auc,
-                bins: predictor_bins(&p.binning, &p.contribution, totals),
+                bins: predictor_bins(&p.binning, &p.contribution, &p.joint, totals),
             })
             .collect();
         let blocks = &scoring.calibration;
@@ -181,7 +195,12 @@ impl ModelReport {
     }
 }
 
-fn predictor_bins(binning: &Binning, log_odds: &[f64], totals: Counts) -> Vec<BinReport> {
+fn predictor_bins(
+    binning: &Binning,
+    log_odds: &[f64],
+    joint: &[f64],
+    totals: Counts,
+) -> Vec<BinReport> {
     (0..binning.len())
         .map(|b| {
             let missing = b >= binning.counts.len();
@@ -199,15 +218,18 @@ fn predictor_bins(binning: &Binning, log_odds: &[f64], totals: Counts) -> Vec<Bi
                 ),
                 PredictorKind::Symbolic => ("symbol", (None, None)),
             };
-            bin(
-                b,
-                binning.label(b),
-                bin_type,
-                bounds,
-                binning.counts_at(b),
-                totals,
-                log_odds.get(b).copied(),
-            )
+            BinReport {
+                joint_weight: joint.get(b).copied(),
+                ..bin(
+                    b,
+                    binning.label(b),
+                    bin_type,
+                    bounds,
+                    binning.counts_at(b),
+                    totals,
+                    log_odds.get(b).copied(),
+                )
+            }
         })
         .collect()
 }
@@ -244,6 +266,7 @@ fn bin(
         lift,
         z_ratio,
         log_odds,
+        joint_weight: None,
     }
 }
 
@@ -327,5 +350,63 @@ mod tests {
             .map(|b| (b.positives, b.negatives))
             .collect();
         assert_eq!(crate::adm::auc(&blocks), report.summary.auc);
+    }
+
+    /// Under `technique: joint`, once the fit has learnt enough, the report says so and gives
+    /// its bias and every predictor bin's weight; under naive Bayes there are none.
+    #[test]
+    fn the_joint_fit_shows_when_it_serves() {
+        use crate::adm::{AdmConfig, Technique};
+        let report = |technique: Technique, n: usize| {
+            let config = LearnConfig {
+                kinds: vec![PredictorKind::Symbolic],
+                adm: AdmConfig {
+                    technique,
+                    ..AdmConfig::default()
+                },
+                ..Default::default()
+            };
+            let mut model = Model::new(&config);
+            for i in 0..n {
+                let segment = if i % 2 == 0 { "prepaid" } else { "postpaid" };
+                model.learn(&[Value::from(segment)], i % 6 == 0, &config);
+            }
+            let key = ModelKey {
+                action: ActionId::new("a"),
+                channel: ChannelId::new("ussd"),
+            };
+            ModelReport::new(
+                &key,
+                &model,
+                ModelContext::default(),
+                &["segment".into()],
+                &config.adm,
+            )
+        };
+        let joint = report(Technique::Joint, 3_000);
+        assert_eq!(joint.summary.serving, "joint");
+        assert!(joint.summary.joint_bias.is_some());
+        let bins = &joint.predictors[0].bins;
+        assert!(bins.iter().all(|b| b.joint_weight.is_some()), "{bins:?}");
+        // Prepaid accepts (every sixth response is a prepaid one): its weight is the higher.
+        let weight = |l: &str| {
+            bins.iter()
+                .find(|b| b.label == l)
+                .and_then(|b| b.joint_weight)
+        };
+        assert!(weight("prepaid") > weight("postpaid"));
+        let young = report(Technique::Joint, 100);
+        assert_eq!(
+            (young.summary.serving, young.summary.joint_bias),
+            ("bayes", None)
+        );
+        let bayes = report(Technique::Bayes, 3_000);
+        assert_eq!(bayes.summary.serving, "bayes");
+        assert!(
+            bayes.predictors[0]
+                .bins
+                .iter()
+                .all(|b| b.joint_weight.is_none())
+        );
     }
 }

@@ -35,6 +35,11 @@ pub struct ModelSummaryBody {
     pub mature: bool,
     pub active_predictors: usize,
     pub total_predictors: usize,
+    /// What decisions' propensities come from: bayes, or joint (models.yaml `technique:
+    /// joint`, once the fit has learnt 1,000 responses).
+    pub serving: String,
+    /// The joint fit's bias, when it serves.
+    pub joint_bias: Option<f64>,
 }
 
 /// One adaptive model, whole: its predictors' bins and its calibration.
@@ -82,6 +87,8 @@ pub struct BinBody {
     pub z_ratio: Option<f64>,
     /// Predictor bins: the log-odds the bin adds to the score.
     pub log_odds: Option<f64>,
+    /// Predictor bins, when the joint fit serves: its weight for the bin.
+    pub joint_weight: Option<f64>,
 }
 
 impl From<ModelSummary> for ModelSummaryBody {
@@ -101,6 +108,8 @@ impl From<ModelSummary> for ModelSummaryBody {
             mature: m.mature,
             active_predictors: m.active_predictors,
             total_predictors: m.total_predictors,
+            serving: m.serving.to_owned(),
+            joint_bias: m.joint_bias,
         }
     }
 }
@@ -142,6 +151,7 @@ impl From<BinReport> for BinBody {
             lift: b.lift,
             z_ratio: b.z_ratio,
             log_odds: b.log_odds,
+            joint_weight: b.joint_weight,
         }
     }
 }
