@@ -4,7 +4,6 @@
 
 use crate::cli::{ExportFormat, ExportModelsArgs};
 use anyhow::Context as _;
-use concord_hub::Hub;
 use concord_learn::report::{BinReport, ModelReport};
 use serde_json::{Value, json};
 use std::io::Write as _;
@@ -12,8 +11,7 @@ use std::path::{Path, PathBuf};
 
 pub fn models(args: ExportModelsArgs) -> anyhow::Result<()> {
     let strategy = crate::serve::load_strategy(&args.strategy)?;
-    let hub = Hub::open(&args.data, strategy)
-        .with_context(|| format!("opening the data folder {}", args.data.display()))?;
+    let hub = crate::serve::open_existing(&args.data, strategy)?;
     let reports = hub.model_reports();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;

@@ -2,7 +2,6 @@
 //! with every action's fate. Exit status 0 when identical, 1 when it differs or fails.
 
 use crate::cli::ReplayArgs;
-use concord_hub::Hub;
 use concord_model::DecisionId;
 use concord_server::ReplayBody;
 use std::fmt::Write as _;
@@ -28,8 +27,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
 
 fn replay(args: &ReplayArgs) -> anyhow::Result<(String, bool)> {
     let strategy = crate::serve::load_strategy(&args.strategy)?;
-    let hub = Hub::open(&args.data, strategy)
-        .map_err(|e| anyhow::anyhow!("opening the data folder {}: {e}", args.data.display()))?;
+    let hub = crate::serve::open_existing(&args.data, strategy)?;
     let body = ReplayBody::from(hub.replay(&DecisionId::new(args.decision_id.clone()))?);
     let identical = body.identical;
     if args.json {

@@ -49,6 +49,18 @@ pub fn load_strategy(dir: &Path) -> anyhow::Result<Arc<Strategy>> {
     }
 }
 
+/// Opens an existing data folder for a command that only reads it (replay, export): a path
+/// that holds no Concord data is refused rather than created empty.
+pub fn open_existing(data: &Path, strategy: Arc<Strategy>) -> anyhow::Result<Hub> {
+    if !data.join("journal").is_dir() {
+        anyhow::bail!(
+            "{} is not a Concord data folder (it has no journal): give the --data folder `concord serve` or `concord load` wrote",
+            data.display()
+        );
+    }
+    Hub::open(data, strategy).with_context(|| format!("opening the data folder {}", data.display()))
+}
+
 pub fn open(data: &Path, strategy: Arc<Strategy>, keys: ApiKeys) -> anyhow::Result<AppState> {
     let hub = Hub::open(data, strategy)
         .with_context(|| format!("opening the data folder {}", data.display()))?;

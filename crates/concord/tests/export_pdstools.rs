@@ -105,6 +105,28 @@ fn build(data: &Path, strategy: Arc<Strategy>) -> BTreeMap<String, (u64, Option<
         .collect()
 }
 
+/// A --data path that holds no Concord data is refused by name, and nothing is created there.
+#[test]
+fn an_export_from_a_folder_without_data_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("no-such-data");
+    let out = Command::new(env!("CARGO_BIN_EXE_concord"))
+        .args(["export", "models", "--strategy"])
+        .arg(repo().join("examples/telco"))
+        .arg("--data")
+        .arg(&missing)
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is not a Concord data folder (it has no journal)"),
+        "{stderr}"
+    );
+    assert!(!missing.exists(), "nothing created");
+}
+
 #[test]
 fn pdstools_reads_the_export_and_agrees_on_every_auc() {
     let Some(python) = python() else {
