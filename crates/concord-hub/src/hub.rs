@@ -543,7 +543,8 @@ impl Hub {
         time: Timestamp,
     ) -> Result<(concord_decide::Decision, Box<concord_model::DecisionInputs>), HubError> {
         let models = self.learner.snapshot();
-        let seed = seed(customer_id, time);
+        let audience = concord_model::symbol_hash(customer_id.as_str());
+        let seed = seed(audience, time);
         // Thompson sampling draws each propensity from the decision's seed (logged, so the
         // decision replays); without it the models answer as they are.
         let explore = concord_learn::Thompson::new(&models, seed);
@@ -555,7 +556,7 @@ impl Hub {
             },
             models: &models,
             config: self.learner.config(),
-            audience: concord_model::symbol_hash(customer_id.as_str()),
+            audience,
         };
         let scorer: &dyn concord_decide::Scorer = &capped;
         let time_ms = time.as_millisecond();
@@ -957,9 +958,10 @@ pub fn learn_config(strategy: &Strategy) -> concord_learn::LearnConfig {
     }
 }
 
-/// A decision's seed: the same customer at the same instant gets the same one.
-fn seed(customer: &CustomerId, time: Timestamp) -> u64 {
-    let mut x = concord_model::symbol_hash(customer.as_str()) ^ time.as_millisecond() as u64;
+/// A decision's seed from the customer's hash: the same customer at the same instant gets the
+/// same one.
+fn seed(customer_hash: u64, time: Timestamp) -> u64 {
+    let mut x = customer_hash ^ time.as_millisecond() as u64;
     // splitmix64's finaliser
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -275,7 +275,11 @@ fn scope(
     })
 }
 
-fn duration(report: &mut Report<'_, '_>, text: &Spanned<String>, field: &str) -> Option<i64> {
+pub(super) fn duration(
+    report: &mut Report<'_, '_>,
+    text: &Spanned<String>,
+    field: &str,
+) -> Option<i64> {
     match parse_duration(&text.value) {
         Ok(ms) => Some(ms),
         Err(message) => {

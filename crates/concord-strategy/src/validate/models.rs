@@ -2,7 +2,7 @@
 //! request; the settings are in range.
 
 use super::contact::Known;
-use super::profile::{parse_duration, rule_error};
+use super::profile::rule_error;
 use super::report::Report;
 use super::targets::target;
 use crate::error::{StrategyError, StrategyErrorKind};
@@ -319,18 +319,7 @@ fn timeout(
         );
         ok = false;
     }
-    let after_ms = match parse_duration(&entry.after.value) {
-        Ok(ms) => Some(ms),
-        Err(message) => {
-            report.at(
-                &entry.after.referenced,
-                format!("{field}.after"),
-                StrategyErrorKind::InvalidValue,
-                message,
-            );
-            None
-        }
-    };
+    let after_ms = super::contact::duration(report, &entry.after, &format!("{field}.after"));
     let name = entry
         .outcome
         .as_ref()
