@@ -24,8 +24,8 @@ fi
 
 # pdstools (PyPI) reads Concord's model export in crates/concord/tests/export_pdstools.rs: a
 # venv at .venv (git-ignored) holds it.
-if ! .venv/bin/python -c "import pdstools" 2>/dev/null; then
-  echo "== making .venv with pdstools 5.x (the model export test reads Concord's export with it)"
+if ! .venv/bin/python -c "import pdstools, numpy" 2>/dev/null; then
+  echo "== making .venv with pdstools 5.x and numpy (the model export test reads Concord's export with it)"
   if ! python3 -m venv .venv 2>/dev/null; then
     if [ "$(id -u)" = 0 ]; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
@@ -34,7 +34,8 @@ if ! .venv/bin/python -c "import pdstools" 2>/dev/null; then
     fi
     python3 -m venv .venv
   fi
-  .venv/bin/pip install -q "pdstools>=5,<6"
+  # pdstools computes AUC from bin counts with numpy, which it does not itself require.
+  .venv/bin/pip install -q "pdstools>=5,<6" numpy
 fi
 export CONCORD_PYTHON="$PWD/.venv/bin/python"
 
