@@ -37,7 +37,7 @@ pub struct ModelSummary {
     pub active_predictors: usize,
     pub total_predictors: usize,
     /// What decisions' propensities come from: `bayes`, or `joint` (models.yaml
-    /// `technique: joint`, once the fit has learnt enough responses).
+    /// `technique: joint`, the default, once the fit has learnt enough responses).
     pub serving: &'static str,
     /// The joint fit's bias, when it serves.
     pub joint_bias: Option<f64>,

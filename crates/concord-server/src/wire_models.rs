@@ -36,7 +36,7 @@ pub struct ModelSummaryBody {
     pub active_predictors: usize,
     pub total_predictors: usize,
     /// What decisions' propensities come from: bayes, or joint (models.yaml `technique:
-    /// joint`, once the fit has learnt 1,000 responses).
+    /// joint`, the default, once the fit has learnt 300 responses).
     pub serving: String,
     /// The joint fit's bias, when it serves.
     pub joint_bias: Option<f64>,

@@ -41,9 +41,10 @@ pub struct Models {
 #[serde(rename_all = "lowercase")]
 pub enum Technique {
     /// Naive Bayes over the active predictors' bins, calibrated by PAV (Pega's ADM).
-    #[default]
     Bayes,
-    /// A logistic regression fitted jointly over every predictor's bins, online.
+    /// A logistic regression fitted jointly over every predictor's bins and a slope per
+    /// numeric predictor, online; naive Bayes until a model has learnt enough.
+    #[default]
     Joint,
 }
 
@@ -152,7 +153,7 @@ impl Default for Models {
             correlation_threshold: 0.8,
             maturity_positives: 200,
             thompson: true,
-            technique: Technique::Bayes,
+            technique: Technique::Joint,
             outcomes: Outcomes::default(),
             timeouts: Vec::new(),
             outbound_start_share: 0.02,

@@ -220,7 +220,7 @@ pub struct BenchLearnArgs {
     #[arg(long, value_name = "PYTHON")]
     pub peers: Option<PathBuf>,
     /// How Concord's models turn predictors into propensities (models.yaml `technique`).
-    #[arg(long, value_enum, default_value_t = TechniqueArg::Bayes)]
+    #[arg(long, value_enum, default_value_t = TechniqueArg::Joint)]
     pub technique: TechniqueArg,
     /// Print the report as JSON.
     #[arg(long)]
@@ -232,7 +232,8 @@ pub struct BenchLearnArgs {
 pub enum TechniqueArg {
     /// Naive Bayes over the active predictors' bins, calibrated by PAV.
     Bayes,
-    /// A logistic regression fitted jointly over every predictor's bins.
+    /// A logistic regression fitted jointly over every predictor's bins and a slope per
+    /// numeric predictor (the default).
     Joint,
 }
 

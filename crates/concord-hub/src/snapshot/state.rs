@@ -12,9 +12,10 @@ use concord_model::{ActionId, ChannelId, Timestamp};
 
 /// The layout version of every section this file writes. Version 2: decisions carry the
 /// customer's household; version 3: responses carry a custom outcome; version 4: models carry
-/// their predictors' correlation sums; version 5: models carry their joint weights; older
-/// decision sections are still read.
-const VERSION: u8 = 5;
+/// their predictors' correlation sums; version 5: models carry their joint weights; version 6:
+/// the joint weights carry a slope per numeric predictor; older decision sections are still
+/// read.
+const VERSION: u8 = 6;
 
 /// Where each part of the snapshot was cut: replay applies a record to a part only at or after
 /// the part's cut.
@@ -172,6 +173,8 @@ pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError
             AdmModel::decode_v1(&mut input)?
         } else if version < 5 {
             AdmModel::decode_v2(&mut input)?
+        } else if version < 6 {
+            AdmModel::decode_v3(&mut input)?
         } else {
             input.read()?
         };

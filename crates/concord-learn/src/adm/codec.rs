@@ -3,7 +3,7 @@
 //! panics on any bytes.
 
 use super::correlation::PairSums;
-use super::joint::{JointWeights, PredictorWeights, Weight};
+use super::joint::{JointWeights, Moments, PredictorWeights, Weight};
 use super::model::AdmModel;
 use super::predictor::{Counts, PredictorCounts, PredictorKind};
 use concord_model::codec::{BinaryCodec, DecodeError, Reader, put_varint, unzigzag, zigzag};
@@ -71,8 +71,20 @@ impl BinaryCodec for AdmModel {
     }
 
     fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        AdmModel::decode_joint(input, true)
+    }
+}
+
+impl AdmModel {
+    /// The third layout (snapshot sections of version 5): joint weights without slopes; the
+    /// slopes start afresh.
+    pub fn decode_v3(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        AdmModel::decode_joint(input, false)
+    }
+
+    fn decode_joint(input: &mut Reader<'_>, slopes: bool) -> Result<Self, DecodeError> {
         let mut model = AdmModel::decode_v2(input)?;
-        let joint: JointWeights = input.read()?;
+        let joint = JointWeights::decode_layout(input, slopes)?;
         if !joint.predictors.is_empty() && joint.predictors.len() != model.predictors.len() {
             return Err(input.error(format!(
                 "joint weights for {} predictors, the model has {}",
@@ -101,6 +113,34 @@ impl BinaryCodec for Weight {
 
 impl BinaryCodec for JointWeights {
     fn encode(&self, out: &mut Vec<u8>) {
+        self.encode_layout(out, true);
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        JointWeights::decode_layout(input, true)
+    }
+}
+
+impl BinaryCodec for Moments {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.n.encode(out);
+        self.mean.encode(out);
+        self.m2.encode(out);
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Moments {
+            n: input.read()?,
+            mean: input.read()?,
+            m2: input.read()?,
+        })
+    }
+}
+
+impl JointWeights {
+    /// `slopes`: the layout with each predictor's slope and moments (snapshot sections of
+    /// version 6 on); without, the first joint layout (version 5).
+    fn encode_layout(&self, out: &mut Vec<u8>, slopes: bool) {
         self.responses.encode(out);
         self.bias.encode(out);
         (self.predictors.len() as u64).encode(out);
@@ -116,10 +156,14 @@ impl BinaryCodec for JointWeights {
                 w.encode(out);
             }
             p.missing.encode(out);
+            if slopes {
+                p.slope.encode(out);
+                p.moments.encode(out);
+            }
         }
     }
 
-    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn decode_layout(input: &mut Reader<'_>, slopes: bool) -> Result<Self, DecodeError> {
         let mut joint = JointWeights {
             responses: input.read()?,
             bias: input.read()?,
@@ -140,6 +184,10 @@ impl BinaryCodec for JointWeights {
                 p.symbols.insert(symbol, input.read()?);
             }
             p.missing = input.read()?;
+            if slopes {
+                p.slope = input.read()?;
+                p.moments = input.read()?;
+            }
             joint.predictors.push(p);
         }
         Ok(joint)
@@ -298,5 +346,35 @@ mod tests {
             },
             old
         );
+    }
+
+    /// A snapshot written before slopes (the third layout: joint weights per micro-bin and
+    /// symbol only) still decodes: the same counts and weights, the slopes and their moments
+    /// afresh.
+    #[test]
+    fn the_third_layout_still_decodes() {
+        let config = AdmConfig {
+            technique: Technique::Joint,
+            ..AdmConfig::default()
+        };
+        let mut model = AdmModel::new(&[PredictorKind::Numeric, PredictorKind::Symbolic]);
+        for i in 0..30 {
+            let values = [Value::Num(f64::from(i)), Value::from(format!("s{}", i % 2))];
+            let scoring = model.compile(&config);
+            model.learn(&values, i % 3 == 0, &scoring);
+        }
+        assert!(model.joint.predictors[0].slope.value != 0.0);
+        assert_eq!(model.joint.predictors[0].moments.n, 30.0);
+        let bytes = to_bytes(&model);
+        let mut third = bytes[..bytes.len() - to_bytes(&model.joint).len()].to_vec();
+        model.joint.encode_layout(&mut third, false);
+        let mut input = Reader::new(&third);
+        let old = AdmModel::decode_v3(&mut input).expect("decodes");
+        input.finish().expect("all read");
+        for p in &mut model.joint.predictors {
+            p.slope = Weight::default();
+            p.moments = Moments::default();
+        }
+        assert_eq!(model, old);
     }
 }

@@ -24,7 +24,7 @@ pub struct AdmConfig {
     /// Of two active predictors whose log-odds correlate at least this much (in absolute
     /// value), only the one with the higher AUC takes part (0.8; 1 keeps both).
     pub correlation_threshold: f64,
-    /// What decisions' propensities come from: naive Bayes (default) or the joint fit.
+    /// What decisions' propensities come from: the joint fit (default) or naive Bayes.
     pub technique: Technique,
 }
 
@@ -35,7 +35,7 @@ impl Default for AdmConfig {
             active_auc: 0.52,
             maturity_positives: 200,
             correlation_threshold: 0.8,
-            technique: Technique::Bayes,
+            technique: Technique::Joint,
         }
     }
 }
@@ -272,7 +272,7 @@ pub struct Scoring {
     /// The technique configured: under `Joint`, learning steps the joint weights.
     pub technique: Technique,
     /// The joint fit's bias when the propensity is the joint fit's (the technique is `Joint`
-    /// and the weights have learnt `joint::MIN_RESPONSES`, 1,000); `None`: naive Bayes.
+    /// and the weights have learnt `joint::MIN_RESPONSES`, 300); `None`: naive Bayes.
     pub bias: Option<f64>,
     /// log(1+P) - log(1+N).
     pub prior: f64,

@@ -592,8 +592,8 @@ fn model_predictors_are_checked() {
     );
     assert_eq!(
         technique("predictors: []\n").ok(),
-        Some(crate::Technique::Bayes),
-        "naive Bayes by default"
+        Some(crate::Technique::Joint),
+        "the joint fit by default"
     );
     assert_eq!(
         load("predictors: []\n").ok(),

@@ -38,9 +38,11 @@ pub(crate) struct ModelsFile {
     /// 1 + (1 − p)·E), so young models get tried; `none`: the model's propensity as is.
     #[serde(default)]
     pub(crate) exploration: Option<ExplorationEntry>,
-    /// `bayes` (default): naive Bayes over the active predictors' bins, calibrated by PAV;
-    /// `joint`: a logistic regression fitted jointly over every predictor's bins (overlapping
-    /// predictors are not counted twice). Bin reports stay naive Bayes either way.
+    /// `joint` (default): a logistic regression fitted online over every predictor's bins
+    /// and a slope per numeric predictor (overlapping predictors are not counted twice),
+    /// served once a model has learnt 300 responses, naive Bayes before; `bayes`: naive Bayes
+    /// over the active predictors' bins, calibrated by PAV (Pega's ADM; its state is all
+    /// counts, so nodes' models merge exactly). Bin reports stay naive Bayes either way.
     #[serde(default)]
     pub(crate) technique: Option<TechniqueEntry>,
     /// Outbound maturity capping: the share of the eligible audience (0 to 1) an action whose

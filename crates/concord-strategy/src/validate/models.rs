@@ -135,8 +135,8 @@ pub(super) fn models(
     };
     out.thompson = !matches!(file.exploration, Some(crate::raw::ExplorationEntry::None));
     out.technique = match file.technique {
-        None | Some(crate::raw::TechniqueEntry::Bayes) => crate::models::Technique::Bayes,
-        Some(crate::raw::TechniqueEntry::Joint) => crate::models::Technique::Joint,
+        Some(crate::raw::TechniqueEntry::Bayes) => crate::models::Technique::Bayes,
+        None | Some(crate::raw::TechniqueEntry::Joint) => crate::models::Technique::Joint,
     };
     if let Some(entry) = &file.outcomes {
         out.outcomes = outcomes(&mut report, entry, known);
