@@ -126,13 +126,18 @@ impl Moments {
 
     /// `x` shaped and standardised; 0 while the spread is unknown or nil.
     pub fn standard(&self, x: f64) -> f64 {
+        self.standard_shaped(shape(x))
+    }
+
+    /// [`Moments::standard`] of a value already shaped.
+    fn standard_shaped(&self, shaped: f64) -> f64 {
         let sd = if self.n > 1.0 {
             (self.m2 / self.n).sqrt()
         } else {
             0.0
         };
         if sd > 1e-9 {
-            (shape(x) - self.mean) / sd
+            (shaped - self.mean) / sd
         } else {
             0.0
         }
@@ -273,13 +278,14 @@ impl JointWeights {
             let value = values.get(i).unwrap_or(&Value::Null);
             let reading = read(kind, value);
             if let Reading::Number(x) = reading {
-                let s = p.moments.standard(x);
+                let shaped = shape(x);
+                let s = p.moments.standard_shaped(shaped);
                 z += p.slope.value * s;
                 match standard.get_mut(i) {
                     Some(slot) => *slot = s,
                     None => standard_more.push((i, s)),
                 }
-                p.moments.observe(shape(x));
+                p.moments.observe(shaped);
             }
             match (reading, binning_of(i)) {
                 (Reading::Number(x), Some(b)) if !b.cuts.is_empty() => {
