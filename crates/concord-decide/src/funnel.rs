@@ -13,7 +13,7 @@ use crate::contact::{History, Judge, consent_block, customer_zone};
 use crate::error::DecideError;
 use crate::policy::Policy;
 use concord_model::{
-    ActionId, Attributes, ChannelId, Factors, Feature, RankedAction, Timestamp, TraceEntry,
+    ActionId, Arm, Attributes, ChannelId, Factors, Feature, RankedAction, Timestamp, TraceEntry,
     TraceStage, Value,
 };
 use concord_strategy::{Action, Frame, RuleEnv, Strategy, Var};
@@ -229,6 +229,54 @@ pub fn decide(
     history: &History<'_>,
     now: Timestamp,
 ) -> Result<Decision, DecideError> {
+    decide_in(
+        strategy,
+        customer,
+        request,
+        scorer,
+        history,
+        now,
+        ArmDraw::default(),
+    )
+}
+
+/// The customer's experiment arm for one decision, and the decision's seed: the random arms'
+/// draws come from it, so the decision replays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ArmDraw {
+    pub arm: Arm,
+    pub seed: u64,
+}
+
+impl ArmDraw {
+    /// A uniform draw in [0, 1) for `action`, one stream per `purpose`.
+    fn uniform(&self, action: &ActionId, purpose: u64) -> f64 {
+        let mut x = self.seed
+            ^ concord_model::symbol_hash(action.as_str())
+            ^ purpose.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // splitmix64's finaliser
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        x ^= x >> 31;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// [`decide`] for a customer in an experiment arm (experiments.yaml `control_arms`): the
+/// hold-out gets no sales actions; `random_action` ranks eligible actions at random;
+/// `propensity_only` ranks by propensity alone; `no_levers` drops the levers;
+/// `eligibility_only` skips applicability and suitability; `random_propensity` replaces every
+/// propensity with a uniform draw. Everything else (contact policy, constraints, placement)
+/// holds in every arm.
+pub fn decide_in(
+    strategy: &Strategy,
+    customer: &dyn RuleEnv,
+    request: &DecisionRequest,
+    scorer: &dyn Scorer,
+    history: &History<'_>,
+    now: Timestamp,
+    draw: ArmDraw,
+) -> Result<Decision, DecideError> {
     let (channel_index, channel) =
         strategy
             .channel_at(request.channel.as_str())
@@ -274,7 +322,21 @@ pub fn decide(
             predictors: Vec::new(),
         });
     }
-    let arbitration = strategy.arbitration();
+    let mut arbitration = strategy.arbitration();
+    match draw.arm {
+        Arm::PropensityOnly => {
+            arbitration.use_value = false;
+            arbitration.use_context = false;
+            arbitration.use_levers = false;
+        }
+        Arm::NoLevers => arbitration.use_levers = false,
+        _ => {}
+    }
+    let policy_levels = if draw.arm == Arm::EligibilityOnly {
+        1
+    } else {
+        3
+    };
     let held = holdings(&env);
     // Strategy-wide rules, judged once: a rule that can't be judged (a missing value) is not
     // in force.
@@ -316,7 +378,17 @@ pub fn decide(
             );
             continue;
         }
-        if let Err(failed) = policy.check(strategy, action) {
+        if draw.arm == Arm::Holdout && action.kind == concord_strategy::ActionKind::Sales {
+            trace.push(
+                &action.id,
+                TraceStage::Holdout,
+                false,
+                || "the customer is in the universal hold-out: no sales actions".to_owned(),
+                None,
+            );
+            continue;
+        }
+        if let Err(failed) = policy.check(strategy, action, policy_levels) {
             trace.push(&action.id, failed.stage, false, || failed.reason(), None);
             continue;
         }
@@ -396,8 +468,13 @@ pub fn decide(
             );
             continue;
         }
-        let propensity = scorer.propensity(&action.id, &channel.id, &features);
-        propensities.push((position as u32, propensity));
+        let propensity = if draw.arm == Arm::RandomPropensity {
+            draw.uniform(&action.id, 1)
+        } else {
+            let p = scorer.propensity(&action.id, &channel.id, &features);
+            propensities.push((position as u32, p));
+            p
+        };
         let context_weight: f64 = weights
             .iter()
             .filter(|w| w.target.matches(action))
@@ -408,10 +485,14 @@ pub fn decide(
             None => action.lever,
         };
         let factor = |on: bool, x: f64| if on { x } else { 1.0 };
-        let priority = factor(arbitration.use_propensity, propensity)
-            * context_weight
-            * factor(arbitration.use_value, value)
-            * factor(arbitration.use_levers, levers);
+        let priority = if draw.arm == Arm::RandomAction {
+            draw.uniform(&action.id, 2)
+        } else {
+            factor(arbitration.use_propensity, propensity)
+                * context_weight
+                * factor(arbitration.use_value, value)
+                * factor(arbitration.use_levers, levers)
+        };
         candidates.push(Candidate {
             action,
             position,

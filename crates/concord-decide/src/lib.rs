@@ -10,4 +10,6 @@ mod policy;
 pub use concord_model::{Contact, Offer, UNKNOWN, VolumeUse};
 pub use contact::History;
 pub use error::DecideError;
-pub use funnel::{Decision, DecisionRequest, DoNotMention, Scorer, decide, placement_limit};
+pub use funnel::{
+    ArmDraw, Decision, DecisionRequest, DoNotMention, Scorer, decide, decide_in, placement_limit,
+};

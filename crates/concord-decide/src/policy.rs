@@ -118,11 +118,13 @@ impl<'s, 'f> Policy<'s, 'f> {
         }
     }
 
-    /// `Ok` when the action passes all nine checks, else the first that drops it.
+    /// `Ok` when the action passes all nine checks, else the first that drops it; `levels` 1
+    /// judges eligibility only (the `eligibility_only` control arm), 3 every level.
     pub(crate) fn check(
         &mut self,
         strategy: &'s Strategy,
         action: &'s Action,
+        levels: usize,
     ) -> Result<(), Failed<'s>> {
         let frame = self.frame;
         let (i, g) = strategy.taxonomy_at(action);
@@ -139,7 +141,7 @@ impl<'s, 'f> Policy<'s, 'f> {
         let group_verdicts = group_slot
             .get_or_insert_with(|| judge(&group.policies, frame, Level::Group, &group.id));
         let own = rules(&action.policies);
-        for k in 0..3 {
+        for k in 0..levels.min(3) {
             issue_verdicts[k].clone()?;
             group_verdicts[k].clone()?;
             judge_one(own[k], k, frame, Level::Action, "")?;

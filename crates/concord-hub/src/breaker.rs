@@ -108,13 +108,17 @@ pub(crate) fn fallback(
     breaker: &Breaker,
     limit: usize,
     explain: bool,
+    arm: concord_model::Arm,
 ) -> Decision {
     let mut actions = Vec::new();
     let mut trace = Vec::new();
-    for id in breaker.defaults.iter().take(limit) {
-        let Some(action) = strategy.action(id.as_str()) else {
-            continue;
-        };
+    // The universal hold-out gets no sales actions, defaults included.
+    let defaults = breaker.defaults.iter().filter_map(|id| {
+        strategy.action(id.as_str()).filter(|a| {
+            arm != concord_model::Arm::Holdout || a.kind != concord_strategy::ActionKind::Sales
+        })
+    });
+    for action in defaults.take(limit) {
         let rank = actions.len() as u32 + 1;
         actions.push(RankedAction {
             rank,

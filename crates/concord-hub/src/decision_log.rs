@@ -219,12 +219,14 @@ impl DecisionLog {
 
     /// Rebuilds a log from [`DecisionLog::encode`]'s bytes by inserting in the same order;
     /// `version` 1 records predate the household field, versions 1 and 2 responses the custom
-    /// outcome.
+    /// outcome, versions before 7 records the experiment arm.
     pub fn decode(input: &mut Reader<'_>, version: u8) -> Result<Self, DecodeError> {
         let mut log = Self::default();
         for _ in 0..input.count()? {
             let (record, position) = if version == 1 {
                 (DecisionRecord::decode_v1(input)?, u64::MAX)
+            } else if version < 7 {
+                (DecisionRecord::decode_v2(input)?, input.read()?)
             } else {
                 (input.read()?, input.read()?)
             };

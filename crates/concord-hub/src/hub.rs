@@ -8,12 +8,12 @@ use crate::open::Recovery;
 use crate::record::JournalRecord;
 use crate::snapshot::SnapshotDir;
 use crate::trigger_log::TriggerReport;
-use concord_decide::{DecisionRequest, decide};
+use concord_decide::{DecisionRequest, decide_in};
 use concord_ingest::{BaseRow, BaseSink, EventSink, IngestSummary, Refusal, SinkError};
 use concord_learn::{Learner, ModelSnapshot};
 use concord_measure::{KpiBook, KpiReport};
 use concord_model::{
-    ActionId, Attributes, ChannelId, CustomerId, DecisionId, DecisionRecord, Event, Outcome,
+    ActionId, Arm, Attributes, ChannelId, CustomerId, DecisionId, DecisionRecord, Event, Outcome,
     ResponseRecord, Timestamp, TraceEntry,
 };
 use concord_profile::{
@@ -484,8 +484,9 @@ impl Hub {
         // copy of the decision side never holds impressions whose decision it lacks.
         let _gate = self.decision_gate.read().await;
         let household = self.household(customer_id, time);
+        let arm = self.strategy.control_arms().assign(customer_id.as_str());
         let (mut decision, inputs) =
-            self.run_funnel(customer_id, &request, household.as_deref(), time)?;
+            self.run_funnel(customer_id, &request, household.as_deref(), time, arm)?;
         let (fallback, new_customer) = (inputs.fallback, inputs.new_customer);
         let reads = if request.explain {
             self.strategy.named_reads(&inputs.reads)
@@ -504,6 +505,7 @@ impl Hub {
             household,
             predictors: std::mem::take(&mut decision.predictors),
             inputs: Some(inputs),
+            arm,
         };
         let journaled = [JournalRecord::Decision(record)];
         let position = match self.journal.append_durable(&journaled).await {
@@ -541,6 +543,7 @@ impl Hub {
         request: &DecisionRequest,
         household: Option<&str>,
         time: Timestamp,
+        arm: Arm,
     ) -> Result<(concord_decide::Decision, Box<concord_model::DecisionInputs>), HubError> {
         let models = self.learner.snapshot();
         let audience = concord_model::symbol_hash(customer_id.as_str());
@@ -570,8 +573,14 @@ impl Hub {
         let (decision, fallback, new_customer) = match breaker {
             Some((i, channel, b)) if self.breakers.open(i, time_ms) => {
                 let limit = concord_decide::placement_limit(&self.strategy, channel, request)?;
-                let decision =
-                    crate::breaker::fallback(&self.strategy, channel, b, limit, request.explain);
+                let decision = crate::breaker::fallback(
+                    &self.strategy,
+                    channel,
+                    b,
+                    limit,
+                    request.explain,
+                    arm,
+                );
                 let new_customer = self.profiles().read(customer_id, |_| ()).is_none();
                 (decision, true, new_customer)
             }
@@ -580,13 +589,22 @@ impl Hub {
                 // A customer the profile does not know yet (say, activated minutes ago) is
                 // decided for with an empty profile: rules that need a value drop their action.
                 let history = held.history();
+                let draw = concord_decide::ArmDraw { arm, seed };
                 let (decision, new_customer) = match self.profiles().read(customer_id, |profile| {
                     let env = profile.env(time);
-                    decide(&self.strategy, &env, request, scorer, &history, time)
+                    decide_in(&self.strategy, &env, request, scorer, &history, time, draw)
                 }) {
                     Some(decision) => (decision?, false),
                     None => (
-                        decide(&self.strategy, &NoProfile, request, scorer, &history, time)?,
+                        decide_in(
+                            &self.strategy,
+                            &NoProfile,
+                            request,
+                            scorer,
+                            &history,
+                            time,
+                            draw,
+                        )?,
                         true,
                     ),
                 };
@@ -653,7 +671,7 @@ impl Hub {
         }
         let _gate = self.decision_gate.read().await;
         // Claim the (decision, action) pair under the lock so concurrent duplicates count once.
-        let (record, value, household, valid_until, predictors) = {
+        let (record, value, household, valid_until, predictors, arm) = {
             let mut log = self.decisions.lock();
             let entry = log
                 .get_mut(decision_id)
@@ -696,6 +714,7 @@ impl Hub {
                 entry.record.household.clone(),
                 offer_validity(&entry.record, action_id),
                 entry.record.predictors.clone(),
+                entry.record.arm,
             )
         };
         // The same offer shown by several decisions (offer memory) is accepted once: a later
@@ -734,7 +753,7 @@ impl Hub {
         }
         self.contacts
             .record_response(&record, household.as_deref(), valid_until);
-        self.kpis.record_response(&record, value);
+        self.kpis.record_response(&record, value, arm);
         self.learner.submit(concord_learn::Lesson {
             response: record.clone(),
             predictors,
@@ -876,6 +895,12 @@ impl Hub {
 
     pub fn kpis(&self) -> KpiReport {
         self.kpis.report()
+    }
+
+    /// The full strategy against each control arm with impressions (experiments.yaml
+    /// `control_arms`), per impression, with intervals at `confidence`.
+    pub fn lift(&self, confidence: f64) -> Vec<concord_measure::ArmLift> {
+        self.kpis.lift(confidence)
     }
 
     pub fn decisions_kept(&self) -> usize {

@@ -33,8 +33,10 @@ const EVENT: u8 = 1;
 const DECISION_V1: u8 = 2;
 /// A response in the first layout (no custom outcome): still read, no longer written.
 const RESPONSE_V1: u8 = 3;
-const DECISION: u8 = 4;
+/// A decision in the second layout (no experiment arm): still read, no longer written.
+const DECISION_V2: u8 = 4;
 const RESPONSE: u8 = 5;
+const DECISION: u8 = 6;
 
 impl JournalCodec for JournalRecord {
     fn encode(&self, out: &mut Vec<u8>) {
@@ -84,6 +86,7 @@ fn read(input: &mut Reader<'_>) -> Result<JournalRecord, DecodeError> {
             prev: input.read()?,
         },
         DECISION_V1 => JournalRecord::Decision(DecisionRecord::decode_v1(input)?),
+        DECISION_V2 => JournalRecord::Decision(DecisionRecord::decode_v2(input)?),
         DECISION => JournalRecord::Decision(input.read()?),
         RESPONSE_V1 => JournalRecord::Response(ResponseRecord::decode_v1(input)?),
         RESPONSE => JournalRecord::Response(input.read()?),
@@ -166,6 +169,7 @@ mod tests {
                     propensities: vec![(0, 0.25)],
                     ..Default::default()
                 })),
+                arm: concord_model::Arm::RandomPropensity,
             }),
             JournalRecord::Response(ResponseRecord {
                 decision_id: DecisionId::new("d1"),
@@ -217,20 +221,48 @@ mod tests {
         decision.household = None;
         decision.predictors = Vec::new();
         decision.inputs = None;
+        decision.arm = concord_model::Arm::Test;
         assert_eq!(decision.actions.len(), 1);
         decision.actions[0].price = None;
         decision.actions[0].valid_until = None;
         let mut bytes = encoded(&JournalRecord::Decision(decision.clone()));
         assert_eq!(bytes.first(), Some(&DECISION));
         // The first layout: the same fields, without the action's price and validity presence
-        // bytes, the household's, the (empty) predictors' count and the inputs' (the last five
-        // bytes here).
+        // bytes, the household's, the (empty) predictors' count, the inputs' and the arm's
+        // (the last six bytes here).
         bytes[0] = DECISION_V1;
-        bytes.truncate(bytes.len() - 5);
+        bytes.truncate(bytes.len() - 6);
         let back = JournalRecord::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             format!("{back:?}"),
             format!("{:?}", JournalRecord::Decision(decision))
+        );
+    }
+
+    /// A journal written before experiment arms still opens: tag 4 is the second layout, read
+    /// as the `test` arm.
+    #[test]
+    fn second_layout_decisions_still_decode() {
+        let Some(JournalRecord::Decision(decision)) = one_of_each()
+            .into_iter()
+            .find(|r| matches!(r, JournalRecord::Decision(_)))
+        else {
+            panic!("one_of_each has a decision");
+        };
+        assert_ne!(decision.arm, concord_model::Arm::Test);
+        let mut bytes = encoded(&JournalRecord::Decision(decision.clone()));
+        assert_eq!(bytes.first(), Some(&DECISION));
+        // The second layout: the same fields without the arm's byte, the last.
+        bytes[0] = DECISION_V2;
+        bytes.truncate(bytes.len() - 1);
+        let back = JournalRecord::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        let test = DecisionRecord {
+            arm: concord_model::Arm::Test,
+            ..decision
+        };
+        assert_eq!(
+            format!("{back:?}"),
+            format!("{:?}", JournalRecord::Decision(test))
         );
     }
 

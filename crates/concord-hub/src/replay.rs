@@ -7,7 +7,7 @@
 use crate::error::HubError;
 use crate::hub::Hub;
 use crate::record::JournalRecord;
-use concord_decide::{DecisionRequest, DoNotMention, History, Scorer, decide};
+use concord_decide::{DecisionRequest, DoNotMention, History, Scorer};
 use concord_model::{
     ActionId, ChannelId, DecisionId, DecisionRecord, RankedAction, TraceEntry, Value,
 };
@@ -98,7 +98,7 @@ impl Hub {
                 })?;
             let limit = concord_decide::placement_limit(strategy, channel, &request)?;
             match &channel.breaker {
-                Some(b) => crate::breaker::fallback(strategy, channel, b, limit, true),
+                Some(b) => crate::breaker::fallback(strategy, channel, b, limit, true, logged.arm),
                 None => {
                     differences.push(format!(
                         "logged as a circuit-breaker fallback, but channel {} has no breaker",
@@ -131,13 +131,17 @@ impl Hub {
                 volume: &inputs.volume,
                 offers: &inputs.offers,
             };
-            let decision = decide(
+            let decision = concord_decide::decide_in(
                 strategy,
                 &customer,
                 &request,
                 &scores,
                 &history,
                 logged.time,
+                concord_decide::ArmDraw {
+                    arm: logged.arm,
+                    seed: inputs.seed,
+                },
             )?;
             if customer.unrecorded() > 0 {
                 differences.push(format!(

@@ -1,5 +1,10 @@
 //! Proof of value: KPIs computed from the hub's own decision and response logs.
 
 mod kpis;
+pub mod lift;
 
-pub use kpis::{KpiBook, KpiReport, KpiRow, Tally};
+pub use kpis::{ArmLift, ArmRow, KpiBook, KpiKey, KpiReport, KpiRow, LiftOrWhy, Tally};
+pub use lift::{
+    Lift, LiftError, LiftSide, Sample, SampleSize, lift, minimum_detectable_effect,
+    normal_quantile, sample_size,
+};

@@ -1,5 +1,6 @@
 //! What a decision recorded: the ranked actions, the strategy version, and why each action fell.
 
+use crate::arm::Arm;
 use crate::contact::{Contact, Offer, VolumeUse};
 use crate::ids::{ActionId, ChannelId, CustomerId, DecisionId};
 use crate::outcome::Outcome;
@@ -31,6 +32,14 @@ pub struct DecisionRecord {
     /// decisions logged before replay existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<Box<DecisionInputs>>,
+    /// The customer's experiment arm (experiments.yaml `control_arms`): `test` is the full
+    /// strategy; decisions logged before arms existed read as `test`.
+    #[serde(default, skip_serializing_if = "is_test")]
+    pub arm: Arm,
+}
+
+fn is_test(arm: &Arm) -> bool {
+    *arm == Arm::Test
 }
 
 /// Everything a decision was made from besides the strategy (named by the record's hash) and
@@ -152,6 +161,8 @@ pub enum TraceStage {
     Channel,
     /// Consent and quiet hours for the channel.
     ContactPolicy,
+    /// The customer is in the universal hold-out (experiments.yaml): no sales actions.
+    Holdout,
     Eligibility,
     Applicability,
     Suitability,

@@ -1,5 +1,6 @@
 //! Concord's shared vocabulary: the types every stage of the data flow speaks. No IO lives here.
 
+mod arm;
 mod clock;
 pub mod codec;
 mod contact;
@@ -11,6 +12,7 @@ mod ids;
 mod outcome;
 mod value;
 
+pub use arm::{Arm, UnknownArm};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contact::{Contact, Offer, UNKNOWN, VolumeUse};
 pub use decision::{

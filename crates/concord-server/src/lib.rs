@@ -12,6 +12,7 @@ mod openapi;
 mod routes;
 mod state;
 mod wire;
+mod wire_lift;
 mod wire_models;
 
 pub use auth::{ApiKeys, AuthError, Role};

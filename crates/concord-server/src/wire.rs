@@ -391,6 +391,9 @@ impl From<CustomerSnapshot> for CustomerBody {
 pub struct KpiBody {
     pub rows: Vec<KpiRowBody>,
     pub total: KpiTotals,
+    /// Per experiment arm (experiments.yaml `control_arms`; `test` is the full strategy):
+    /// only arms with impressions.
+    pub arms: Vec<crate::wire_lift::KpiArmBody>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -439,6 +442,7 @@ impl From<KpiReport> for KpiBody {
                 accept_rate: report.total_accept_rate,
                 accepted_value: report.total.accepted_value,
             },
+            arms: report.arms.into_iter().map(Into::into).collect(),
         }
     }
 }

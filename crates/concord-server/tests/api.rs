@@ -137,6 +137,7 @@ async fn every_v1_route_needs_a_key_and_the_right_role() {
         ("GET", "/v1/customers/27820000001", &[AGENT, ADMIN]),
         ("GET", "/v1/customers/27820000001/timeline", &[AGENT, ADMIN]),
         ("GET", "/v1/kpis", &[MARKETER, ADMIN]),
+        ("GET", "/v1/lift", &[MARKETER, ADMIN]),
         ("GET", "/v1/triggers", &[MARKETER, ADMIN]),
         ("GET", "/v1/models", &[MARKETER, ADMIN]),
         ("GET", "/v1/models/x@ussd", &[MARKETER, ADMIN]),
@@ -333,6 +334,120 @@ async fn decision_response_and_kpis_round_trip() {
         (status, json["error"]["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("unknown_customer"))
     );
+}
+
+/// 1,500 customers decide in USSD and half accept their top action: the example's control
+/// arms (2% each, experiments.yaml) get their share, /v1/kpis splits the totals by arm, and
+/// /v1/lift compares the full strategy with each control arm that has impressions; a bad
+/// confidence is refused naming the field.
+#[tokio::test]
+async fn lift_compares_the_strategy_with_its_control_arms() {
+    let h = harness().await;
+    let rows = (0..1_500)
+        .map(|i| {
+            let mut a = Attributes::new();
+            for (name, value) in [
+                (
+                    "segment",
+                    Value::from(if i % 2 == 0 { "prepaid" } else { "postpaid" }),
+                ),
+                ("tenure_months", Value::from(f64::from(i % 40))),
+                ("balance", Value::from(f64::from(i % 90))),
+                ("device_type", Value::from("smartphone")),
+                ("network", Value::from("4g")),
+            ] {
+                a.insert(name.into(), value);
+            }
+            (CustomerId::new(format!("c{i}")), a, Vec::new())
+        })
+        .collect();
+    h.state.hub.load_customers(rows).await.expect("base loads");
+    for i in 0..1_500 {
+        let request = json!({"customer_id": format!("c{i}"), "channel": "ussd"});
+        let (status, decision) = call(
+            &h,
+            "POST",
+            "/v1/decisions",
+            Some(CHANNEL),
+            &request.to_string(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{decision}");
+        if let Some(top) = decision["actions"][0]["action_id"].as_str() {
+            let outcome = if i % 2 == 0 { "accepted" } else { "declined" };
+            let response = json!({"decision_id": decision["decision_id"], "action_id": top, "outcome": outcome});
+            let (status, body) = call(
+                &h,
+                "POST",
+                "/v1/responses",
+                Some(CHANNEL),
+                &response.to_string(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    }
+    let (status, kpis) = call(&h, "GET", "/v1/kpis", Some(MARKETER), "").await;
+    assert_eq!(status, StatusCode::OK);
+    let arms = kpis["arms"].as_array().expect("arms");
+    let names: Vec<&str> = arms.iter().filter_map(|a| a["arm"].as_str()).collect();
+    assert_eq!(names.first(), Some(&"test"), "{kpis}");
+    assert!(names.len() >= 5, "most arms have customers: {names:?}");
+    let sum = |field: &str| arms.iter().filter_map(|a| a[field].as_u64()).sum::<u64>();
+    assert_eq!(
+        sum("impressions"),
+        kpis["total"]["impressions"].as_u64().expect("n")
+    );
+    assert_eq!(
+        sum("accepts"),
+        kpis["total"]["accepts"].as_u64().expect("n")
+    );
+
+    let (status, lift) = call(&h, "GET", "/v1/lift?confidence=0.9", Some(MARKETER), "").await;
+    assert_eq!(status, StatusCode::OK, "{lift}");
+    assert_eq!(lift["confidence"], 0.9);
+    assert_eq!(lift["unit"], "impression");
+    let compared: Vec<&str> = lift["arms"]
+        .as_array()
+        .expect("arms")
+        .iter()
+        .filter_map(|a| a["arm"].as_str())
+        .collect();
+    let expected: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !matches!(*n, "test" | "holdout"))
+        .collect();
+    assert_eq!(compared, expected, "{lift}");
+    for arm in lift["arms"].as_array().expect("arms") {
+        let rate = &arm["accept_rate"];
+        match rate["lift"].as_f64() {
+            Some(l) => {
+                let (low, high) = (rate["low"].as_f64(), rate["high"].as_f64());
+                assert!(
+                    low.is_some_and(|lo| lo <= l) && high.is_some_and(|hi| hi >= l),
+                    "{arm}"
+                );
+            }
+            None => assert!(rate["unavailable"].is_string(), "{arm}"),
+        }
+    }
+    for (query, needle) in [
+        ("confidence=1.5", "strictly between 0 and 1"),
+        ("confidence=abc", "confidence"),
+        ("level=0.9", "level"),
+    ] {
+        let (status, body) =
+            call(&h, "GET", &format!("/v1/lift?{query}"), Some(MARKETER), "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_query", "{query}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(needle)),
+            "{query}: {body}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -15,6 +15,8 @@ pub(crate) const TRIGGERS_FILE: &str = "triggers.yaml";
 pub(crate) const CONTACT_FILE: &str = "contact.yaml";
 /// Optional: the adaptive models' predictors.
 pub(crate) const MODELS_FILE: &str = "models.yaml";
+/// Optional: the always-on control arms.
+pub(crate) const EXPERIMENTS_FILE: &str = "experiments.yaml";
 pub(crate) const ACTIONS_DIR: &str = "actions";
 
 /// One file of the folder: its `/`-separated path relative to the folder, and its bytes.
@@ -66,6 +68,7 @@ pub(crate) fn read(dir: &Path) -> (Vec<SourceFile>, Vec<StrategyError>) {
         TRIGGERS_FILE,
         CONTACT_FILE,
         MODELS_FILE,
+        EXPERIMENTS_FILE,
     ] {
         read_one(name.to_owned(), &mut files);
     }

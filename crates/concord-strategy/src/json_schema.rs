@@ -1,13 +1,15 @@
 //! The JSON Schema of every file kind in a strategy folder, for editors and `concord schema`.
 
 use crate::raw::{
-    ActionsFile, ChannelsFile, ContactFile, ModelsFile, ProfileFile, StrategyFile, TriggersFile,
+    ActionsFile, ChannelsFile, ContactFile, ExperimentsFile, ModelsFile, ProfileFile, StrategyFile,
+    TriggersFile,
 };
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
 /// One JSON Schema document: an object whose properties are the folder's file kinds
-/// (`strategy.yaml`, `channels.yaml`, `profile.yaml`, `actions/*.yaml`), each a schema.
+/// (`strategy.yaml`, `channels.yaml`, `profile.yaml`, `actions/*.yaml` and the optional
+/// `triggers.yaml`, `contact.yaml`, `models.yaml` and `experiments.yaml`), each a schema.
 /// Shared definitions live under the document's `$defs`.
 pub fn json_schema() -> Value {
     let mut generator = SchemaSettings::draft2020_12().into_generator();
@@ -19,6 +21,10 @@ pub fn json_schema() -> Value {
         ("triggers.yaml", generator.subschema_for::<TriggersFile>()),
         ("contact.yaml", generator.subschema_for::<ContactFile>()),
         ("models.yaml", generator.subschema_for::<ModelsFile>()),
+        (
+            "experiments.yaml",
+            generator.subschema_for::<ExperimentsFile>(),
+        ),
     ];
     let properties: serde_json::Map<String, Value> = files
         .into_iter()
@@ -67,6 +73,31 @@ mod tests {
             "actions/*.yaml",
             &["issues", "actions", "eligibility", "treatments", "sales"],
         );
+        check(
+            "experiments.yaml",
+            &[
+                "control_arms",
+                "salt",
+                "holdout",
+                "random_action",
+                "propensity_only",
+                "no_levers",
+                "eligibility_only",
+                "random_propensity",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_share_is_at_most_a_tenth() {
+        let schema = json_schema();
+        let defs = &schema["$defs"];
+        let holdout = defs
+            .as_object()
+            .and_then(|defs| defs.values().find_map(|d| d["properties"].get("holdout")))
+            .unwrap_or_else(|| panic!("no holdout in {defs}"));
+        assert_eq!(holdout["maximum"], 0.1, "{holdout}");
+        assert_eq!(holdout["minimum"], 0, "{holdout}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod contact;
 mod error;
+mod experiments;
 mod folder;
 mod json_schema;
 mod load;
@@ -27,6 +28,7 @@ pub mod yaml {
 
 pub use contact::{Cap, ContactPolicy, Each, Pause, Period, Scope, Volume, duration_text};
 pub use error::{StrategyError, StrategyErrorKind, StrategyErrors};
+pub use experiments::{ControlArms, DEFAULT_SALT, MAX_ARM_SHARE};
 pub use json_schema::json_schema;
 pub use models::{ContextKey, Models, Outcomes, Polarity, Predictor, Technique, Timeout};
 pub use profile::{

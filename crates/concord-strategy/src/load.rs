@@ -3,13 +3,15 @@
 use crate::error::{StrategyError, StrategyErrorKind, StrategyErrors};
 use crate::folder::{self, SourceFile};
 use crate::raw::{
-    ActionsFile, ChannelsFile, ContactFile, ModelsFile, ProfileFile, StrategyFile, TriggersFile,
+    ActionsFile, ChannelsFile, ContactFile, ExperimentsFile, ModelsFile, ProfileFile, StrategyFile,
+    TriggersFile,
 };
 use crate::strategy::Strategy;
 use crate::validate::{self, Parsed};
 use crate::yaml_pos;
 use serde::de::DeserializeOwned;
 use serde_saphyr::{DefaultMessageFormatter, MessageFormatter};
+use std::borrow::Cow;
 use std::path::Path;
 
 /// A file of the folder, decoded.
@@ -21,7 +23,8 @@ pub(crate) struct Source {
 
 impl Strategy {
     /// Loads and validates the strategy folder at `dir`: `strategy.yaml`, `channels.yaml`,
-    /// `profile.yaml`, `actions/*.yaml` and, optionally, `triggers.yaml`, `contact.yaml` and `models.yaml`. Reports every defect found, not just the first.
+    /// `profile.yaml`, `actions/*.yaml` and, optionally, `triggers.yaml`, `contact.yaml`,
+    /// `models.yaml` and `experiments.yaml`. Reports every defect found, not just the first.
     pub fn load(dir: &Path) -> Result<Strategy, StrategyErrors> {
         let (files, errors) = folder::read(dir);
         build(files, errors)
@@ -42,6 +45,7 @@ impl Strategy {
                 folder::TRIGGERS_FILE,
                 folder::CONTACT_FILE,
                 folder::MODELS_FILE,
+                folder::EXPERIMENTS_FILE,
             ]
             .contains(&path)
                 || folder::is_actions_file(path);
@@ -53,7 +57,7 @@ impl Strategy {
             } else {
                 errors.push(folder::file_error(
                     path,
-                    "not part of a strategy folder (expected strategy.yaml, channels.yaml, profile.yaml, triggers.yaml, contact.yaml, models.yaml or actions/*.yaml)",
+                    "not part of a strategy folder (expected strategy.yaml, channels.yaml, profile.yaml, triggers.yaml, contact.yaml, models.yaml, experiments.yaml or actions/*.yaml)",
                 ));
             }
         }
@@ -125,6 +129,10 @@ fn build(
             .and_then(|s| parse::<ModelsFile>(s, &mut errors).map(|f| (s, f))),
         models_complete: find(folder::MODELS_FILE).is_none()
             || !errors.iter().any(|e| e.file == folder::MODELS_FILE),
+        experiments: find(folder::EXPERIMENTS_FILE)
+            .and_then(|s| parse::<ExperimentsFile>(s, &mut errors).map(|f| (s, f))),
+        experiments_complete: find(folder::EXPERIMENTS_FILE).is_none()
+            || !errors.iter().any(|e| e.file == folder::EXPERIMENTS_FILE),
         actions,
         actions_complete,
     };
@@ -149,6 +157,7 @@ fn parse<T: DeserializeOwned>(source: &Source, errors: &mut Vec<StrategyError>) 
                 .map_or((1, 1), |loc| (loc.line(), loc.column().max(1)));
             let raw = DefaultMessageFormatter.format_message(err.without_snippet());
             let message: String = plain_message(&raw)
+                .as_ref()
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
@@ -167,13 +176,19 @@ fn parse<T: DeserializeOwned>(source: &Source, errors: &mut Vec<StrategyError>) 
 
 /// Serde's wording for a few common mistakes is written for programmers; say it for the
 /// marketer editing the file.
-fn plain_message(message: &str) -> &str {
-    match message {
+fn plain_message(message: &str) -> Cow<'_, str> {
+    if let Some(value) = message
+        .strip_prefix("non-finite float ")
+        .and_then(|rest| rest.strip_suffix(" rejected by the configured policy"))
+    {
+        return Cow::Owned(format!("expected a finite number, found {value}"));
+    }
+    Cow::Borrowed(match message {
         "invalid u32" => "expected a whole number >= 0",
         "invalid floating point" => "expected a number",
         "externally tagged enum expected scalar or mapping" => "expected a single name",
         other => other,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -12,8 +12,10 @@ use std::fmt;
 use std::marker::PhantomData;
 
 mod contact;
+mod experiments;
 mod models;
 pub(crate) use contact::{ContactFile, EachEntry, OutcomeEntry};
+pub(crate) use experiments::{ExperimentsFile, ShareValue};
 pub(crate) use models::{
     ContextKeyEntry, ExplorationEntry, ModelsFile, OutcomesEntry, TechniqueEntry, TimeoutEntry,
 };

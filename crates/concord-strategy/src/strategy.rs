@@ -25,6 +25,7 @@ pub struct Strategy {
     pub(crate) time_zone: Option<TimeZoneRule>,
     pub(crate) contact: crate::contact::ContactPolicy,
     pub(crate) models: crate::models::Models,
+    pub(crate) control_arms: crate::experiments::ControlArms,
     #[serde(skip)]
     pub(crate) action_index: std::collections::HashMap<String, usize>,
     pub(crate) hash: String,
@@ -362,6 +363,12 @@ impl Strategy {
     /// The adaptive models' predictors and settings (models.yaml; defaults without it).
     pub fn models(&self) -> &crate::models::Models {
         &self.models
+    }
+
+    /// The always-on control arms and which customer is in which (experiments.yaml; all off
+    /// without it).
+    pub fn control_arms(&self) -> &crate::experiments::ControlArms {
+        &self.control_arms
     }
 
     /// Caps, pauses and volume constraints (contact.yaml; empty without it).

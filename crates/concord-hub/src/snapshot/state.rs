@@ -6,16 +6,17 @@ use crate::decision_log::DecisionLog;
 use crate::trigger_log::TriggerLog;
 use concord_learn::adm::{AdmModel, Counts};
 use concord_learn::{Learner, ModelKey};
-use concord_measure::{KpiBook, Tally};
+use concord_measure::{KpiBook, KpiKey, Tally};
 use concord_model::codec::{BinaryCodec, DecodeError, Reader};
-use concord_model::{ActionId, ChannelId, Timestamp};
+use concord_model::{Arm, Timestamp};
 
 /// The layout version of every section this file writes. Version 2: decisions carry the
 /// customer's household; version 3: responses carry a custom outcome; version 4: models carry
 /// their predictors' correlation sums; version 5: models carry their joint weights; version 6:
-/// the joint weights carry a slope per numeric predictor; older decision sections are still
-/// read.
-const VERSION: u8 = 6;
+/// the joint weights carry a slope per numeric predictor; version 7: decisions carry their
+/// experiment arm and KPIs are kept per arm with the accepted value's sum of squares; older
+/// sections are still read.
+const VERSION: u8 = 7;
 
 /// Where each part of the snapshot was cut: replay applies a record to a part only at or after
 /// the part's cut.
@@ -81,7 +82,7 @@ pub(crate) fn decode_triggers(bytes: &[u8]) -> Result<TriggerLog, DecodeError> {
 pub(crate) struct DecisionSide {
     pub(crate) decision_count: u64,
     pub(crate) log: DecisionLog,
-    pub(crate) kpis: Vec<((ActionId, ChannelId), Tally)>,
+    pub(crate) kpis: Vec<(KpiKey, Tally)>,
     pub(crate) models_version: u64,
     pub(crate) models: Vec<(ModelKey, AdmModel)>,
 }
@@ -97,9 +98,10 @@ pub(crate) fn encode_decisions(
     log.encode(&mut out);
     let tallies = kpis.export();
     (tallies.len() as u64).encode(&mut out);
-    for ((action, channel), tally) in &tallies {
+    for ((action, channel, arm), tally) in &tallies {
         action.encode(&mut out);
         channel.encode(&mut out);
+        out.push(arm.code());
         for count in [
             tally.impressions,
             tally.accepts,
@@ -110,6 +112,7 @@ pub(crate) fn encode_decisions(
             count.encode(&mut out);
         }
         tally.accepted_value.encode(&mut out);
+        tally.accepted_value_sq.encode(&mut out);
     }
     let models = learner.export();
     models.version.encode(&mut out);
@@ -143,16 +146,34 @@ pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError
     let n = input.count()?;
     let mut kpis = Vec::with_capacity(n);
     for _ in 0..n {
-        let key = (input.read()?, input.read()?);
-        let tally = Tally {
+        let (action, channel) = (input.read()?, input.read()?);
+        let arm = if version < 7 {
+            Arm::Test
+        } else {
+            let code = input.byte()?;
+            Arm::from_code(code).ok_or_else(|| input.error(format!("unknown arm {code}")))?
+        };
+        let mut tally = Tally {
             impressions: input.read()?,
             accepts: input.read()?,
             declines: input.read()?,
             clicks: input.read()?,
             ignores: input.read()?,
             accepted_value: input.read()?,
+            accepted_value_sq: 0.0,
         };
-        kpis.push((key, tally));
+        tally.accepted_value_sq = if version < 7 {
+            // Not kept before version 7: as if every accepted value were the mean, the least
+            // spread the sum allows.
+            if tally.accepts == 0 {
+                0.0
+            } else {
+                tally.accepted_value * tally.accepted_value / tally.accepts as f64
+            }
+        } else {
+            input.read()?
+        };
+        kpis.push(((action, channel, arm), tally));
     }
     let models_version = input.read()?;
     let mut models = Vec::new();

@@ -21,6 +21,7 @@ pub fn example_files() -> Vec<(String, String)> {
         "triggers.yaml",
         "contact.yaml",
         "models.yaml",
+        "experiments.yaml",
     ]
     .iter()
     .map(|name| ((*name).to_owned(), read(&dir.join(name))))

@@ -251,6 +251,8 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
                 household: (time.as_second() % 2 == 0).then(|| "h1".into()),
                 predictors,
                 inputs,
+                arm: crate::Arm::ALL
+                    [time.as_second().unsigned_abs() as usize % crate::Arm::ALL.len()],
             };
             let response = ResponseRecord {
                 decision_id: DecisionId(id),

@@ -2,6 +2,7 @@
 //! propensity or context number would come back from JSON as `null`).
 
 use super::{BinaryCodec, DecodeError, Reader};
+use crate::arm::Arm;
 use crate::decision::{DecisionInputs, DecisionRecord, RankedAction, ResponseRecord};
 use crate::outcome::Outcome;
 
@@ -71,9 +72,22 @@ impl BinaryCodec for DecisionRecord {
         self.household.encode(out);
         self.predictors.encode(out);
         self.inputs.encode(out);
+        out.push(self.arm.code());
     }
 
     fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut record = DecisionRecord::decode_v2(input)?;
+        let code = input.byte()?;
+        record.arm =
+            Arm::from_code(code).ok_or_else(|| input.error(format!("unknown arm {code}")))?;
+        Ok(record)
+    }
+}
+
+impl DecisionRecord {
+    /// The second layout (households, predictors and inputs; before experiment arms): the
+    /// decision reads as the `test` arm.
+    pub fn decode_v2(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(DecisionRecord {
             decision_id: input.read()?,
             customer_id: input.read()?,
@@ -85,6 +99,7 @@ impl BinaryCodec for DecisionRecord {
             household: input.read()?,
             predictors: input.read()?,
             inputs: input.read()?,
+            arm: Arm::Test,
         })
     }
 }
@@ -151,6 +166,7 @@ impl DecisionRecord {
             household: None,
             predictors: Vec::new(),
             inputs: None,
+            arm: Arm::Test,
         };
         for _ in 0..input.count()? {
             record.actions.push(RankedAction::decode_v1(input)?);

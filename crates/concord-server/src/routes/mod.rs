@@ -4,6 +4,7 @@ mod customers;
 mod decisions;
 mod events;
 mod kpis;
+mod lift;
 mod models;
 mod ops;
 mod responses;
@@ -23,6 +24,7 @@ pub(crate) use customers::{__path_get_customer, __path_get_timeline};
 pub(crate) use decisions::{__path_get_replay, __path_post_decision};
 pub(crate) use events::__path_post_events;
 pub(crate) use kpis::__path_get_kpis;
+pub(crate) use lift::__path_get_lift;
 pub(crate) use models::{__path_get_model, __path_get_models};
 pub(crate) use ops::{__path_healthz, __path_metrics, __path_readyz};
 pub(crate) use responses::__path_post_response;
@@ -42,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/customers/{id}", get(customers::get_customer))
         .route("/v1/customers/{id}/timeline", get(customers::get_timeline))
         .route("/v1/kpis", get(kpis::get_kpis))
+        .route("/v1/lift", get(lift::get_lift))
         .route("/v1/models", get(models::get_models))
         .route("/v1/models/{id}", get(models::get_model))
         .route("/v1/triggers", get(triggers::get_triggers))

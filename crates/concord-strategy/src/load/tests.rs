@@ -683,3 +683,109 @@ fn model_outcomes_and_timeouts_are_checked() {
         ]
     );
 }
+
+#[test]
+fn control_arms_are_checked() {
+    let share_why =
+        "share must be a number from 0 (off) to 0.1, the fraction of customers in the arm";
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "control_arms:\n  salt: impact-2026\n  holdout: 0.02\n  random_action: 0.02\n  propensity_only: 0.02\n  no_levers: 0.02\n  eligibility_only: 0.02\n  random_propensity: 0.02\n",
+            &["ok: 1 actions"],
+        ),
+        // Every key optional; an arm left empty or commented out is off.
+        (
+            "control_arms:\n  holdout: 0.1\n  no_levers:\n",
+            &["ok: 1 actions"],
+        ),
+        ("control_arms:\n", &["ok: 1 actions"]),
+        ("", &["ok: 1 actions"]),
+        (
+            "control_arms:\n  holdout: 0.2\n",
+            &[
+                "experiments.yaml:2:12: control_arms.holdout: holdout share must be at most 0.1: each arm owns a tenth of the customer hash space, so resizing one never moves another's customers; found 0.2",
+            ],
+        ),
+        (
+            "control_arms:\n  holdout: 0.02\n  random_propensity: -0.02\n",
+            &[&format!(
+                "experiments.yaml:3:22: control_arms.random_propensity: random_propensity {share_why}; found -0.02"
+            )],
+        ),
+        (
+            "control_arms:\n  no_levers: .nan\n",
+            &[
+                "experiments.yaml:2:14: control_arms.no_levers: expected a finite number, found `.nan`",
+            ],
+        ),
+        (
+            "control_arms:\n  random_action: two\n  propensity_only: \"0.02\"\n  eligibility_only: [0.01]\n  holdout: 2%\n",
+            &[
+                &format!(
+                    "experiments.yaml:2:18: control_arms.random_action: random_action {share_why}; found `two`"
+                ),
+                &format!(
+                    "experiments.yaml:3:20: control_arms.propensity_only: propensity_only {share_why}; found the text \"0.02\" (write the number without quotes)"
+                ),
+                &format!(
+                    "experiments.yaml:4:21: control_arms.eligibility_only: eligibility_only {share_why}; found a list"
+                ),
+                &format!(
+                    "experiments.yaml:5:12: control_arms.holdout: holdout {share_why}; found `2%` (write 2% as 0.02)"
+                ),
+            ],
+        ),
+        (
+            "control_arms:\n  random_actions: 0.02\n",
+            &[
+                "experiments.yaml:2:3: control_arms: unknown field `random_actions`, expected one of salt, holdout, random_action, propensity_only, no_levers, eligibility_only, random_propensity",
+            ],
+        ),
+        (
+            "control_arm:\n  holdout: 0.02\n",
+            &["experiments.yaml:1:1: unknown field `control_arm`, expected one of control_arms"],
+        ),
+        (
+            "control_arms:\n  salt: \"\"\n",
+            &[
+                "experiments.yaml:2:9: control_arms.salt: salt must be a non-empty string: it is mixed into every customer's hash",
+            ],
+        ),
+        (
+            "control_arms:\n  salt: [a]\n",
+            &["experiments.yaml:2:9: control_arms.salt: expected string scalar"],
+        ),
+    ];
+    for (experiments, expected) in cases {
+        check(&[("experiments.yaml", Some(experiments))], expected);
+    }
+    let arms = |experiments: Option<&str>| {
+        let mut files = vec![
+            ("strategy.yaml", STRATEGY),
+            ("channels.yaml", CHANNELS),
+            ("profile.yaml", PROFILE),
+            ("actions/main.yaml", ACTIONS),
+        ];
+        files.extend(experiments.map(|text| ("experiments.yaml", text)));
+        Strategy::from_files(files)
+            .map(|s| s.control_arms().clone())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let absent = arms(None);
+    assert!(absent.is_off(), "no experiments.yaml: every arm off");
+    assert_eq!(absent, crate::ControlArms::default());
+    assert_eq!(absent.salt, "concord");
+    let given = arms(Some(cases[0].0));
+    assert_eq!(given.salt, "impact-2026");
+    for arm in crate::ControlArms::ORDER {
+        assert_eq!(given.share(arm), 0.02, "{arm}");
+    }
+    let one = arms(Some("control_arms:\n  no_levers: 0.05\n"));
+    assert_eq!(
+        (
+            one.share(concord_model::Arm::NoLevers),
+            one.share(concord_model::Arm::Holdout)
+        ),
+        (0.05, 0.0)
+    );
+}

@@ -4,6 +4,7 @@
 
 mod action;
 mod contact;
+mod experiments;
 mod models;
 mod profile;
 mod report;
@@ -14,8 +15,8 @@ use crate::error::{StrategyError, StrategyErrorKind};
 use crate::load::Source;
 use crate::profile::ProfileSchema;
 use crate::raw::{
-    ActionsFile, ChannelsFile, ContactFile, DirectionEntry, ModelsFile, ProfileFile, StrategyFile,
-    TriggersFile,
+    ActionsFile, ChannelsFile, ContactFile, DirectionEntry, ExperimentsFile, ModelsFile,
+    ProfileFile, StrategyFile, TriggersFile,
 };
 use crate::strategy::{Arbitration, Channel, Group, Issue, Strategy};
 use action::{ActionContext, action};
@@ -35,6 +36,8 @@ pub(crate) struct Parsed<'a> {
     pub(crate) contact_complete: bool,
     pub(crate) models: Option<(&'a Source, ModelsFile)>,
     pub(crate) models_complete: bool,
+    pub(crate) experiments: Option<(&'a Source, ExperimentsFile)>,
+    pub(crate) experiments_complete: bool,
     pub(crate) actions: Vec<(&'a Source, ActionsFile)>,
     /// False when some actions file did not parse: its issues are unknown, so references to
     /// issues can't be checked without false alarms.
@@ -151,6 +154,10 @@ pub(crate) fn validate(
         Some((source, file)) => models::models(source, file, &known, errors),
         None => parsed.models_complete.then(Default::default),
     };
+    let control_arms = match &parsed.experiments {
+        Some((source, file)) => experiments::control_arms(source, file, errors),
+        None => parsed.experiments_complete.then(Default::default),
+    };
     let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
     let (weights, suppression_entries, time_zone_entry) = rules;
     let time_zone = match (&time_zone_entry, &profile) {
@@ -181,6 +188,7 @@ pub(crate) fn validate(
         time_zone,
         contact: contact?,
         models: models?,
+        control_arms: control_arms?,
         action_index: actions
             .iter()
             .enumerate()

@@ -355,6 +355,19 @@ fn hash_is_stable_and_changes_with_any_file() {
     let changed = Strategy::load(copy.path()).expect("still loads");
     assert_ne!(changed.hash(), original.hash());
 
+    // experiments.yaml is part of the strategy: a new salt reassigns customers.
+    let experiments = copy.path().join("experiments.yaml");
+    let text = std::fs::read_to_string(&experiments).expect("read experiments.yaml");
+    std::fs::write(
+        &experiments,
+        text.replace("salt: impact-2026", "salt: impact-2027"),
+    )
+    .expect("write experiments.yaml");
+    let resalted = Strategy::load(copy.path()).expect("still loads");
+    assert_ne!(resalted.hash(), changed.hash());
+    assert_eq!(resalted.control_arms().salt, "impact-2027");
+    std::fs::write(&experiments, text).expect("restore experiments.yaml");
+
     // A non-YAML file in the folder is not part of the strategy.
     std::fs::write(copy.path().join("actions/README.md"), "notes").expect("write notes");
     assert_eq!(
@@ -373,6 +386,7 @@ fn in_memory_files_load_like_the_folder() {
         "triggers.yaml",
         "contact.yaml",
         "models.yaml",
+        "experiments.yaml",
     ]
     .iter()
     .map(|name| {
@@ -391,6 +405,7 @@ fn in_memory_files_load_like_the_folder() {
     assert_eq!(strategy.actions().len(), telco().actions().len());
     assert_eq!(strategy.contact(), telco().contact());
     assert_eq!(strategy.models(), telco().models());
+    assert_eq!(strategy.control_arms(), telco().control_arms());
     assert_eq!(
         strategy.models().predictors.len(),
         9,
@@ -425,4 +440,15 @@ fn the_example_declares_the_real_time_triggers_the_brief_names() {
             .aggregate("dropped_calls_24h")
             .is_some()
     );
+}
+
+#[test]
+fn the_example_runs_every_control_arm_at_two_percent() {
+    let strategy = telco();
+    let arms = strategy.control_arms();
+    assert_eq!(arms.salt, "impact-2026");
+    for arm in concord_strategy::ControlArms::ORDER {
+        assert_eq!(arms.share(arm), 0.02, "{arm}");
+    }
+    assert!((arms.share(concord_model::Arm::Test) - 0.88).abs() < 1e-12);
 }

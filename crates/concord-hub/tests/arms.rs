@@ -1,0 +1,162 @@
+//! Control arms (experiments.yaml): every decision carries the arm its customer hashes to;
+//! each arm switches off its part of the strategy (the hold-out gets no sales actions, the
+//! random-propensity arm asks no model); decisions in every arm replay bit for bit; KPIs and
+//! lift split by arm, and both survive a restart from the journal and from a snapshot.
+
+mod common;
+
+use concord_decide::DecisionRequest;
+use concord_hub::Hub;
+use concord_model::{Arm, ChannelId, CustomerId, Outcome, Timestamp};
+use concord_strategy::{ActionKind, Strategy};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn start() -> Timestamp {
+    Timestamp::from_second(1_798_761_600).expect("valid time")
+}
+
+fn at(seconds: i64) -> Timestamp {
+    start()
+        .checked_add(jiff::SignedDuration::from_secs(seconds))
+        .expect("valid time")
+}
+
+/// The example with every control arm at its most (a tenth each): 60% of customers in arms.
+fn strategy() -> Arc<Strategy> {
+    let mut files = common::example_files();
+    let experiments = common::file(&mut files, "experiments.yaml");
+    let widened = experiments.replace(": 0.02", ": 0.1");
+    assert_eq!(widened.matches(": 0.1").count(), 6, "{experiments}");
+    *experiments = widened;
+    common::strategy_from(&files)
+}
+
+/// Decides for every customer in two channels, and accepts the top action of every third
+/// decision and declines that of the next.
+async fn decide_for_all(hub: &Hub, ids: &[CustomerId]) -> Vec<concord_model::DecisionRecord> {
+    let mut records = Vec::new();
+    for (k, id) in ids.iter().enumerate() {
+        for (c, channel) in ["ussd", "call_centre"].into_iter().enumerate() {
+            let time = at((2 * k + c) as i64);
+            let request = DecisionRequest {
+                channel: ChannelId::new(channel),
+                context: Default::default(),
+                limit: None,
+                placement: None,
+                explain: false,
+            };
+            let outcome = hub.decide(id, request, time).await.expect("decides");
+            if let Some(top) = outcome.record.actions.first() {
+                let answer = match k % 3 {
+                    0 => Some(Outcome::Accepted),
+                    1 => Some(Outcome::Declined),
+                    _ => None,
+                };
+                if let Some(answer) = answer {
+                    hub.respond(&outcome.record.decision_id, &top.action_id, answer, time)
+                        .await
+                        .expect("responds");
+                }
+            }
+            records.push(outcome.record);
+        }
+    }
+    records
+}
+
+#[test]
+fn decisions_carry_their_arm_and_kpis_split_by_it() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let strategy = strategy();
+    let (operator, rows) = common::simulated_base(3, 700, start());
+    let ids: Vec<CustomerId> = operator
+        .subscribers()
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+    let (kpis, lift) = {
+        let hub = Hub::open(data.path(), strategy.clone()).expect("opens");
+        rt.block_on(hub.load_customers(rows)).expect("loads");
+        let records = rt.block_on(decide_for_all(&hub, &ids));
+        let mut per_arm: BTreeMap<Arm, (usize, usize)> = BTreeMap::new();
+        for record in &records {
+            let arm = strategy.control_arms().assign(record.customer_id.as_str());
+            assert_eq!(record.arm, arm, "{}", record.decision_id);
+            let sales = record
+                .actions
+                .iter()
+                .filter(|a| {
+                    strategy
+                        .action(a.action_id.as_str())
+                        .is_some_and(|a| a.kind == ActionKind::Sales)
+                })
+                .count();
+            let entry = per_arm.entry(arm).or_default();
+            entry.0 += 1;
+            entry.1 += sales;
+            let asked = record.inputs.as_ref().map_or(0, |i| i.propensities.len());
+            if arm == Arm::RandomPropensity {
+                assert_eq!(asked, 0, "no model is asked in random_propensity");
+            } else if !record.actions.is_empty() {
+                assert!(asked > 0, "{arm}: the models are asked");
+            }
+            let replay = hub.replay(&record.decision_id).expect("replays");
+            assert!(
+                replay.differences.is_empty(),
+                "{arm}: {:?}",
+                replay.differences
+            );
+            assert_eq!(replay.actions, replay.logged.actions, "{arm}");
+        }
+        assert_eq!(
+            per_arm.len(),
+            Arm::ALL.len(),
+            "every arm has customers: {per_arm:?}"
+        );
+        let (holdout_decisions, holdout_sales) = per_arm[&Arm::Holdout];
+        assert!(holdout_decisions > 50, "{per_arm:?}");
+        assert_eq!(holdout_sales, 0, "the hold-out gets no sales actions");
+        assert!(
+            per_arm[&Arm::Test].1 > 0,
+            "the test arm does get sales actions"
+        );
+        let kpis = hub.kpis();
+        let arms: Vec<Arm> = kpis.arms.iter().map(|a| a.arm).collect();
+        assert_eq!(arms, Arm::ALL, "{arms:?}");
+        let impressions: u64 = kpis.arms.iter().map(|a| a.tally.impressions).sum();
+        assert_eq!(impressions, kpis.total.impressions);
+        let accepts: u64 = kpis.arms.iter().map(|a| a.tally.accepts).sum();
+        assert_eq!(accepts, kpis.total.accepts);
+        assert!(accepts > 0);
+        let lift = hub.lift(0.95);
+        let compared: Vec<Arm> = lift.iter().map(|l| l.arm).collect();
+        assert_eq!(
+            compared,
+            [
+                Arm::RandomAction,
+                Arm::PropensityOnly,
+                Arm::NoLevers,
+                Arm::EligibilityOnly,
+                Arm::RandomPropensity
+            ]
+        );
+        hub.snapshot().expect("snapshot");
+        // After the snapshot: more decisions, replayed from the journal on reopening.
+        rt.block_on(decide_for_all(&hub, &ids[..100]));
+        (
+            serde_json::to_value(hub.kpis()).expect("serialises"),
+            serde_json::to_value(hub.lift(0.9)).expect("serialises"),
+        )
+    };
+    let hub = Hub::open(data.path(), strategy).expect("reopens");
+    assert_eq!(serde_json::to_value(hub.kpis()).expect("serialises"), kpis);
+    assert_eq!(
+        serde_json::to_value(hub.lift(0.9)).expect("serialises"),
+        lift
+    );
+}

@@ -1,0 +1,59 @@
+//! GET /v1/lift: what the strategy is worth against its always-on control arms.
+
+use super::Caller;
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::wire::ErrorEnvelope;
+use crate::wire_lift::LiftBody;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LiftQuery {
+    /// The two-sided confidence level of the intervals, strictly between 0 and 1 (default
+    /// 0.95).
+    confidence: Option<f64>,
+}
+
+/// The full strategy (`test`) against each control arm of experiments.yaml that has
+/// impressions: lift of the accept rate and of the accepted value per impression, with
+/// delta-method confidence intervals. The universal hold-out shows no sales actions, so its
+/// per-impression rates are not comparable and it is not listed (its KPIs are in /v1/kpis).
+#[utoipa::path(get, path = "/v1/lift", tag = "kpis",
+    params(LiftQuery),
+    responses(
+        (status = 200, body = LiftBody),
+        (status = 400, description = "Bad query", body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn get_lift(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<LiftQuery>, QueryRejection>,
+) -> Result<Json<LiftBody>, ApiError> {
+    caller.require(&[Role::Marketer, Role::Admin])?;
+    let Query(query) = query
+        .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()).field("confidence"))?;
+    let confidence = query.confidence.unwrap_or(0.95);
+    if !(confidence > 0.0 && confidence < 1.0) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("confidence must lie strictly between 0 and 1, got {confidence}"),
+        )
+        .field("confidence"));
+    }
+    Ok(Json(LiftBody {
+        confidence,
+        unit: "impression".to_owned(),
+        arms: state
+            .hub
+            .lift(confidence)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    }))
+}

@@ -1,0 +1,123 @@
+//! The wire form of experiment arms' KPIs and lift (GET /v1/kpis `arms`, GET /v1/lift).
+
+use concord_measure::{ArmLift, ArmRow, LiftOrWhy};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One experiment arm's totals over every action and channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KpiArmBody {
+    /// test (the full strategy), holdout, random_action, propensity_only, no_levers,
+    /// eligibility_only or random_propensity.
+    pub arm: String,
+    pub impressions: u64,
+    pub accepts: u64,
+    pub declines: u64,
+    pub clicks: u64,
+    pub ignores: u64,
+    pub accept_rate: f64,
+    pub accepted_value: f64,
+    /// Accepted value per impression.
+    pub value_per_impression: f64,
+}
+
+impl From<ArmRow> for KpiArmBody {
+    fn from(r: ArmRow) -> Self {
+        Self {
+            arm: r.arm.as_str().to_owned(),
+            impressions: r.tally.impressions,
+            accepts: r.tally.accepts,
+            declines: r.tally.declines,
+            clicks: r.tally.clicks,
+            ignores: r.tally.ignores,
+            accept_rate: r.accept_rate,
+            accepted_value: r.tally.accepted_value,
+            value_per_impression: r.value_per_impression,
+        }
+    }
+}
+
+/// The lift report: the full strategy (`test`) against each control arm.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LiftBody {
+    /// The two-sided confidence level of every interval.
+    pub confidence: f64,
+    /// What a unit is: every impression counts once, accepted or not.
+    pub unit: String,
+    pub arms: Vec<ArmLiftBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArmLiftBody {
+    /// The control arm compared with `test`.
+    pub arm: String,
+    pub impressions: u64,
+    pub test_impressions: u64,
+    /// Lift of the accept rate: rate_test / rate_arm - 1.
+    pub accept_rate: LiftValue,
+    /// Lift of the accepted value per impression.
+    pub value_per_impression: LiftValue,
+}
+
+/// A lift with its delta-method interval, or why there is none yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LiftValue {
+    /// test_mean / control_mean - 1: 0.2 means the strategy did 20% better than the arm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lift: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub std_error: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_mean: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arm_mean: Option<f64>,
+    /// The interval excludes 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub significant: Option<bool>,
+    /// Why there is no lift yet (too few impressions, no accepts in the arm...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+}
+
+impl From<LiftOrWhy> for LiftValue {
+    fn from(l: LiftOrWhy) -> Self {
+        match l {
+            LiftOrWhy::Lift(l) => Self {
+                lift: Some(l.lift),
+                low: Some(l.low),
+                high: Some(l.high),
+                std_error: Some(l.std_error),
+                test_mean: Some(l.test_mean),
+                arm_mean: Some(l.control_mean),
+                significant: Some(l.significant),
+                unavailable: None,
+            },
+            LiftOrWhy::Why { unavailable } => Self {
+                lift: None,
+                low: None,
+                high: None,
+                std_error: None,
+                test_mean: None,
+                arm_mean: None,
+                significant: None,
+                unavailable: Some(unavailable),
+            },
+        }
+    }
+}
+
+impl From<ArmLift> for ArmLiftBody {
+    fn from(l: ArmLift) -> Self {
+        Self {
+            arm: l.arm.as_str().to_owned(),
+            impressions: l.impressions,
+            test_impressions: l.test_impressions,
+            accept_rate: l.accept_rate.into(),
+            value_per_impression: l.value_per_impression.into(),
+        }
+    }
+}
