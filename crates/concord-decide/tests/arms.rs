@@ -97,7 +97,11 @@ fn dropped_at(d: &concord_decide::Decision, action: &str) -> Option<TraceStage> 
 }
 
 /// (arm, ranked with priorities, (action, stage it left at)).
-type Case = (Arm, Vec<(&'static str, f64)>, Vec<(&'static str, TraceStage)>);
+type Case = (
+    Arm,
+    Vec<(&'static str, f64)>,
+    Vec<(&'static str, TraceStage)>,
+);
 
 #[test]
 fn each_arm_switches_off_its_part() {

@@ -897,6 +897,40 @@ impl Hub {
         self.kpis.report()
     }
 
+    /// Every business outcome of experiments.yaml (`outcomes`: churned, revenue...) per arm,
+    /// read from every customer's profile at `now`, and the full strategy's lift over each arm
+    /// (the hold-out included), per customer, with intervals at `confidence`. One pass over
+    /// the base, a shard at a time: events for the shard being read wait meanwhile.
+    pub fn outcomes(&self, now: Timestamp, confidence: f64) -> Vec<concord_measure::OutcomeReport> {
+        let outcomes = self.strategy.arm_outcomes();
+        if outcomes.is_empty() {
+            return Vec::new();
+        }
+        let arms = self.strategy.control_arms();
+        let mut book = concord_measure::OutcomeBook::new(
+            outcomes
+                .iter()
+                .map(|o| {
+                    let scale = match o.kind {
+                        concord_strategy::OutcomeKind::Rate => concord_measure::OutcomeScale::Rate,
+                        concord_strategy::OutcomeKind::Value => {
+                            concord_measure::OutcomeScale::Value
+                        }
+                    };
+                    (o.name.clone(), scale)
+                })
+                .collect(),
+        );
+        self.profiles().for_each(|profile| {
+            let arm = arms.assign(profile.customer_id().as_str());
+            let env = profile.env(now);
+            for (i, outcome) in outcomes.iter().enumerate() {
+                book.add(i, arm, outcome.measure(&env).ok());
+            }
+        });
+        book.report(confidence)
+    }
+
     /// The full strategy against each control arm with impressions (experiments.yaml
     /// `control_arms`), per impression, with intervals at `confidence`.
     pub fn lift(&self, confidence: f64) -> Vec<concord_measure::ArmLift> {

@@ -160,3 +160,92 @@ fn decisions_carry_their_arm_and_kpis_split_by_it() {
         lift
     );
 }
+
+/// The business outcomes (experiments.yaml `outcomes`: churned = a port-out, revenue_30d =
+/// recharges in 30 days) per arm, read from the profiles: with churn and revenue planted by
+/// arm (hold-out customers port out 3 in 10, everyone else 1 in 10; test customers recharge 20,
+/// everyone else 10), the report gives each arm's exact rate and mean and the full strategy's
+/// lift over the hold-out: churn 0.1 / 0.3 - 1, revenue 20 / 10 - 1.
+#[test]
+fn outcomes_compare_every_arm_with_the_full_strategy_per_customer() {
+    use concord_model::{Event, EventId, EventKind};
+    let data = tempfile::tempdir().expect("temp dir");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let strategy = strategy();
+    let names: Vec<&str> = strategy
+        .arm_outcomes()
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
+    assert_eq!(names, ["churned", "revenue_30d"]);
+    let (operator, rows) = common::simulated_base(4, 2_000, start());
+    let hub = Hub::open(data.path(), strategy.clone()).expect("opens");
+    rt.block_on(hub.load_customers(rows)).expect("loads");
+    let mut events = Vec::new();
+    let mut planted: BTreeMap<Arm, (u64, u64)> = BTreeMap::new();
+    for (k, s) in operator.subscribers().iter().enumerate() {
+        let arm = strategy.control_arms().assign(s.id.as_str());
+        let churns = if arm == Arm::Holdout { k % 10 < 3 } else { k % 10 < 1 };
+        let entry = planted.entry(arm).or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(churns);
+        let event = |n: &str, kind: EventKind| Event {
+            event_id: EventId::new(format!("{}-{n}", s.id)),
+            customer_id: s.id.clone(),
+            time: at(60),
+            kind,
+        };
+        let amount = if arm == Arm::Test { 20.0 } else { 10.0 };
+        events.push(event(
+            "r",
+            EventKind::Recharge {
+                amount,
+                channel: "ussd".into(),
+            },
+        ));
+        if churns {
+            events.push(event(
+                "p",
+                EventKind::PortOut {
+                    reason: Some("price".into()),
+                    destination: Some("rival".into()),
+                },
+            ));
+        }
+    }
+    rt.block_on(hub.ingest(events)).expect("ingests");
+    let report = hub.outcomes(at(3_600), 0.95);
+    assert_eq!(report.len(), 2);
+    let churn = &report[0];
+    let arms: Vec<Arm> = churn.arms.iter().map(|a| a.arm).collect();
+    assert_eq!(arms, Arm::ALL, "every arm, the hold-out included");
+    for a in &churn.arms {
+        let (n, churned) = planted[&a.arm];
+        assert_eq!(a.customers, n, "{}", a.arm);
+        assert_eq!(a.mean, Some(churned as f64 / n as f64), "{}", a.arm);
+    }
+    let rate = |arm: Arm| planted[&arm].1 as f64 / planted[&arm].0 as f64;
+    let holdout = churn
+        .arms
+        .iter()
+        .find(|a| a.arm == Arm::Holdout)
+        .and_then(|a| a.lift.as_ref()?.lift())
+        .expect("a churn lift over the hold-out");
+    assert!(
+        (holdout.lift - (rate(Arm::Test) / rate(Arm::Holdout) - 1.0)).abs() < 1e-12,
+        "{holdout:?}"
+    );
+    assert!(holdout.high < 0.0, "test churns significantly less: {holdout:?}");
+    let revenue = &report[1];
+    let holdout = revenue
+        .arms
+        .iter()
+        .find(|a| a.arm == Arm::Holdout)
+        .expect("hold-out");
+    assert_eq!(holdout.mean, Some(10.0));
+    let lift = holdout.lift.as_ref().and_then(|l| l.lift()).expect("lift");
+    assert!((lift.lift - 1.0).abs() < 1e-12, "{lift:?}");
+}

@@ -112,7 +112,7 @@ pub enum LiftOrWhy {
 }
 
 impl LiftOrWhy {
-    fn of(test: &crate::Sample, control: &crate::Sample, confidence: f64) -> Self {
+    pub(crate) fn of(test: &crate::Sample, control: &crate::Sample, confidence: f64) -> Self {
         match crate::lift(test, control, confidence) {
             Ok(lift) => LiftOrWhy::Lift(lift),
             Err(e) => LiftOrWhy::Why {

@@ -2,9 +2,11 @@
 
 mod kpis;
 pub mod lift;
+mod outcomes;
 
 pub use kpis::{ArmLift, ArmRow, KpiBook, KpiKey, KpiReport, KpiRow, LiftOrWhy, Tally};
 pub use lift::{
     Lift, LiftError, LiftSide, Sample, SampleSize, lift, minimum_detectable_effect,
     normal_quantile, sample_size,
 };
+pub use outcomes::{OutcomeArm, OutcomeBook, OutcomeReport, OutcomeScale};

@@ -163,3 +163,28 @@ fn an_event_older_than_the_allowed_lateness_is_refused() {
         .and_then(|c| c.get("drops").cloned());
     assert_eq!(drops, Some(Value::Num(2.0)));
 }
+
+/// `for_each` visits every customer once, with their own row: 500 customers spread over the
+/// shards, each with an ARPU of its number.
+#[test]
+fn for_each_visits_every_customer_once() {
+    let store = store();
+    for i in 0..500 {
+        let row = attrs(&[("arpu", Value::Num(f64::from(i)))]);
+        assert!(
+            store
+                .upsert(&CustomerId::new(format!("c{i}")), &row, &[])
+                .is_empty()
+        );
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    store.for_each(|p| {
+        let id = p.customer_id();
+        let arpu = p.attribute("arpu");
+        assert!(seen.insert(id.0.clone(), arpu).is_none(), "{id} twice");
+    });
+    assert_eq!(seen.len(), 500);
+    for i in 0..500 {
+        assert_eq!(seen[&format!("c{i}")], Value::Num(f64::from(i)), "c{i}");
+    }
+}

@@ -42,9 +42,59 @@ impl From<ArmRow> for KpiArmBody {
 pub struct LiftBody {
     /// The two-sided confidence level of every interval.
     pub confidence: f64,
-    /// What a unit is: every impression counts once, accepted or not.
+    /// What a unit is in `arms`: every impression counts once, accepted or not.
     pub unit: String,
     pub arms: Vec<ArmLiftBody>,
+    /// The business outcomes of experiments.yaml (`outcomes`), per customer, read from every
+    /// customer's live profile: each arm (the hold-out included) against `test`.
+    pub outcomes: Vec<OutcomeBody>,
+}
+
+/// One business outcome across the arms.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeBody {
+    pub outcome: String,
+    /// `rate` (a bool per customer: the share it holds for) or `value` (a number per customer).
+    pub scale: String,
+    pub arms: Vec<OutcomeArmBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeArmBody {
+    pub arm: String,
+    /// Customers whose value was read.
+    pub customers: u64,
+    /// Customers whose value could not be read (left out).
+    pub missing: u64,
+    /// The rate, or the mean value per customer.
+    pub mean: Option<f64>,
+    /// `test` against this arm: mean_test / mean_arm - 1 (absent for `test`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lift: Option<LiftValue>,
+}
+
+impl From<concord_measure::OutcomeReport> for OutcomeBody {
+    fn from(r: concord_measure::OutcomeReport) -> Self {
+        Self {
+            outcome: r.outcome,
+            scale: match r.scale {
+                concord_measure::OutcomeScale::Rate => "rate",
+                concord_measure::OutcomeScale::Value => "value",
+            }
+            .to_owned(),
+            arms: r
+                .arms
+                .into_iter()
+                .map(|a| OutcomeArmBody {
+                    arm: a.arm.as_str().to_owned(),
+                    customers: a.customers,
+                    missing: a.missing,
+                    mean: a.mean,
+                    lift: a.lift.map(Into::into),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -432,6 +432,19 @@ async fn lift_compares_the_strategy_with_its_control_arms() {
             None => assert!(rate["unavailable"].is_string(), "{arm}"),
         }
     }
+    // The business outcomes (experiments.yaml), per customer, every arm with customers.
+    let outcomes: Vec<(&str, &str)> = lift["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .filter_map(|o| Some((o["outcome"].as_str()?, o["scale"].as_str()?)))
+        .collect();
+    assert_eq!(outcomes, [("churned", "rate"), ("revenue_30d", "value")], "{lift}");
+    let churn_arms = lift["outcomes"][0]["arms"].as_array().expect("arms");
+    assert_eq!(churn_arms[0]["arm"], "test", "{lift}");
+    assert!(churn_arms[0].get("lift").is_none(), "test has no lift over itself");
+    let customers: u64 = churn_arms.iter().filter_map(|a| a["customers"].as_u64()).sum();
+    assert_eq!(customers, 1_501, "every customer once: {lift}");
     for (query, needle) in [
         ("confidence=1.5", "strictly between 0 and 1"),
         ("confidence=abc", "confidence"),

@@ -1,4 +1,5 @@
-//! The always-on control arms (experiments.yaml, validated) and which arm a customer is in.
+//! The always-on control arms (experiments.yaml, validated) and which arm a customer is in;
+//! what each arm's customers are worth is in `outcomes`.
 //!
 //! Assignment: a customer's hash (salt + NUL + customer id, FNV-1a then SplitMix64's finaliser)
 //! gives a uniform u in [0, 1). The six control arms each own a tenth of that range, in a fixed
@@ -11,6 +12,9 @@
 
 use concord_model::{Arm, symbol_hash};
 use serde::Serialize;
+
+mod outcomes;
+pub use outcomes::{ArmOutcome, MAX_ARM_OUTCOMES, OutcomeKind};
 
 /// The largest share an arm may have: the width of the slice of the hash space it owns.
 pub const MAX_ARM_SHARE: f64 = 0.1;

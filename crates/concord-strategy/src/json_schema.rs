@@ -84,8 +84,23 @@ mod tests {
                 "no_levers",
                 "eligibility_only",
                 "random_propensity",
+                "outcomes",
+                "rule",
             ],
         );
+    }
+
+    #[test]
+    fn outcomes_are_named_in_snake_case_and_at_most_twenty() {
+        let schema = json_schema();
+        let defs = &schema["$defs"];
+        let outcomes = &defs["ExperimentsFile"]["properties"]["outcomes"];
+        assert_eq!(outcomes["maxItems"], 20, "{outcomes}");
+        assert_eq!(outcomes["items"]["$ref"], "#/$defs/ArmOutcomeEntry");
+        let entry = &defs["ArmOutcomeEntry"];
+        assert_eq!(entry["properties"]["name"]["pattern"], "^[a-z][a-z0-9_]*$");
+        assert_eq!(entry["required"], json!(["name", "rule"]));
+        assert_eq!(entry["additionalProperties"], false, "{entry}");
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub mod yaml {
 
 pub use contact::{Cap, ContactPolicy, Each, Pause, Period, Scope, Volume, duration_text};
 pub use error::{StrategyError, StrategyErrorKind, StrategyErrors};
-pub use experiments::{ControlArms, DEFAULT_SALT, MAX_ARM_SHARE};
+pub use experiments::{
+    ArmOutcome, ControlArms, DEFAULT_SALT, MAX_ARM_OUTCOMES, MAX_ARM_SHARE, OutcomeKind,
+};
 pub use json_schema::json_schema;
 pub use models::{ContextKey, Models, Outcomes, Polarity, Predictor, Technique, Timeout};
 pub use profile::{

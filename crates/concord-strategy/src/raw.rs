@@ -15,7 +15,7 @@ mod contact;
 mod experiments;
 mod models;
 pub(crate) use contact::{ContactFile, EachEntry, OutcomeEntry};
-pub(crate) use experiments::{ExperimentsFile, ShareValue};
+pub(crate) use experiments::{ArmOutcomeEntry, ExperimentsFile, ShareValue};
 pub(crate) use models::{
     ContextKeyEntry, ExplorationEntry, ModelsFile, OutcomesEntry, TechniqueEntry, TimeoutEntry,
 };

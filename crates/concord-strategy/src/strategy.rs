@@ -26,6 +26,7 @@ pub struct Strategy {
     pub(crate) contact: crate::contact::ContactPolicy,
     pub(crate) models: crate::models::Models,
     pub(crate) control_arms: crate::experiments::ControlArms,
+    pub(crate) arm_outcomes: Vec<crate::experiments::ArmOutcome>,
     #[serde(skip)]
     pub(crate) action_index: std::collections::HashMap<String, usize>,
     pub(crate) hash: String,
@@ -369,6 +370,12 @@ impl Strategy {
     /// without it).
     pub fn control_arms(&self) -> &crate::experiments::ControlArms {
         &self.control_arms
+    }
+
+    /// What each arm's customers are worth, measured from their profile when a lift is asked
+    /// for (experiments.yaml `outcomes`; empty without it).
+    pub fn arm_outcomes(&self) -> &[crate::experiments::ArmOutcome] {
+        &self.arm_outcomes
     }
 
     /// Caps, pauses and volume constraints (contact.yaml; empty without it).

@@ -424,6 +424,21 @@ impl ProfileStore {
         }))
     }
 
+    /// Runs `f` over every customer's row, one shard at a time under its read lock (events for
+    /// that shard wait meanwhile; other shards go on). In no particular order.
+    pub fn for_each(&self, mut f: impl FnMut(ProfileRef<'_>)) {
+        for shard in self.shards.iter() {
+            let shard = shard.read();
+            for row in 0..shard.len() as u32 {
+                f(ProfileRef {
+                    store: self,
+                    shard: &shard,
+                    row,
+                });
+            }
+        }
+    }
+
     pub fn get(&self, id: &CustomerId) -> Option<Profile> {
         self.read(id, |p| p.view())
     }

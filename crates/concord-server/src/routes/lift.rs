@@ -22,7 +22,10 @@ pub struct LiftQuery {
 /// The full strategy (`test`) against each control arm of experiments.yaml that has
 /// impressions: lift of the accept rate and of the accepted value per impression, with
 /// delta-method confidence intervals. The universal hold-out shows no sales actions, so its
-/// per-impression rates are not comparable and it is not listed (its KPIs are in /v1/kpis).
+/// per-impression rates are not comparable and it is not listed there (its KPIs are in
+/// /v1/kpis); `outcomes` compares every arm, the hold-out included, per customer on the
+/// business outcomes experiments.yaml declares (churned, revenue...), read from the live
+/// profiles (one pass over the base).
 #[utoipa::path(get, path = "/v1/lift", tag = "kpis",
     params(LiftQuery),
     responses(
@@ -52,6 +55,12 @@ pub async fn get_lift(
         arms: state
             .hub
             .lift(confidence)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        outcomes: state
+            .hub
+            .outcomes(state.clock.now(), confidence)
             .into_iter()
             .map(Into::into)
             .collect(),

@@ -789,3 +789,141 @@ fn control_arms_are_checked() {
         (0.05, 0.0)
     );
 }
+
+#[test]
+fn arm_outcomes_are_checked() {
+    const PROFILE: &str = "attributes:\n  balance: number\n  plan: string\ncontext:\n  call_reason: string\naggregates:\n  port_outs: {event: port_out, function: count}\n  recharge_sum_30d: {event: recharge, function: sum, field: amount, window: 30d}\n";
+    let check = |outcomes: &str, expected: &[&str]| {
+        let experiments = format!("control_arms:\n  holdout: 0.02\n{outcomes}");
+        check(
+            &[
+                ("profile.yaml", Some(PROFILE)),
+                ("experiments.yaml", Some(&experiments)),
+            ],
+            expected,
+        );
+    };
+    let valid = "outcomes:\n  - name: churned\n    rule: \"customer.port_outs > 0\"\n  - name: revenue_30d\n    rule: customer.recharge_sum_30d\n  - { name: low_balance, rule: \"customer.balance < 5 && !('gold' in holdings)\" }\n";
+    let cases: &[(&str, &[&str])] = &[
+        (valid, &["ok: 1 actions"]),
+        // Every entry commented out: no outcomes, not an error.
+        ("outcomes:\n", &["ok: 1 actions"]),
+        ("outcomes: []\n", &["ok: 1 actions"]),
+        (
+            "outcomes:\n  - { name: churned, rule: \"customer.port_outs > 0\" }\n  - { name: churned, rule: \"customer.balance < 1\" }\n",
+            &["experiments.yaml:5:13: outcomes[1].name: outcome `churned` is declared twice"],
+        ),
+        (
+            "outcomes:\n  - { name: Churned, rule: \"customer.port_outs > 0\" }\n  - { name: 30d_revenue, rule: customer.recharge_sum_30d }\n  - { name: \"\", rule: customer.balance }\n  - { name: churn-rate, rule: customer.balance }\n",
+            &[
+                "experiments.yaml:4:13: outcomes[0].name: outcome name `Churned` must be non-empty lowercase snake_case: a letter a-z, then a-z, 0-9 or `_` (e.g. `revenue_30d`)",
+                "experiments.yaml:5:13: outcomes[1].name: outcome name `30d_revenue` must be non-empty lowercase snake_case",
+                "experiments.yaml:6:13: outcomes[2].name: outcome name `` must be non-empty lowercase snake_case",
+                "experiments.yaml:7:13: outcomes[3].name: outcome name `churn-rate` must be non-empty lowercase snake_case",
+            ],
+        ),
+        (
+            "outcomes:\n  - { name: plan, rule: customer.plan }\n",
+            &[
+                "experiments.yaml:4:25: outcomes[0].rule: an outcome is a bool (a rate) or a number (a value per customer); `customer.plan` is a string",
+            ],
+        ),
+        (
+            "outcomes:\n  - name: churned\n    rule: \"customer.port_out > 0\"\n",
+            &[
+                "experiments.yaml:5:21: outcomes[0].rule: unknown attribute `customer.port_out` (not declared in profile.yaml attributes, aggregates or derived)",
+            ],
+        ),
+        (
+            "outcomes:\n  - name: churned\n    rule: \"customer.port_outs >\"\n",
+            &["experiments.yaml:5:32: outcomes[0].rule: expected a value, found end of rule"],
+        ),
+        (
+            "outcomes:\n  - name: angry\n    rule: \"customer.balance < 1 || context.call_reason == 'cancel'\"\n",
+            &[
+                "experiments.yaml:5:36: outcomes[0].rule: an outcome reads only the customer's profile: `context.call_reason` belongs to a request, and there is none when the lift is measured",
+            ],
+        ),
+        (
+            "outcomes:\n  - { name: in_ussd, rule: \"channel == 'ussd'\" }\n",
+            &[
+                "experiments.yaml:4:29: outcomes[0].rule: an outcome reads only the customer's profile: `channel` belongs to a request",
+            ],
+        ),
+        (
+            "outcomes:\n  - name: churned\n    formula: \"customer.port_outs > 0\"\n",
+            &[
+                "experiments.yaml:5:5: outcomes[0].formula: unknown field `formula`, expected one of name, rule",
+            ],
+        ),
+        (
+            "outcomes:\n  - name: churned\n",
+            &["experiments.yaml:4:5: outcomes[0]: missing field `rule`"],
+        ),
+    ];
+    for (outcomes, expected) in cases {
+        check(outcomes, expected);
+    }
+    let too_many: String = std::iter::once("outcomes:\n".to_owned())
+        .chain(
+            (0..=crate::MAX_ARM_OUTCOMES)
+                .map(|i| format!("  - {{ name: o{i}, rule: \"customer.balance > {i}\" }}\n")),
+        )
+        .collect();
+    check(
+        &too_many,
+        &[
+            "experiments.yaml:24:5: outcomes[20]: at most 20 outcomes, found 21: each is measured for every customer of every arm whenever a lift is asked for",
+        ],
+    );
+
+    // A broken profile.yaml: rules are checked for syntax only (no unknown-attribute noise).
+    let experiments =
+        "outcomes:\n  - { name: a, rule: customer.nothing }\n  - { name: b, rule: \"1 +\" }\n";
+    self::check(
+        &[
+            ("profile.yaml", Some("attributes: [\n")),
+            ("experiments.yaml", Some(experiments)),
+        ],
+        &[
+            "experiments.yaml:3:26: outcomes[1].rule: expected a value, found end of rule",
+            "profile.yaml:",
+        ],
+    );
+
+    let outcomes = |experiments: &str| {
+        let files = [
+            ("strategy.yaml", STRATEGY),
+            ("channels.yaml", CHANNELS),
+            ("profile.yaml", PROFILE),
+            ("actions/main.yaml", ACTIONS),
+            ("experiments.yaml", experiments),
+        ];
+        Strategy::from_files(files)
+            .map(|s| {
+                s.arm_outcomes()
+                    .iter()
+                    .map(|o| (o.name.clone(), o.rule.source().to_owned(), o.kind))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    use crate::OutcomeKind::{Rate, Value};
+    assert_eq!(
+        outcomes(valid),
+        [
+            ("churned".into(), "customer.port_outs > 0".into(), Rate),
+            (
+                "revenue_30d".into(),
+                "customer.recharge_sum_30d".into(),
+                Value
+            ),
+            (
+                "low_balance".into(),
+                "customer.balance < 5 && !('gold' in holdings)".into(),
+                Rate
+            ),
+        ]
+    );
+    assert_eq!(outcomes("control_arms:\n  holdout: 0.02\n"), []);
+}

@@ -1,5 +1,7 @@
-//! `experiments.yaml` as written: the always-on control arms.
+//! `experiments.yaml` as written: the always-on control arms and the outcomes they are
+//! measured by.
 
+use crate::experiments::MAX_ARM_OUTCOMES;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
@@ -15,6 +17,26 @@ pub(crate) struct ExperimentsFile {
     /// Absent or empty (every arm commented out): all arms off.
     #[serde(default)]
     pub(crate) control_arms: Option<ControlArmsEntry>,
+    /// What each arm's customers are worth, read from their live profile when the lift is
+    /// asked for, so the hold-out is compared with the full strategy on churn and revenue, not
+    /// only on accept rates. At most 20; absent or empty (every entry commented out): none.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<ArmOutcomeEntry>>", length(max = MAX_ARM_OUTCOMES))]
+    pub(crate) outcomes: Option<Vec<Spanned<ArmOutcomeEntry>>>,
+}
+
+/// One outcome, e.g. `{ name: churned, rule: "customer.port_outs > 0" }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ArmOutcomeEntry {
+    /// Lowercase snake_case, unique in the file, e.g. `churned`, `revenue_30d`.
+    #[schemars(with = "String", regex(pattern = r"^[a-z][a-z0-9_]*$"))]
+    pub(crate) name: Spanned<String>,
+    /// An expression over the customer's profile (`customer.<name>`, `holdings`): a bool is a
+    /// rate (the share of the arm's customers for whom it holds), a number a value per
+    /// customer (its mean over the arm).
+    #[schemars(with = "String")]
+    pub(crate) rule: Spanned<String>,
 }
 
 /// Each arm takes a share of customers from 0 to 0.1 (absent: 0, off). A customer's arm

@@ -158,6 +158,10 @@ pub(crate) fn validate(
         Some((source, file)) => experiments::control_arms(source, file, errors),
         None => parsed.experiments_complete.then(Default::default),
     };
+    let arm_outcomes = match &parsed.experiments {
+        Some((source, file)) => experiments::arm_outcomes(source, file, profile.as_ref(), errors),
+        None => parsed.experiments_complete.then(Vec::new),
+    };
     let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
     let (weights, suppression_entries, time_zone_entry) = rules;
     let time_zone = match (&time_zone_entry, &profile) {
@@ -189,6 +193,7 @@ pub(crate) fn validate(
         contact: contact?,
         models: models?,
         control_arms: control_arms?,
+        arm_outcomes: arm_outcomes?,
         action_index: actions
             .iter()
             .enumerate()

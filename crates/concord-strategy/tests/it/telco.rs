@@ -406,6 +406,7 @@ fn in_memory_files_load_like_the_folder() {
     assert_eq!(strategy.contact(), telco().contact());
     assert_eq!(strategy.models(), telco().models());
     assert_eq!(strategy.control_arms(), telco().control_arms());
+    assert_eq!(strategy.arm_outcomes(), telco().arm_outcomes());
     assert_eq!(
         strategy.models().predictors.len(),
         9,
@@ -451,4 +452,38 @@ fn the_example_runs_every_control_arm_at_two_percent() {
         assert_eq!(arms.share(arm), 0.02, "{arm}");
     }
     assert!((arms.share(concord_model::Arm::Test) - 0.88).abs() < 1e-12);
+}
+
+#[test]
+fn the_example_measures_the_arms_on_churn_and_revenue() {
+    use concord_strategy::OutcomeKind;
+    let strategy = telco();
+    let outcomes: Vec<(&str, OutcomeKind)> = strategy
+        .arm_outcomes()
+        .iter()
+        .map(|o| (o.name.as_str(), o.kind))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("churned", OutcomeKind::Rate),
+            ("revenue_30d", OutcomeKind::Value)
+        ]
+    );
+    let measure = |customer: &Customer| -> Vec<f64> {
+        strategy
+            .arm_outcomes()
+            .iter()
+            .map(|o| {
+                o.measure(customer)
+                    .unwrap_or_else(|e| panic!("{}: {e}", o.name))
+            })
+            .collect()
+    };
+    // Both read aggregates only: a customer with no events yet counts (0 port-outs, 0 spent).
+    assert_eq!(measure(&customer()), [0.0, 0.0]);
+    let mut gone = customer();
+    gone.events.insert("port_outs", 1.0);
+    gone.events.insert("recharge_sum_30d", 120.0);
+    assert_eq!(measure(&gone), [1.0, 120.0]);
 }
