@@ -16,6 +16,8 @@ pub enum HubError {
         decision: DecisionId,
         offered: Vec<String>,
     },
+    #[error("unknown report `{name}` (reports.yaml has: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
+    UnknownReport { name: String, known: Vec<String> },
     #[error("unknown outcome `{name}` (known: {})", known.join(", "))]
     UnknownOutcome { name: String, known: Vec<String> },
     #[error("customer {customer}: {source}")]

@@ -897,6 +897,51 @@ impl Hub {
         self.kpis.report()
     }
 
+    /// A cohort report of reports.yaml over the customer base at `now`: the customers its
+    /// `where` includes, grouped by its dimensions, each group's measures with intervals at
+    /// `confidence`, and the groups whose flagged rate is significantly above the rest. One
+    /// pass over the base, a shard at a time (events for the shard being read wait meanwhile).
+    pub fn report(
+        &self,
+        name: &str,
+        now: Timestamp,
+        confidence: f64,
+    ) -> Result<concord_measure::CohortReport, HubError> {
+        let report = self
+            .strategy
+            .report(name)
+            .ok_or_else(|| HubError::UnknownReport {
+                name: name.to_owned(),
+                known: self
+                    .strategy
+                    .reports()
+                    .iter()
+                    .map(|r| r.name.clone())
+                    .collect(),
+            })?;
+        let mut book = concord_measure::CohortBook::new(
+            report
+                .measures
+                .iter()
+                .map(|m| (m.name.clone(), outcome_scale(m.kind)))
+                .collect(),
+            report.flag,
+            report.min_customers,
+        );
+        let mut values = Vec::with_capacity(report.measures.len());
+        self.profiles().for_each(|profile| {
+            let env = profile.env(now);
+            if !report.includes(&env) {
+                return;
+            }
+            let key = report.by.iter().map(|d| d.key(&env)).collect();
+            values.clear();
+            values.extend(report.measures.iter().map(|m| m.measure(&env).ok()));
+            book.add(key, &values);
+        });
+        Ok(book.report(confidence))
+    }
+
     /// Every business outcome of experiments.yaml (`outcomes`: churned, revenue...) per arm,
     /// read from every customer's profile at `now`, and the full strategy's lift over each arm
     /// (the hold-out included), per customer, with intervals at `confidence`. One pass over
@@ -910,15 +955,7 @@ impl Hub {
         let mut book = concord_measure::OutcomeBook::new(
             outcomes
                 .iter()
-                .map(|o| {
-                    let scale = match o.kind {
-                        concord_strategy::OutcomeKind::Rate => concord_measure::OutcomeScale::Rate,
-                        concord_strategy::OutcomeKind::Value => {
-                            concord_measure::OutcomeScale::Value
-                        }
-                    };
-                    (o.name.clone(), scale)
-                })
+                .map(|o| (o.name.clone(), outcome_scale(o.kind)))
                 .collect(),
         );
         self.profiles().for_each(|profile| {
@@ -1019,6 +1056,13 @@ pub fn learn_config(strategy: &Strategy) -> concord_learn::LearnConfig {
 
 /// A decision's seed from the customer's hash: the same customer at the same instant gets the
 /// same one.
+fn outcome_scale(kind: concord_strategy::OutcomeKind) -> concord_measure::OutcomeScale {
+    match kind {
+        concord_strategy::OutcomeKind::Rate => concord_measure::OutcomeScale::Rate,
+        concord_strategy::OutcomeKind::Value => concord_measure::OutcomeScale::Value,
+    }
+}
+
 fn seed(customer_hash: u64, time: Timestamp) -> u64 {
     let mut x = customer_hash ^ time.as_millisecond() as u64;
     // splitmix64's finaliser

@@ -188,7 +188,11 @@ fn outcomes_compare_every_arm_with_the_full_strategy_per_customer() {
     let mut planted: BTreeMap<Arm, (u64, u64)> = BTreeMap::new();
     for (k, s) in operator.subscribers().iter().enumerate() {
         let arm = strategy.control_arms().assign(s.id.as_str());
-        let churns = if arm == Arm::Holdout { k % 10 < 3 } else { k % 10 < 1 };
+        let churns = if arm == Arm::Holdout {
+            k % 10 < 3
+        } else {
+            k % 10 < 1
+        };
         let entry = planted.entry(arm).or_default();
         entry.0 += 1;
         entry.1 += u64::from(churns);
@@ -238,7 +242,10 @@ fn outcomes_compare_every_arm_with_the_full_strategy_per_customer() {
         (holdout.lift - (rate(Arm::Test) / rate(Arm::Holdout) - 1.0)).abs() < 1e-12,
         "{holdout:?}"
     );
-    assert!(holdout.high < 0.0, "test churns significantly less: {holdout:?}");
+    assert!(
+        holdout.high < 0.0,
+        "test churns significantly less: {holdout:?}"
+    );
     let revenue = &report[1];
     let holdout = revenue
         .arms

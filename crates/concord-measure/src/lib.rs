@@ -1,9 +1,11 @@
 //! Proof of value: KPIs computed from the hub's own decision and response logs.
 
+mod cohort;
 mod kpis;
 pub mod lift;
 mod outcomes;
 
+pub use cohort::{CohortBook, CohortGroup, CohortReport, FlagRule, MeasureValue};
 pub use kpis::{ArmLift, ArmRow, KpiBook, KpiKey, KpiReport, KpiRow, LiftOrWhy, Tally};
 pub use lift::{
     Lift, LiftError, LiftSide, Sample, SampleSize, lift, minimum_detectable_effect,

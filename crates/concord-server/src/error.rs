@@ -92,6 +92,9 @@ impl From<HubError> for ApiError {
                 message,
             )
             .field("action_id"),
+            HubError::UnknownReport { .. } => {
+                ApiError::not_found("unknown_report", message).field("name")
+            }
             HubError::UnknownOutcome { .. } => {
                 ApiError::new(StatusCode::BAD_REQUEST, "unknown_outcome", message).field("outcome")
             }

@@ -14,6 +14,7 @@ mod state;
 mod wire;
 mod wire_lift;
 mod wire_models;
+mod wire_reports;
 
 pub use auth::{ApiKeys, AuthError, Role};
 pub use error::ApiError;
@@ -22,7 +23,9 @@ pub use openapi::openapi_document;
 pub use routes::app;
 pub use state::AppState;
 pub use wire::ReplayBody;
+pub use wire_lift::LiftValue;
 pub use wire_models::ModelReportBody;
+pub use wire_reports::{GroupBody, MeasureBody, ReportBody};
 
 pub use concord_hub::Hub;
 

@@ -138,6 +138,8 @@ async fn every_v1_route_needs_a_key_and_the_right_role() {
         ("GET", "/v1/customers/27820000001/timeline", &[AGENT, ADMIN]),
         ("GET", "/v1/kpis", &[MARKETER, ADMIN]),
         ("GET", "/v1/lift", &[MARKETER, ADMIN]),
+        ("GET", "/v1/reports", &[MARKETER, ADMIN]),
+        ("GET", "/v1/reports/exit_reasons", &[MARKETER, ADMIN]),
         ("GET", "/v1/triggers", &[MARKETER, ADMIN]),
         ("GET", "/v1/models", &[MARKETER, ADMIN]),
         ("GET", "/v1/models/x@ussd", &[MARKETER, ADMIN]),
@@ -439,11 +441,21 @@ async fn lift_compares_the_strategy_with_its_control_arms() {
         .iter()
         .filter_map(|o| Some((o["outcome"].as_str()?, o["scale"].as_str()?)))
         .collect();
-    assert_eq!(outcomes, [("churned", "rate"), ("revenue_30d", "value")], "{lift}");
+    assert_eq!(
+        outcomes,
+        [("churned", "rate"), ("revenue_30d", "value")],
+        "{lift}"
+    );
     let churn_arms = lift["outcomes"][0]["arms"].as_array().expect("arms");
     assert_eq!(churn_arms[0]["arm"], "test", "{lift}");
-    assert!(churn_arms[0].get("lift").is_none(), "test has no lift over itself");
-    let customers: u64 = churn_arms.iter().filter_map(|a| a["customers"].as_u64()).sum();
+    assert!(
+        churn_arms[0].get("lift").is_none(),
+        "test has no lift over itself"
+    );
+    let customers: u64 = churn_arms
+        .iter()
+        .filter_map(|a| a["customers"].as_u64())
+        .sum();
     assert_eq!(customers, 1_501, "every customer once: {lift}");
     for (query, needle) in [
         ("confidence=1.5", "strictly between 0 and 1"),
@@ -461,6 +473,61 @@ async fn lift_compares_the_strategy_with_its_control_arms() {
             "{query}: {body}"
         );
     }
+}
+
+/// The cohort reports of the example's reports.yaml: listed with their dimensions and
+/// measures; one run over the base (every customer the `where` takes, in groups); an unknown
+/// report is a 404 naming the known ones, a bad confidence a 400.
+#[tokio::test]
+async fn reports_are_listed_and_run_over_the_base() {
+    let h = harness().await;
+    let (status, list) = call(&h, "GET", "/v1/reports", Some(MARKETER), "").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let names: Vec<&str> = list["reports"]
+        .as_array()
+        .expect("reports")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert_eq!(names, ["inflow_quality", "exit_reasons", "churners_vs_stayers"]);
+    assert_eq!(list["reports"][0]["flag"], "churned");
+    assert_eq!(
+        list["reports"][0]["dimensions"],
+        json!(["customer.acquisition_channel", "customer.dealer"])
+    );
+
+    let (status, report) = call(
+        &h,
+        "GET",
+        "/v1/reports/churners_vs_stayers?confidence=0.9",
+        Some(MARKETER),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["customers"], 1, "the harness's one customer: {report}");
+    assert_eq!(report["confidence"], 0.9);
+    assert_eq!(report["groups"][0]["customers"], 1);
+
+    let (status, body) = call(&h, "GET", "/v1/reports/nope", Some(MARKETER), "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], "unknown_report");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("inflow_quality")),
+        "{body}"
+    );
+    let (status, body) = call(
+        &h,
+        "GET",
+        "/v1/reports/exit_reasons?confidence=2",
+        Some(MARKETER),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "confidence");
 }
 
 #[tokio::test]

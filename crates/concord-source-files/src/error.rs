@@ -1,5 +1,5 @@
 //! Errors: a mapping file's defects (each at file:line:col and field, all reported at once),
-//! and what stops a load or a Parquet write.
+//! and what stops a load, a Parquet base write or a table export.
 
 use crate::report::LoadReport;
 use concord_ingest::SinkError;
@@ -155,4 +155,46 @@ pub enum WriteError {
     },
     #[error("the profile schema declares `{0}`, a column name the base file reserves")]
     ReservedName(String),
+}
+
+/// Why exporting a [`Table`](crate::Table) failed. The table's own defects (no columns,
+/// duplicate or ragged ones) are found before any file is created.
+#[derive(Debug, Error)]
+pub enum TableError {
+    #[error("a table needs at least one column")]
+    NoColumns,
+    #[error("column `{column}` has {rows} rows, the first column has {expected}")]
+    Ragged {
+        column: String,
+        rows: usize,
+        expected: usize,
+    },
+    #[error("column `{0}` appears twice")]
+    DuplicateColumn(String),
+    #[error(
+        "{}: cannot export to {} (expected .csv or .parquet)",
+        path.display(),
+        describe_extension(extension.as_deref())
+    )]
+    UnknownExtension {
+        path: PathBuf,
+        extension: Option<String>,
+    },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Writing CSV to a caller's writer failed; [`crate::write_table`] reports file errors as
+    /// [`TableError::Io`], with the path.
+    #[error("writing CSV: {0}")]
+    Csv(#[source] csv::Error),
+    #[error("{}: {message}", path.display())]
+    Parquet { path: PathBuf, message: String },
+}
+
+fn describe_extension(extension: Option<&str>) -> String {
+    extension.map_or("a file without an extension".to_owned(), |ext| {
+        format!("`.{ext}`")
+    })
 }

@@ -28,6 +28,9 @@
 //! holdings_from:                # or one product per yes/no column
 //!   video_pack: { column: streaming_tv, equals: "Yes" }
 //! ```
+//!
+//! The other way out: [`Table`] and [`write_table`] export a typed report table as CSV or
+//! Parquet (Snappy) for the data team.
 
 mod error;
 mod format;
@@ -39,15 +42,17 @@ mod progress;
 mod report;
 mod seen;
 mod source;
+mod table;
 mod value;
 mod write;
 
-pub use error::{LoadError, MappingError, MappingErrorKind, MappingErrors, WriteError};
+pub use error::{LoadError, MappingError, MappingErrorKind, MappingErrors, TableError, WriteError};
 pub use format::Format;
 pub use load::{LoadOptions, load_file};
 pub use mapping::Mapping;
 pub use progress::{LoadProgress, ProgressFn, ProgressUnit, progress_bar_callback};
 pub use report::{LoadReport, MAX_REJECTIONS_KEPT, RejectKind, Rejection};
+pub use table::{ColumnValues, Table, TableColumn, write_table};
 pub use write::{
     BASE_HOLDINGS_COLUMN, BASE_ID_COLUMN, ParquetBaseWriter, base_mapping_yaml, write_parquet_base,
 };

@@ -17,6 +17,8 @@ pub(crate) const CONTACT_FILE: &str = "contact.yaml";
 pub(crate) const MODELS_FILE: &str = "models.yaml";
 /// Optional: the always-on control arms.
 pub(crate) const EXPERIMENTS_FILE: &str = "experiments.yaml";
+/// Optional: cohort reports over the customer base.
+pub(crate) const REPORTS_FILE: &str = "reports.yaml";
 pub(crate) const ACTIONS_DIR: &str = "actions";
 
 /// One file of the folder: its `/`-separated path relative to the folder, and its bytes.
@@ -69,6 +71,7 @@ pub(crate) fn read(dir: &Path) -> (Vec<SourceFile>, Vec<StrategyError>) {
         CONTACT_FILE,
         MODELS_FILE,
         EXPERIMENTS_FILE,
+        REPORTS_FILE,
     ] {
         read_one(name.to_owned(), &mut files);
     }

@@ -1,15 +1,16 @@
 //! The JSON Schema of every file kind in a strategy folder, for editors and `concord schema`.
 
 use crate::raw::{
-    ActionsFile, ChannelsFile, ContactFile, ExperimentsFile, ModelsFile, ProfileFile, StrategyFile,
-    TriggersFile,
+    ActionsFile, ChannelsFile, ContactFile, ExperimentsFile, ModelsFile, ProfileFile, ReportsFile,
+    StrategyFile, TriggersFile,
 };
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
 /// One JSON Schema document: an object whose properties are the folder's file kinds
 /// (`strategy.yaml`, `channels.yaml`, `profile.yaml`, `actions/*.yaml` and the optional
-/// `triggers.yaml`, `contact.yaml`, `models.yaml` and `experiments.yaml`), each a schema.
+/// `triggers.yaml`, `contact.yaml`, `models.yaml`, `experiments.yaml` and `reports.yaml`),
+/// each a schema.
 /// Shared definitions live under the document's `$defs`.
 pub fn json_schema() -> Value {
     let mut generator = SchemaSettings::draft2020_12().into_generator();
@@ -25,6 +26,7 @@ pub fn json_schema() -> Value {
             "experiments.yaml",
             generator.subschema_for::<ExperimentsFile>(),
         ),
+        ("reports.yaml", generator.subschema_for::<ReportsFile>()),
     ];
     let properties: serde_json::Map<String, Value> = files
         .into_iter()
@@ -101,6 +103,58 @@ mod tests {
         assert_eq!(entry["properties"]["name"]["pattern"], "^[a-z][a-z0-9_]*$");
         assert_eq!(entry["required"], json!(["name", "rule"]));
         assert_eq!(entry["additionalProperties"], false, "{entry}");
+    }
+
+    #[test]
+    fn reports_are_bounded_and_measured_like_outcomes() {
+        check(
+            "reports.yaml",
+            &[
+                "reports",
+                "name",
+                "description",
+                "where",
+                "by",
+                "measures",
+                "flag",
+                "min_customers",
+            ],
+        );
+        let schema = json_schema();
+        let defs = &schema["$defs"];
+        let reports = &defs["ReportsFile"]["properties"]["reports"];
+        assert_eq!(reports["maxItems"], 50, "{reports}");
+        let entry = &defs["ReportEntry"];
+        assert_eq!(
+            entry["required"],
+            json!(["name", "by", "measures"]),
+            "{entry}"
+        );
+        assert_eq!(entry["additionalProperties"], false, "{entry}");
+        let by = &entry["properties"]["by"];
+        assert_eq!(
+            (&by["minItems"], &by["maxItems"]),
+            (&json!(1), &json!(4)),
+            "{by}"
+        );
+        let measures = &entry["properties"]["measures"];
+        assert_eq!(
+            (&measures["minItems"], &measures["maxItems"]),
+            (&json!(1), &json!(20)),
+            "{measures}"
+        );
+        let min_customers = &entry["properties"]["min_customers"];
+        assert_eq!(
+            (&min_customers["minimum"], &min_customers["default"]),
+            (&json!(1), &json!(30)),
+            "{min_customers}"
+        );
+        let measure = &defs["MeasureEntry"];
+        assert_eq!(
+            measure["properties"]["name"]["pattern"],
+            "^[a-z][a-z0-9_]*$"
+        );
+        assert_eq!(measure["required"], json!(["name", "rule"]));
     }
 
     #[test]

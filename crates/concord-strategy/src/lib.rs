@@ -14,6 +14,7 @@ mod load;
 mod models;
 mod profile;
 mod raw;
+mod reports;
 pub mod rule;
 mod strategy;
 mod validate;
@@ -36,6 +37,10 @@ pub use models::{ContextKey, Models, Outcomes, Polarity, Predictor, Technique, T
 pub use profile::{
     AggFn, AggregateSpec, DEFAULT_ALLOWED_LATENESS_MS, DerivedSpec, ProfileSchema, ValueType,
     Window,
+};
+pub use reports::{
+    DEFAULT_MIN_CUSTOMERS, Dimension, MAX_DIMENSIONS, MAX_REPORT_MEASURES, MAX_REPORTS,
+    MISSING_KEY, Report,
 };
 pub use rule::{EvalError, Frame, Recorded, Rule, RuleEnv, RuleError, Var};
 pub use strategy::{

@@ -3,8 +3,8 @@
 use crate::error::{StrategyError, StrategyErrorKind, StrategyErrors};
 use crate::folder::{self, SourceFile};
 use crate::raw::{
-    ActionsFile, ChannelsFile, ContactFile, ExperimentsFile, ModelsFile, ProfileFile, StrategyFile,
-    TriggersFile,
+    ActionsFile, ChannelsFile, ContactFile, ExperimentsFile, ModelsFile, ProfileFile, ReportsFile,
+    StrategyFile, TriggersFile,
 };
 use crate::strategy::Strategy;
 use crate::validate::{self, Parsed};
@@ -24,7 +24,8 @@ pub(crate) struct Source {
 impl Strategy {
     /// Loads and validates the strategy folder at `dir`: `strategy.yaml`, `channels.yaml`,
     /// `profile.yaml`, `actions/*.yaml` and, optionally, `triggers.yaml`, `contact.yaml`,
-    /// `models.yaml` and `experiments.yaml`. Reports every defect found, not just the first.
+    /// `models.yaml`, `experiments.yaml` and `reports.yaml`. Reports every defect found, not
+    /// just the first.
     pub fn load(dir: &Path) -> Result<Strategy, StrategyErrors> {
         let (files, errors) = folder::read(dir);
         build(files, errors)
@@ -46,6 +47,7 @@ impl Strategy {
                 folder::CONTACT_FILE,
                 folder::MODELS_FILE,
                 folder::EXPERIMENTS_FILE,
+                folder::REPORTS_FILE,
             ]
             .contains(&path)
                 || folder::is_actions_file(path);
@@ -57,7 +59,7 @@ impl Strategy {
             } else {
                 errors.push(folder::file_error(
                     path,
-                    "not part of a strategy folder (expected strategy.yaml, channels.yaml, profile.yaml, triggers.yaml, contact.yaml, models.yaml, experiments.yaml or actions/*.yaml)",
+                    "not part of a strategy folder (expected strategy.yaml, channels.yaml, profile.yaml, triggers.yaml, contact.yaml, models.yaml, experiments.yaml, reports.yaml or actions/*.yaml)",
                 ));
             }
         }
@@ -133,6 +135,10 @@ fn build(
             .and_then(|s| parse::<ExperimentsFile>(s, &mut errors).map(|f| (s, f))),
         experiments_complete: find(folder::EXPERIMENTS_FILE).is_none()
             || !errors.iter().any(|e| e.file == folder::EXPERIMENTS_FILE),
+        reports: find(folder::REPORTS_FILE)
+            .and_then(|s| parse::<ReportsFile>(s, &mut errors).map(|f| (s, f))),
+        reports_complete: find(folder::REPORTS_FILE).is_none()
+            || !errors.iter().any(|e| e.file == folder::REPORTS_FILE),
         actions,
         actions_complete,
     };
@@ -184,7 +190,8 @@ fn plain_message(message: &str) -> Cow<'_, str> {
         return Cow::Owned(format!("expected a finite number, found {value}"));
     }
     Cow::Borrowed(match message {
-        "invalid u32" => "expected a whole number >= 0",
+        "invalid u32" | "invalid u64" => "expected a whole number >= 0",
+        "expected sequence start" => "expected a list: `[a, b]`, or one `- item` a line",
         "invalid floating point" => "expected a number",
         "externally tagged enum expected scalar or mapping" => "expected a single name",
         other => other,

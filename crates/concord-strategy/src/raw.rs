@@ -14,11 +14,13 @@ use std::marker::PhantomData;
 mod contact;
 mod experiments;
 mod models;
+mod reports;
 pub(crate) use contact::{ContactFile, EachEntry, OutcomeEntry};
 pub(crate) use experiments::{ArmOutcomeEntry, ExperimentsFile, ShareValue};
 pub(crate) use models::{
     ContextKeyEntry, ExplorationEntry, ModelsFile, OutcomesEntry, TechniqueEntry, TimeoutEntry,
 };
+pub(crate) use reports::{MeasureEntry, ReportEntry, ReportsFile};
 
 /// `strategy.yaml`: what the strategy is called and how it ranks.
 #[derive(Debug, Deserialize, JsonSchema)]

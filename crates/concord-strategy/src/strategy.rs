@@ -27,6 +27,7 @@ pub struct Strategy {
     pub(crate) models: crate::models::Models,
     pub(crate) control_arms: crate::experiments::ControlArms,
     pub(crate) arm_outcomes: Vec<crate::experiments::ArmOutcome>,
+    pub(crate) reports: Vec<crate::reports::Report>,
     #[serde(skip)]
     pub(crate) action_index: std::collections::HashMap<String, usize>,
     pub(crate) hash: String,

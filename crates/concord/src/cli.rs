@@ -47,6 +47,30 @@ pub enum ExportCommand {
     /// PredictorBinningSnapshot tables for pdstools' `ADMDatamart.from_ds_export(base_path=OUT)`;
     /// `--format json` the API's model reports.
     Models(ExportModelsArgs),
+    /// A cohort report of reports.yaml over the base (in-flow quality by dealer, exit reasons,
+    /// churners against stayers...): one row per group, then its measures with intervals and
+    /// whether it is flagged; written as CSV, Parquet or JSON by OUT's extension.
+    Report(ExportReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportReportArgs {
+    /// The report's name in reports.yaml.
+    pub name: String,
+    /// The strategy folder the hub runs (its reports.yaml).
+    #[arg(long)]
+    pub strategy: PathBuf,
+    /// The data folder holding the base (snapshot and journal).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The file to write: `.csv`, `.parquet` or `.json`.
+    pub out: PathBuf,
+    /// The two-sided confidence of the intervals, strictly between 0 and 1.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// The time the profiles are read at (windowed aggregates), RFC 3339; default: now.
+    #[arg(long)]
+    pub at: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod check;
 mod cli;
 mod demo;
 mod export;
+mod export_report;
 #[cfg(feature = "kafka")]
 mod kafka;
 mod keys;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => return replay::run(&args),
         Command::Schema => check::print_schema(),
         Command::Export(cli::ExportCommand::Models(args)) => export::models(args),
+        Command::Export(cli::ExportCommand::Report(args)) => export_report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

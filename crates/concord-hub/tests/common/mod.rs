@@ -22,6 +22,7 @@ pub fn example_files() -> Vec<(String, String)> {
         "contact.yaml",
         "models.yaml",
         "experiments.yaml",
+        "reports.yaml",
     ]
     .iter()
     .map(|name| ((*name).to_owned(), read(&dir.join(name))))

@@ -41,14 +41,7 @@ pub async fn get_lift(
     caller.require(&[Role::Marketer, Role::Admin])?;
     let Query(query) = query
         .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()).field("confidence"))?;
-    let confidence = query.confidence.unwrap_or(0.95);
-    if !(confidence > 0.0 && confidence < 1.0) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            format!("confidence must lie strictly between 0 and 1, got {confidence}"),
-        )
-        .field("confidence"));
-    }
+    let confidence = confidence(query.confidence)?;
     Ok(Json(LiftBody {
         confidence,
         unit: "impression".to_owned(),
@@ -65,4 +58,18 @@ pub async fn get_lift(
             .map(Into::into)
             .collect(),
     }))
+}
+
+/// A query's `confidence` (default 0.95), strictly between 0 and 1.
+pub(super) fn confidence(asked: Option<f64>) -> Result<f64, ApiError> {
+    let confidence = asked.unwrap_or(0.95);
+    if confidence > 0.0 && confidence < 1.0 {
+        Ok(confidence)
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_query",
+            format!("confidence must lie strictly between 0 and 1, got {confidence}"),
+        )
+        .field("confidence"))
+    }
 }

@@ -7,6 +7,7 @@ mod kpis;
 mod lift;
 mod models;
 mod ops;
+mod reports;
 mod responses;
 mod triggers;
 
@@ -27,6 +28,7 @@ pub(crate) use kpis::__path_get_kpis;
 pub(crate) use lift::__path_get_lift;
 pub(crate) use models::{__path_get_model, __path_get_models};
 pub(crate) use ops::{__path_healthz, __path_metrics, __path_readyz};
+pub(crate) use reports::{__path_get_report, __path_get_reports};
 pub(crate) use responses::__path_post_response;
 pub(crate) use triggers::__path_get_triggers;
 
@@ -45,6 +47,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/customers/{id}/timeline", get(customers::get_timeline))
         .route("/v1/kpis", get(kpis::get_kpis))
         .route("/v1/lift", get(lift::get_lift))
+        .route("/v1/reports", get(reports::get_reports))
+        .route("/v1/reports/{name}", get(reports::get_report))
         .route("/v1/models", get(models::get_models))
         .route("/v1/models/{id}", get(models::get_model))
         .route("/v1/triggers", get(triggers::get_triggers))

@@ -5,9 +5,11 @@
 mod action;
 mod contact;
 mod experiments;
+mod measures;
 mod models;
 mod profile;
 mod report;
+mod reports;
 mod targets;
 mod trigger;
 
@@ -16,7 +18,7 @@ use crate::load::Source;
 use crate::profile::ProfileSchema;
 use crate::raw::{
     ActionsFile, ChannelsFile, ContactFile, DirectionEntry, ExperimentsFile, ModelsFile,
-    ProfileFile, StrategyFile, TriggersFile,
+    ProfileFile, ReportsFile, StrategyFile, TriggersFile,
 };
 use crate::strategy::{Arbitration, Channel, Group, Issue, Strategy};
 use action::{ActionContext, action};
@@ -38,6 +40,8 @@ pub(crate) struct Parsed<'a> {
     pub(crate) models_complete: bool,
     pub(crate) experiments: Option<(&'a Source, ExperimentsFile)>,
     pub(crate) experiments_complete: bool,
+    pub(crate) reports: Option<(&'a Source, ReportsFile)>,
+    pub(crate) reports_complete: bool,
     pub(crate) actions: Vec<(&'a Source, ActionsFile)>,
     /// False when some actions file did not parse: its issues are unknown, so references to
     /// issues can't be checked without false alarms.
@@ -162,6 +166,10 @@ pub(crate) fn validate(
         Some((source, file)) => experiments::arm_outcomes(source, file, profile.as_ref(), errors),
         None => parsed.experiments_complete.then(Vec::new),
     };
+    let reports = match &parsed.reports {
+        Some((source, file)) => reports::reports(source, file, profile.as_ref(), errors),
+        None => parsed.reports_complete.then(Vec::new),
+    };
     let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
     let (weights, suppression_entries, time_zone_entry) = rules;
     let time_zone = match (&time_zone_entry, &profile) {
@@ -194,6 +202,7 @@ pub(crate) fn validate(
         models: models?,
         control_arms: control_arms?,
         arm_outcomes: arm_outcomes?,
+        reports: reports?,
         action_index: actions
             .iter()
             .enumerate()

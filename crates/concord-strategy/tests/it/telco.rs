@@ -368,6 +368,22 @@ fn hash_is_stable_and_changes_with_any_file() {
     assert_eq!(resalted.control_arms().salt, "impact-2027");
     std::fs::write(&experiments, text).expect("restore experiments.yaml");
 
+    // So is reports.yaml: another threshold is another strategy version.
+    let reports = copy.path().join("reports.yaml");
+    let text = std::fs::read_to_string(&reports).expect("read reports.yaml");
+    std::fs::write(
+        &reports,
+        text.replace("min_customers: 30", "min_customers: 50"),
+    )
+    .expect("write reports.yaml");
+    let rethresholded = Strategy::load(copy.path()).expect("still loads");
+    assert_ne!(rethresholded.hash(), changed.hash());
+    let inflow = rethresholded
+        .report("inflow_quality")
+        .expect("inflow_quality");
+    assert_eq!(inflow.min_customers, 50);
+    std::fs::write(&reports, text).expect("restore reports.yaml");
+
     // A non-YAML file in the folder is not part of the strategy.
     std::fs::write(copy.path().join("actions/README.md"), "notes").expect("write notes");
     assert_eq!(
@@ -387,6 +403,7 @@ fn in_memory_files_load_like_the_folder() {
         "contact.yaml",
         "models.yaml",
         "experiments.yaml",
+        "reports.yaml",
     ]
     .iter()
     .map(|name| {
@@ -407,6 +424,7 @@ fn in_memory_files_load_like_the_folder() {
     assert_eq!(strategy.models(), telco().models());
     assert_eq!(strategy.control_arms(), telco().control_arms());
     assert_eq!(strategy.arm_outcomes(), telco().arm_outcomes());
+    assert_eq!(strategy.reports(), telco().reports());
     assert_eq!(
         strategy.models().predictors.len(),
         9,
@@ -486,4 +504,149 @@ fn the_example_measures_the_arms_on_churn_and_revenue() {
     gone.events.insert("port_outs", 1.0);
     gone.events.insert("recharge_sum_30d", 120.0);
     assert_eq!(measure(&gone), [1.0, 120.0]);
+}
+
+#[test]
+fn the_example_reports_inflow_quality_exit_reasons_and_churners() {
+    use concord_strategy::OutcomeKind::{Rate, Value as Mean};
+    let strategy = telco();
+    let shape = |name: &str| {
+        let report = strategy
+            .report(name)
+            .unwrap_or_else(|| panic!("no report {name}"));
+        let by: Vec<(&str, &str)> = report
+            .by
+            .iter()
+            .map(|d| (d.name.as_str(), d.label.as_str()))
+            .collect();
+        let measures: Vec<(&str, concord_strategy::OutcomeKind)> = report
+            .measures
+            .iter()
+            .map(|m| (m.name.as_str(), m.kind))
+            .collect();
+        let flag = report.flag_measure().map(|m| m.name.as_str());
+        (
+            report.filter.as_ref().map(|rule| rule.source()),
+            by,
+            measures,
+            flag,
+            report.min_customers,
+        )
+    };
+    let names: Vec<&str> = strategy.reports().iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["inflow_quality", "exit_reasons", "churners_vs_stayers"]
+    );
+    assert_eq!(
+        shape("inflow_quality"),
+        (
+            Some("customer.tenure_months < 6"),
+            vec![
+                ("customer.acquisition_channel", "acquisition_channel"),
+                ("customer.dealer", "dealer")
+            ],
+            vec![
+                ("churned", Rate),
+                ("never_recharged", Rate),
+                ("revenue_30d", Mean)
+            ],
+            Some("churned"),
+            30
+        )
+    );
+    assert_eq!(
+        shape("exit_reasons"),
+        (
+            Some("customer.port_outs > 0"),
+            vec![
+                ("customer.exit_reason", "exit_reason"),
+                ("customer.exit_destination", "exit_destination")
+            ],
+            vec![("dropped_calls_7d", Mean), ("billing_contacts_30d", Mean)],
+            None,
+            30
+        )
+    );
+    assert_eq!(
+        shape("churners_vs_stayers"),
+        (
+            None,
+            vec![("customer.port_outs > 0", "port_outs > 0")],
+            vec![
+                ("dropped_calls_7d", Mean),
+                ("care_contacts_30d", Mean),
+                ("billing_contacts_30d", Mean),
+                ("open_disputes", Mean)
+            ],
+            None,
+            30
+        )
+    );
+    // exit_reason and exit_destination are `last` over the port-out's strings.
+    let schema = strategy.profile_schema();
+    for name in ["exit_reason", "exit_destination"] {
+        let (_, spec) = schema.aggregate(name).expect("declared");
+        assert_eq!(
+            spec.value_type,
+            concord_strategy::ValueType::String,
+            "{name}"
+        );
+    }
+
+    // A new customer who came through dealer_7 and ported out to a rival over coverage.
+    let mut gone = customer();
+    set(&mut gone, "tenure_months", 3.0);
+    gone.events.insert("port_outs", 1.0);
+    let exits = |customer: &Customer| {
+        let customer = |var: &Var| match var {
+            Var::Aggregate { name, .. } if name == "exit_reason" => Value::from("coverage"),
+            Var::Aggregate { name, .. } if name == "exit_destination" => Value::from("rival_a"),
+            _ => customer.lookup(var),
+        };
+        strategy
+            .reports()
+            .iter()
+            .map(|report| {
+                let keys: Vec<String> = report.by.iter().map(|d| d.key(&customer)).collect();
+                (report.includes(&customer), keys)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        exits(&gone),
+        [
+            (true, vec!["store".to_owned(), "dealer_7".to_owned()]),
+            (true, vec!["coverage".to_owned(), "rival_a".to_owned()]),
+            (true, vec!["true".to_owned()]),
+        ]
+    );
+    // A settled customer who stays: only churners_vs_stayers reads them; a stayer has no
+    // exit reason.
+    let stayer = customer();
+    let keys = |report: &str, customer: &Customer| -> (bool, Vec<String>) {
+        let report = strategy.report(report).expect("report");
+        let keys = report.by.iter().map(|d| d.key(customer)).collect();
+        (report.includes(customer), keys)
+    };
+    assert_eq!(
+        keys("inflow_quality", &stayer),
+        (false, vec!["store".to_owned(), "dealer_7".to_owned()])
+    );
+    assert!(!keys("exit_reasons", &stayer).0);
+    assert_eq!(
+        keys("churners_vs_stayers", &stayer),
+        (true, vec!["false".to_owned()])
+    );
+    let measures: Vec<f64> = strategy
+        .report("inflow_quality")
+        .expect("inflow_quality")
+        .measures
+        .iter()
+        .map(|m| {
+            m.measure(&gone)
+                .unwrap_or_else(|e| panic!("{}: {e}", m.name))
+        })
+        .collect();
+    assert_eq!(measures, [1.0, 1.0, 0.0]);
 }

@@ -1,0 +1,159 @@
+//! `concord export report`: a cohort report of the example's reports.yaml over a data folder,
+//! written as CSV (read back: one row per group, the groups and counts the hub reports),
+//! Parquet and JSON; an unknown report and an unknown file type are refused by name.
+
+use concord_hub::Hub;
+use concord_model::Timestamp;
+use concord_strategy::Strategy;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn concord(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_concord"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn a_report_exports_as_csv_parquet_and_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let strategy_dir = repo().join("examples/telco");
+    let start = Timestamp::from_second(1_795_428_000).expect("time");
+    let end = Timestamp::from_second(start.as_second() + 14 * 86_400).expect("time");
+    let expected = {
+        let strategy = Arc::new(Strategy::load(&strategy_dir).expect("loads"));
+        let mut operator = concord_sim::Operator::new(
+            concord_sim::SimConfig {
+                seed: 5,
+                subscribers: 1_500,
+                start,
+                activity_scale: 0.05,
+                churn_scale: 10.0,
+                ..concord_sim::SimConfig::default()
+            },
+            &[],
+        )
+        .expect("sim builds");
+        let rows = operator
+            .subscribers()
+            .iter()
+            .map(concord_sim::Subscriber::base_row)
+            .collect();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let hub = Hub::open(&data, strategy).expect("opens");
+        rt.block_on(hub.load_customers(rows)).expect("loads");
+        let events = operator.events_until(end);
+        rt.block_on(hub.ingest(events)).expect("ingests");
+        hub.report("inflow_quality", end, 0.95).expect("report")
+    };
+    assert!(expected.groups.len() > 3, "{:?}", expected.groups.len());
+    let at = end.to_string();
+    let run = |out: &Path| {
+        concord(&[
+            "export".as_ref(),
+            "report".as_ref(),
+            "inflow_quality".as_ref(),
+            "--strategy".as_ref(),
+            strategy_dir.as_os_str(),
+            "--data".as_ref(),
+            data.as_os_str(),
+            "--at".as_ref(),
+            at.as_ref(),
+            out.as_os_str(),
+        ])
+    };
+    let csv_path = dir.path().join("inflow.csv");
+    let out = run(&csv_path);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut reader = csv::Reader::from_path(&csv_path).expect("csv");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    for column in [
+        "acquisition_channel",
+        "dealer",
+        "customers",
+        "churned",
+        "churned_low",
+        "revenue_30d",
+        "flagged",
+    ] {
+        assert!(header.iter().any(|h| h == column), "{column} in {header:?}");
+    }
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), expected.groups.len());
+    let customers = header
+        .iter()
+        .position(|h| h == "customers")
+        .expect("column");
+    for (row, group) in rows.iter().zip(&expected.groups) {
+        assert_eq!(&row[0], group.key[0].as_str());
+        assert_eq!(&row[1], group.key[1].as_str());
+        assert_eq!(row[customers].parse::<u64>().ok(), Some(group.customers));
+    }
+
+    let parquet = dir.path().join("inflow.parquet");
+    let out = run(&parquet);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&parquet).expect("parquet written");
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+
+    let json = dir.path().join("inflow.json");
+    let out = run(&json);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parses");
+    assert_eq!(body["customers"], expected.customers);
+    assert_eq!(
+        body["dimensions"],
+        serde_json::json!(["acquisition_channel", "dealer"])
+    );
+
+    // Refusals name what was wrong; nothing is written.
+    let unknown = concord(&[
+        "export".as_ref(),
+        "report".as_ref(),
+        "inflow".as_ref(),
+        "--strategy".as_ref(),
+        strategy_dir.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+        dir.path().join("x.csv").as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr.contains("unknown report `inflow`") && stderr.contains("inflow_quality"),
+        "{stderr}"
+    );
+    let xlsx = dir.path().join("x.xlsx");
+    let bad = run(&xlsx);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains(".csv, .parquet or .json"));
+    assert!(!xlsx.exists());
+}
