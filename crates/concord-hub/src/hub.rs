@@ -671,7 +671,7 @@ impl Hub {
         }
         let _gate = self.decision_gate.read().await;
         // Claim the (decision, action) pair under the lock so concurrent duplicates count once.
-        let (record, value, household, valid_until, predictors, arm) = {
+        let (record, value, household, valid_until, predictors, arm, decided) = {
             let mut log = self.decisions.lock();
             let entry = log
                 .get_mut(decision_id)
@@ -715,6 +715,7 @@ impl Hub {
                 offer_validity(&entry.record, action_id),
                 entry.record.predictors.clone(),
                 entry.record.arm,
+                entry.record.time,
             )
         };
         // The same offer shown by several decisions (offer memory) is accepted once: a later
@@ -753,7 +754,7 @@ impl Hub {
         }
         self.contacts
             .record_response(&record, household.as_deref(), valid_until);
-        self.kpis.record_response(&record, value, arm);
+        self.kpis.record_response(&record, value, arm, decided);
         self.learner.submit(concord_learn::Lesson {
             response: record.clone(),
             predictors,
@@ -966,6 +967,35 @@ impl Hub {
             }
         });
         book.report(confidence)
+    }
+
+    /// The KPIs added up by `by` (issue, group, action, channel, direction, arm, day), in key
+    /// order: each key one value per dimension. An action or channel the strategy no longer
+    /// has reads `(unknown)` for its issue, group or direction.
+    pub fn kpis_by(
+        &self,
+        by: &[concord_measure::KpiDimension],
+    ) -> Vec<(Vec<String>, concord_measure::Tally)> {
+        use concord_measure::KpiDimension as D;
+        const UNKNOWN: &str = "(unknown)";
+        let strategy = &self.strategy;
+        concord_measure::group_tallies(&self.kpis, |action, channel, arm, day| {
+            let taxonomy = || strategy.action(action.as_str());
+            by.iter()
+                .map(|d| match d {
+                    D::Issue => taxonomy().map_or(UNKNOWN.to_owned(), |a| a.issue.clone()),
+                    D::Group => taxonomy().map_or(UNKNOWN.to_owned(), |a| a.group.clone()),
+                    D::Action => action.0.clone(),
+                    D::Channel => channel.0.clone(),
+                    D::Direction => strategy
+                        .channel_at(channel.as_str())
+                        .map_or(UNKNOWN, |(_, c)| c.direction.as_str())
+                        .to_owned(),
+                    D::Arm => arm.as_str().to_owned(),
+                    D::Day => concord_measure::day_label(day),
+                })
+                .collect()
+        })
     }
 
     /// The full strategy against each control arm with impressions (experiments.yaml

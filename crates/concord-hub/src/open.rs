@@ -164,7 +164,12 @@ impl Hub {
                             entry.responded.insert(response.action_id.clone());
                             entry.responses.push(response.clone());
                             let value = action_value(&entry.record, &response.action_id);
-                            kpis.record_response(&response, value, entry.record.arm);
+                            kpis.record_response(
+                                &response,
+                                value,
+                                entry.record.arm,
+                                entry.record.time,
+                            );
                             contacts.record_response(
                                 &response,
                                 entry.record.household.as_deref(),

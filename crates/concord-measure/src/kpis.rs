@@ -129,8 +129,19 @@ impl LiftOrWhy {
     }
 }
 
-/// Where a tally counts: an action in a channel for the customers of one experiment arm.
-pub type KpiKey = (ActionId, ChannelId, Arm);
+/// Where a tally counts: an action in a channel for the customers of one experiment arm, on
+/// one UTC day of decisions (days since 1970-01-01; a response counts on its decision's day, so
+/// a day's accept rate reads its own impressions). [`UNKNOWN_DAY`] holds tallies kept before
+/// days were.
+pub type KpiKey = (ActionId, ChannelId, Arm, i32);
+
+/// The day of tallies restored from a snapshot written before KPIs were kept per day.
+pub const UNKNOWN_DAY: i32 = i32::MIN;
+
+/// The UTC day (days since 1970-01-01) of `time`.
+pub fn day_of(time: concord_model::Timestamp) -> i32 {
+    i32::try_from(time.as_second().div_euclid(86_400)).unwrap_or(UNKNOWN_DAY)
+}
 
 /// The running KPI book. Every decision's actions are impressions; responses add outcomes.
 #[derive(Debug, Default)]
@@ -165,18 +176,30 @@ impl KpiBook {
                     action.action_id.clone(),
                     decision.channel.clone(),
                     decision.arm,
+                    day_of(decision.time),
                 ))
                 .or_default()
                 .impressions += 1;
         }
     }
 
-    /// Records an outcome of a decision made in `arm`; `value` is the accepted action's value
-    /// (used only for acceptances).
-    pub fn record_response(&self, response: &ResponseRecord, value: f64, arm: Arm) {
+    /// Records an outcome of a decision made in `arm` at `decided`; `value` is the accepted
+    /// action's value (used only for acceptances).
+    pub fn record_response(
+        &self,
+        response: &ResponseRecord,
+        value: f64,
+        arm: Arm,
+        decided: concord_model::Timestamp,
+    ) {
         let mut tallies = self.tallies.lock();
         let tally = tallies
-            .entry((response.action_id.clone(), response.channel.clone(), arm))
+            .entry((
+                response.action_id.clone(),
+                response.channel.clone(),
+                arm,
+                day_of(decided),
+            ))
             .or_default();
         match response.outcome {
             Outcome::Accepted => {
@@ -194,7 +217,7 @@ impl KpiBook {
         let tallies = self.tallies.lock();
         let mut total = Tally::default();
         let mut rows: BTreeMap<(&ActionId, &ChannelId), Tally> = BTreeMap::new();
-        for ((action_id, channel, _), tally) in tallies.iter() {
+        for ((action_id, channel, _, _), tally) in tallies.iter() {
             total.add(tally);
             rows.entry((action_id, channel)).or_default().add(tally);
         }
@@ -254,9 +277,25 @@ impl KpiBook {
     }
 }
 
+/// Every tally added up by the key `key_of` gives its cell (action, channel, arm, day), in key
+/// order: the KPIs by any dimensions the caller can derive from a cell.
+pub fn group_tallies<K: Ord>(
+    book: &KpiBook,
+    key_of: impl Fn(&ActionId, &ChannelId, Arm, i32) -> K,
+) -> Vec<(K, Tally)> {
+    let mut groups: BTreeMap<K, Tally> = BTreeMap::new();
+    for ((action, channel, arm, day), tally) in book.tallies.lock().iter() {
+        groups
+            .entry(key_of(action, channel, *arm, *day))
+            .or_default()
+            .add(tally);
+    }
+    groups.into_iter().collect()
+}
+
 fn arm_totals(tallies: &BTreeMap<KpiKey, Tally>) -> BTreeMap<Arm, Tally> {
     let mut arms: BTreeMap<Arm, Tally> = BTreeMap::new();
-    for ((_, _, arm), tally) in tallies {
+    for ((_, _, arm, _), tally) in tallies {
         arms.entry(*arm).or_default().add(tally);
     }
     arms
@@ -317,8 +356,19 @@ mod tests {
             book.record_decision(&decision("ussd", &["a", "b"]));
         }
         book.record_decision(&decision("sms", &["a"]));
-        book.record_response(&response("ussd", "a", Outcome::Accepted), 25.0, Arm::Test);
-        book.record_response(&response("ussd", "b", Outcome::Declined), 10.0, Arm::Test);
+        let at = Timestamp::UNIX_EPOCH;
+        book.record_response(
+            &response("ussd", "a", Outcome::Accepted),
+            25.0,
+            Arm::Test,
+            at,
+        );
+        book.record_response(
+            &response("ussd", "b", Outcome::Declined),
+            10.0,
+            Arm::Test,
+            at,
+        );
         let report = book.report();
         let row = |a: &str, c: &str| {
             report
@@ -352,7 +402,12 @@ mod tests {
         for i in 0..200 {
             book.record_decision(&test);
             if i < 30 {
-                book.record_response(&response("ussd", "a", Outcome::Accepted), 10.0, Arm::Test);
+                book.record_response(
+                    &response("ussd", "a", Outcome::Accepted),
+                    10.0,
+                    Arm::Test,
+                    Timestamp::UNIX_EPOCH,
+                );
             }
         }
         for i in 0..100 {
@@ -363,6 +418,7 @@ mod tests {
                     &response("ussd", "a", Outcome::Accepted),
                     value,
                     Arm::RandomAction,
+                    Timestamp::UNIX_EPOCH,
                 );
             }
         }

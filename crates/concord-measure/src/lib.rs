@@ -1,12 +1,17 @@
 //! Proof of value: KPIs computed from the hub's own decision and response logs.
 
 mod cohort;
+mod dimension;
 mod kpis;
 pub mod lift;
 mod outcomes;
 
 pub use cohort::{CohortBook, CohortGroup, CohortReport, FlagRule, MeasureValue};
-pub use kpis::{ArmLift, ArmRow, KpiBook, KpiKey, KpiReport, KpiRow, LiftOrWhy, Tally};
+pub use dimension::{KpiDimension, UnknownDimension, day_label};
+pub use kpis::{
+    ArmLift, ArmRow, KpiBook, KpiKey, KpiReport, KpiRow, LiftOrWhy, Tally, UNKNOWN_DAY, day_of,
+    group_tallies,
+};
 pub use lift::{
     Lift, LiftError, LiftSide, Sample, SampleSize, lift, minimum_detectable_effect,
     normal_quantile, sample_size,

@@ -394,6 +394,44 @@ pub struct KpiBody {
     /// Per experiment arm (experiments.yaml `control_arms`; `test` is the full strategy):
     /// only arms with impressions.
     pub arms: Vec<crate::wire_lift::KpiArmBody>,
+    /// The dimensions asked for with `?by=` (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Vec<String>>,
+    /// The KPIs added up by `by`, one group per combination seen, in key order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<KpiGroupBody>>,
+}
+
+/// One combination of the dimensions asked for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KpiGroupBody {
+    /// One value per dimension of `by`, in its order.
+    pub key: Vec<String>,
+    pub impressions: u64,
+    pub accepts: u64,
+    pub declines: u64,
+    pub clicks: u64,
+    pub ignores: u64,
+    pub accept_rate: f64,
+    pub accepted_value: f64,
+    /// Accepted value per impression.
+    pub value_per_impression: f64,
+}
+
+impl KpiGroupBody {
+    pub fn new(key: Vec<String>, tally: &concord_measure::Tally) -> Self {
+        Self {
+            key,
+            impressions: tally.impressions,
+            accepts: tally.accepts,
+            declines: tally.declines,
+            clicks: tally.clicks,
+            ignores: tally.ignores,
+            accept_rate: tally.accept_rate(),
+            accepted_value: tally.accepted_value,
+            value_per_impression: tally.value_sample().mean().unwrap_or(0.0),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -443,6 +481,8 @@ impl From<KpiReport> for KpiBody {
                 accepted_value: report.total.accepted_value,
             },
             arms: report.arms.into_iter().map(Into::into).collect(),
+            by: None,
+            groups: None,
         }
     }
 }

@@ -138,6 +138,11 @@ async fn every_v1_route_needs_a_key_and_the_right_role() {
         ("GET", "/v1/customers/27820000001/timeline", &[AGENT, ADMIN]),
         ("GET", "/v1/kpis", &[MARKETER, ADMIN]),
         ("GET", "/v1/lift", &[MARKETER, ADMIN]),
+        (
+            "GET",
+            "/v1/lift/plan?baseline=0.05&mde=0.1",
+            &[MARKETER, ADMIN],
+        ),
         ("GET", "/v1/reports", &[MARKETER, ADMIN]),
         ("GET", "/v1/reports/exit_reasons", &[MARKETER, ADMIN]),
         ("GET", "/v1/triggers", &[MARKETER, ADMIN]),
@@ -405,6 +410,48 @@ async fn lift_compares_the_strategy_with_its_control_arms() {
         kpis["total"]["accepts"].as_u64().expect("n")
     );
 
+    // The same KPIs by any dimensions: every group adds up to the totals.
+    let (status, by) = call(
+        &h,
+        "GET",
+        "/v1/kpis?by=issue,direction,arm,day",
+        Some(MARKETER),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{by}");
+    assert_eq!(by["by"], json!(["issue", "direction", "arm", "day"]));
+    let groups = by["groups"].as_array().expect("groups");
+    assert!(groups.len() > 1, "{by}");
+    let total: u64 = groups
+        .iter()
+        .filter_map(|g| g["impressions"].as_u64())
+        .sum();
+    assert_eq!(total, kpis["total"]["impressions"].as_u64().expect("n"));
+    let days: std::collections::BTreeSet<&str> =
+        groups.iter().filter_map(|g| g["key"][3].as_str()).collect();
+    assert_eq!(days.len(), 1, "every decision on the clock's day: {days:?}");
+    assert!(groups.iter().all(|g| g["key"][1] == "inbound"), "{by}");
+    for (query, needle) in [
+        (
+            "by=segment",
+            "unknown dimension `segment` (valid: issue, group, action",
+        ),
+        ("by=arm,arm", "listed twice"),
+        ("group=issue", "group"),
+    ] {
+        let (status, body) =
+            call(&h, "GET", &format!("/v1/kpis?{query}"), Some(MARKETER), "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["field"], "by", "{query}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(needle)),
+            "{query}: {body}"
+        );
+    }
+
     let (status, lift) = call(&h, "GET", "/v1/lift?confidence=0.9", Some(MARKETER), "").await;
     assert_eq!(status, StatusCode::OK, "{lift}");
     assert_eq!(lift["confidence"], 0.9);
@@ -475,6 +522,57 @@ async fn lift_compares_the_strategy_with_its_control_arms() {
     }
 }
 
+/// Planning a measurement: the units a 10% lift of a 5% rate needs (the formula's 34,363 per
+/// arm at 50/50), the smallest lift those units detect (about 10% again), and bad queries named.
+#[tokio::test]
+async fn a_measurement_is_planned_both_ways() {
+    let h = harness().await;
+    let (status, plan) = call(
+        &h,
+        "GET",
+        "/v1/lift/plan?baseline=0.05&mde=0.1",
+        Some(MARKETER),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_eq!(
+        (plan["control"].as_u64(), plan["test"].as_u64()),
+        (Some(34_363), Some(34_363))
+    );
+    let (status, back) = call(
+        &h,
+        "GET",
+        "/v1/lift/plan?baseline=0.05&control=34363&test=34363",
+        Some(MARKETER),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{back}");
+    assert!(
+        back["mde"].as_f64().is_some_and(|m| (m - 0.1).abs() < 1e-3),
+        "{back}"
+    );
+    for (query, field) in [
+        ("baseline=1.5&mde=0.1", "baseline"),
+        ("baseline=0.05&mde=0.1&power=1", "power"),
+        ("baseline=0.05&mde=0.1&control_share=0", "control_share"),
+        ("baseline=0.05", "mde"),
+        ("baseline=0.5&mde=1.5", "mde"),
+    ] {
+        let (status, body) = call(
+            &h,
+            "GET",
+            &format!("/v1/lift/plan?{query}"),
+            Some(MARKETER),
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["field"], field, "{query}: {body}");
+    }
+}
+
 /// The cohort reports of the example's reports.yaml: listed with their dimensions and
 /// measures; one run over the base (every customer the `where` takes, in groups); an unknown
 /// report is a 404 naming the known ones, a bad confidence a 400.
@@ -489,7 +587,10 @@ async fn reports_are_listed_and_run_over_the_base() {
         .iter()
         .filter_map(|r| r["name"].as_str())
         .collect();
-    assert_eq!(names, ["inflow_quality", "exit_reasons", "churners_vs_stayers"]);
+    assert_eq!(
+        names,
+        ["inflow_quality", "exit_reasons", "churners_vs_stayers"]
+    );
     assert_eq!(list["reports"][0]["flag"], "churned");
     assert_eq!(
         list["reports"][0]["dimensions"],
@@ -505,7 +606,10 @@ async fn reports_are_listed_and_run_over_the_base() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(report["customers"], 1, "the harness's one customer: {report}");
+    assert_eq!(
+        report["customers"], 1,
+        "the harness's one customer: {report}"
+    );
     assert_eq!(report["confidence"], 0.9);
     assert_eq!(report["groups"][0]["customers"], 1);
 

@@ -6,7 +6,7 @@ use crate::decision_log::DecisionLog;
 use crate::trigger_log::TriggerLog;
 use concord_learn::adm::{AdmModel, Counts};
 use concord_learn::{Learner, ModelKey};
-use concord_measure::{KpiBook, KpiKey, Tally};
+use concord_measure::{KpiBook, KpiKey, Tally, UNKNOWN_DAY};
 use concord_model::codec::{BinaryCodec, DecodeError, Reader};
 use concord_model::{Arm, Timestamp};
 
@@ -14,9 +14,9 @@ use concord_model::{Arm, Timestamp};
 /// customer's household; version 3: responses carry a custom outcome; version 4: models carry
 /// their predictors' correlation sums; version 5: models carry their joint weights; version 6:
 /// the joint weights carry a slope per numeric predictor; version 7: decisions carry their
-/// experiment arm and KPIs are kept per arm with the accepted value's sum of squares; older
-/// sections are still read.
-const VERSION: u8 = 7;
+/// experiment arm and KPIs are kept per arm with the accepted value's sum of squares; version 8:
+/// KPIs are kept per UTC day of decisions; older sections are still read.
+const VERSION: u8 = 8;
 
 /// Where each part of the snapshot was cut: replay applies a record to a part only at or after
 /// the part's cut.
@@ -98,10 +98,11 @@ pub(crate) fn encode_decisions(
     log.encode(&mut out);
     let tallies = kpis.export();
     (tallies.len() as u64).encode(&mut out);
-    for ((action, channel, arm), tally) in &tallies {
+    for ((action, channel, arm, day), tally) in &tallies {
         action.encode(&mut out);
         channel.encode(&mut out);
         out.push(arm.code());
+        concord_model::codec::put_varint(&mut out, concord_model::codec::zigzag(i128::from(*day)));
         for count in [
             tally.impressions,
             tally.accepts,
@@ -153,6 +154,12 @@ pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError
             let code = input.byte()?;
             Arm::from_code(code).ok_or_else(|| input.error(format!("unknown arm {code}")))?
         };
+        let day = if version < 8 {
+            UNKNOWN_DAY
+        } else {
+            let day = concord_model::codec::unzigzag(input.varint(128)?);
+            i32::try_from(day).map_err(|_| input.error(format!("day {day} out of range")))?
+        };
         let mut tally = Tally {
             impressions: input.read()?,
             accepts: input.read()?,
@@ -173,7 +180,7 @@ pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError
         } else {
             input.read()?
         };
-        kpis.push(((action, channel, arm), tally));
+        kpis.push(((action, channel, arm, day), tally));
     }
     let models_version = input.read()?;
     let mut models = Vec::new();

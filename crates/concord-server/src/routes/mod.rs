@@ -25,7 +25,7 @@ pub(crate) use customers::{__path_get_customer, __path_get_timeline};
 pub(crate) use decisions::{__path_get_replay, __path_post_decision};
 pub(crate) use events::__path_post_events;
 pub(crate) use kpis::__path_get_kpis;
-pub(crate) use lift::__path_get_lift;
+pub(crate) use lift::{__path_get_lift, __path_get_plan};
 pub(crate) use models::{__path_get_model, __path_get_models};
 pub(crate) use ops::{__path_healthz, __path_metrics, __path_readyz};
 pub(crate) use reports::{__path_get_report, __path_get_reports};
@@ -47,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/customers/{id}/timeline", get(customers::get_timeline))
         .route("/v1/kpis", get(kpis::get_kpis))
         .route("/v1/lift", get(lift::get_lift))
+        .route("/v1/lift/plan", get(lift::get_plan))
         .route("/v1/reports", get(reports::get_reports))
         .route("/v1/reports/{name}", get(reports::get_report))
         .route("/v1/models", get(models::get_models))
