@@ -18,6 +18,8 @@ pub enum HubError {
     },
     #[error("unknown report `{name}` (reports.yaml has: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
     UnknownReport { name: String, known: Vec<String> },
+    #[error("cannot group by `{name}`: {reason}")]
+    BadDimension { name: String, reason: String },
     #[error("unknown outcome `{name}` (known: {})", known.join(", "))]
     UnknownOutcome { name: String, known: Vec<String> },
     #[error("customer {customer}: {source}")]

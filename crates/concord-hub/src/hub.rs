@@ -183,7 +183,7 @@ impl Hub {
         }
     }
 
-    fn profiles(&self) -> &ProfileStore {
+    pub(crate) fn profiles(&self) -> &ProfileStore {
         &self.events.profiles
     }
 

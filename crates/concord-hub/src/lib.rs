@@ -15,6 +15,7 @@ mod replay;
 mod snapshot;
 mod stats;
 mod trigger_log;
+mod value_finder;
 
 pub use breaker::BreakerStats;
 pub use concord_ingest::IngestSummary;

@@ -92,6 +92,9 @@ impl From<HubError> for ApiError {
                 message,
             )
             .field("action_id"),
+            HubError::BadDimension { .. } => {
+                ApiError::bad_request("invalid_query", message).field("by")
+            }
             HubError::UnknownReport { .. } => {
                 ApiError::not_found("unknown_report", message).field("name")
             }

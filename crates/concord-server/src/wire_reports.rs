@@ -145,9 +145,18 @@ impl From<CohortGroup> for GroupBody {
 
 impl ReportBody {
     pub fn new(report: &concord_strategy::Report, cohort: CohortReport) -> Self {
+        Self::named(
+            report.name.clone(),
+            report.by.iter().map(|d| d.label.clone()).collect(),
+            cohort,
+        )
+    }
+
+    /// A report under `name` grouped by `dimensions` (their labels).
+    pub fn named(name: String, dimensions: Vec<String>, cohort: CohortReport) -> Self {
         Self {
-            name: report.name.clone(),
-            dimensions: report.by.iter().map(|d| d.label.clone()).collect(),
+            name,
+            dimensions,
             customers: cohort.customers,
             overall: cohort.overall.into_iter().map(Into::into).collect(),
             groups: cohort.groups.into_iter().map(Into::into).collect(),

@@ -145,6 +145,7 @@ async fn every_v1_route_needs_a_key_and_the_right_role() {
         ),
         ("GET", "/v1/reports", &[MARKETER, ADMIN]),
         ("GET", "/v1/reports/exit_reasons", &[MARKETER, ADMIN]),
+        ("GET", "/v1/value-finder", &[MARKETER, ADMIN]),
         ("GET", "/v1/triggers", &[MARKETER, ADMIN]),
         ("GET", "/v1/models", &[MARKETER, ADMIN]),
         ("GET", "/v1/models/x@ussd", &[MARKETER, ADMIN]),
@@ -612,6 +613,42 @@ async fn reports_are_listed_and_run_over_the_base() {
     );
     assert_eq!(report["confidence"], 0.9);
     assert_eq!(report["groups"][0]["customers"], 1);
+
+    // Value Finder over the decision log: the harness's one customer, decided once.
+    let request = json!({"customer_id": "27820000001", "channel": "ussd"});
+    let (status, _) = call(
+        &h,
+        "POST",
+        "/v1/decisions",
+        Some(CHANNEL),
+        &request.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, finder) = call(
+        &h,
+        "GET",
+        "/v1/value-finder?threshold=0.9&by=segment",
+        Some(MARKETER),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{finder}");
+    assert_eq!(finder["name"], "value_finder");
+    assert_eq!(finder["dimensions"], json!(["segment"]));
+    assert_eq!(finder["groups"][0]["key"], json!(["prepaid"]), "{finder}");
+    for (query, field) in [("threshold=0", "threshold"), ("by=shoe_size", "by")] {
+        let (status, body) = call(
+            &h,
+            "GET",
+            &format!("/v1/value-finder?{query}"),
+            Some(MARKETER),
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["field"], field, "{query}: {body}");
+    }
 
     let (status, body) = call(&h, "GET", "/v1/reports/nope", Some(MARKETER), "").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");

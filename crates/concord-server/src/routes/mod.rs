@@ -28,7 +28,7 @@ pub(crate) use kpis::__path_get_kpis;
 pub(crate) use lift::{__path_get_lift, __path_get_plan};
 pub(crate) use models::{__path_get_model, __path_get_models};
 pub(crate) use ops::{__path_healthz, __path_metrics, __path_readyz};
-pub(crate) use reports::{__path_get_report, __path_get_reports};
+pub(crate) use reports::{__path_get_report, __path_get_reports, __path_get_value_finder};
 pub(crate) use responses::__path_post_response;
 pub(crate) use triggers::__path_get_triggers;
 
@@ -50,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/lift/plan", get(lift::get_plan))
         .route("/v1/reports", get(reports::get_reports))
         .route("/v1/reports/{name}", get(reports::get_report))
+        .route("/v1/value-finder", get(reports::get_value_finder))
         .route("/v1/models", get(models::get_models))
         .route("/v1/models/{id}", get(models::get_model))
         .route("/v1/triggers", get(triggers::get_triggers))

@@ -85,3 +85,64 @@ pub async fn get_report(
     })??;
     Ok(Json(ReportBody::new(&report, cohort)))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ValueFinderQuery {
+    /// A customer is underserved when every action that reached arbitration for them is below
+    /// this propensity (strictly between 0 and 1; default 0.02).
+    threshold: Option<f64>,
+    /// A profile field to group by (`segment`, read as `customer.segment`); default: one
+    /// group.
+    by: Option<String>,
+    /// The two-sided confidence level of the intervals (default 0.95).
+    confidence: Option<f64>,
+}
+
+/// Value Finder: the customers of the decision log (their latest full-strategy decision) the
+/// strategy serves, underserves (every action that reached arbitration below `threshold` under
+/// the current models) or has nothing for, grouped by a profile field; groups significantly
+/// more underserved than the rest are flagged.
+#[utoipa::path(get, path = "/v1/value-finder", tag = "kpis",
+    params(ValueFinderQuery),
+    responses(
+        (status = 200, body = ReportBody),
+        (status = 400, description = "Bad query, naming the field", body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn get_value_finder(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<ValueFinderQuery>, QueryRejection>,
+) -> Result<Json<ReportBody>, ApiError> {
+    caller.require(&[Role::Marketer, Role::Admin])?;
+    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let confidence = super::lift::confidence(query.confidence)?;
+    let threshold = query.threshold.unwrap_or(0.02);
+    if !(threshold > 0.0 && threshold < 1.0) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("threshold must lie strictly between 0 and 1, got {threshold}"),
+        )
+        .field("threshold"));
+    }
+    let hub = state.hub.clone();
+    let now = state.clock.now();
+    let by = query.by.clone();
+    let cohort = tokio::task::spawn_blocking(move || {
+        hub.value_finder(threshold, by.as_deref(), now, confidence)
+    })
+    .await
+    .map_err(|_| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the value finder stopped unexpectedly",
+        )
+    })??;
+    Ok(Json(ReportBody::named(
+        "value_finder".to_owned(),
+        vec![query.by.unwrap_or_else(|| "all".to_owned())],
+        cohort,
+    )))
+}
