@@ -51,6 +51,45 @@ pub enum ExportCommand {
     /// churners against stayers...): one row per group, then its measures with intervals and
     /// whether it is flagged; written as CSV, Parquet or JSON by OUT's extension.
     Report(ExportReportArgs),
+    /// The KPIs added up by dimensions (issue, group, action, channel, direction, arm, day):
+    /// one row per combination, volume and value; CSV, Parquet or JSON by OUT's extension.
+    Kpis(ExportKpisArgs),
+    /// The full strategy against each control arm (per impression) and the business outcomes
+    /// per arm (per customer), one row per comparison; CSV, Parquet or JSON by OUT's extension.
+    Lift(ExportLiftArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportKpisArgs {
+    /// The strategy folder the hub runs.
+    #[arg(long)]
+    pub strategy: PathBuf,
+    /// The data folder holding the decisions (snapshot and journal).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Dimensions, comma-separated: issue, group, action, channel, direction, arm, day.
+    #[arg(long, default_value = "action,channel")]
+    pub by: String,
+    /// The file to write: `.csv`, `.parquet` or `.json`.
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportLiftArgs {
+    /// The strategy folder the hub runs (its experiments.yaml).
+    #[arg(long)]
+    pub strategy: PathBuf,
+    /// The data folder (snapshot and journal).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The file to write: `.csv`, `.parquet` or `.json`.
+    pub out: PathBuf,
+    /// The two-sided confidence of the intervals, strictly between 0 and 1.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// The time the profiles are read at for the outcomes, RFC 3339; default: now.
+    #[arg(long)]
+    pub at: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Args)]

@@ -13,17 +13,7 @@ pub fn run(args: ExportReportArgs) -> anyhow::Result<()> {
             args.confidence
         );
     }
-    let extension = args
-        .out
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    if !matches!(extension.as_deref(), Some("csv" | "parquet" | "json")) {
-        anyhow::bail!(
-            "{}: write a report to a .csv, .parquet or .json file",
-            args.out.display()
-        );
-    }
+    let extension = table_extension(&args.out)?;
     let strategy = crate::serve::load_strategy(&args.strategy)?;
     let hub = crate::serve::open_existing(&args.data, strategy)?;
     let at = args.at.unwrap_or_else(jiff::Timestamp::now);
@@ -33,7 +23,7 @@ pub fn run(args: ExportReportArgs) -> anyhow::Result<()> {
         .report(&args.name)
         .context("the report vanished from the strategy")?;
     let body = ReportBody::new(report, cohort);
-    if extension.as_deref() == Some("json") {
+    if extension == "json" {
         std::fs::write(&args.out, serde_json::to_vec_pretty(&body)?)
             .with_context(|| format!("writing {}", args.out.display()))?;
     } else {
@@ -124,4 +114,16 @@ pub fn table(body: &ReportBody) -> Table {
         ));
     }
     Table { columns }
+}
+
+/// `csv`, `parquet` or `json`: what OUT's extension asks for, checked before any work.
+pub fn table_extension(out: &std::path::Path) -> anyhow::Result<String> {
+    let extension = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some(e @ ("csv" | "parquet" | "json")) => Ok(e.to_owned()),
+        _ => anyhow::bail!("{}: write to a .csv, .parquet or .json file", out.display()),
+    }
 }

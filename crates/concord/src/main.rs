@@ -8,6 +8,7 @@ mod check;
 mod cli;
 mod demo;
 mod export;
+mod export_kpis;
 mod export_report;
 #[cfg(feature = "kafka")]
 mod kafka;
@@ -41,6 +42,8 @@ fn main() -> ExitCode {
         Command::Schema => check::print_schema(),
         Command::Export(cli::ExportCommand::Models(args)) => export::models(args),
         Command::Export(cli::ExportCommand::Report(args)) => export_report::run(args),
+        Command::Export(cli::ExportCommand::Kpis(args)) => export_kpis::kpis(args),
+        Command::Export(cli::ExportCommand::Lift(args)) => export_kpis::lift(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

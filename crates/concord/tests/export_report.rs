@@ -54,8 +54,44 @@ fn a_report_exports_as_csv_parquet_and_json() {
         rt.block_on(hub.load_customers(rows)).expect("loads");
         let events = operator.events_until(end);
         rt.block_on(hub.ingest(events)).expect("ingests");
-        hub.report("inflow_quality", end, 0.95).expect("report")
+        let ids: Vec<_> = operator
+            .subscribers()
+            .iter()
+            .map(|s| s.id.clone())
+            .collect();
+        for (k, id) in ids.iter().enumerate() {
+            let request = concord_decide::DecisionRequest {
+                channel: concord_model::ChannelId::new("ussd"),
+                context: Default::default(),
+                limit: None,
+                placement: None,
+                explain: false,
+            };
+            let time = Timestamp::from_second(end.as_second() + k as i64).expect("time");
+            let decision = rt.block_on(hub.decide(id, request, time)).expect("decides");
+            if let Some(top) = decision.record.actions.first() {
+                let outcome = if k % 3 == 0 {
+                    concord_model::Outcome::Accepted
+                } else {
+                    concord_model::Outcome::Declined
+                };
+                rt.block_on(hub.respond(
+                    &decision.record.decision_id,
+                    &top.action_id,
+                    outcome,
+                    time,
+                ))
+                .expect("responds");
+            }
+        }
+        let impressions = hub.kpis().total.impressions;
+        (
+            hub.report("inflow_quality", end, 0.95).expect("report"),
+            impressions,
+        )
     };
+    let (expected, impressions) = expected;
+    assert!(impressions > 1_000, "{impressions}");
     assert!(expected.groups.len() > 3, "{:?}", expected.groups.len());
     let at = end.to_string();
     let run = |out: &Path| {
@@ -156,4 +192,75 @@ fn a_report_exports_as_csv_parquet_and_json() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains(".csv, .parquet or .json"));
     assert!(!xlsx.exists());
+
+    // The KPIs by dimensions and the lift, as the data team gets them.
+    let kpis = dir.path().join("kpis.csv");
+    let out = concord(&[
+        "export".as_ref(),
+        "kpis".as_ref(),
+        "--strategy".as_ref(),
+        strategy_dir.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+        "--by".as_ref(),
+        "issue,arm,day".as_ref(),
+        kpis.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut reader = csv::Reader::from_path(&kpis).expect("csv");
+    let header = reader.headers().expect("header").clone();
+    let first: Vec<&str> = header.iter().take(4).collect();
+    assert_eq!(first, ["issue", "arm", "day", "impressions"]);
+    let total: u64 = reader
+        .records()
+        .map(|r| r.expect("row")[3].parse::<u64>().expect("count"))
+        .sum();
+    assert_eq!(total, impressions);
+    let bad = concord(&[
+        "export".as_ref(),
+        "kpis".as_ref(),
+        "--strategy".as_ref(),
+        strategy_dir.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+        "--by".as_ref(),
+        "segment".as_ref(),
+        kpis.as_os_str(),
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown dimension `segment`"));
+
+    let lift = dir.path().join("lift.json");
+    let out = concord(&[
+        "export".as_ref(),
+        "lift".as_ref(),
+        "--strategy".as_ref(),
+        strategy_dir.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+        "--at".as_ref(),
+        at.as_ref(),
+        lift.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&lift).expect("json")).expect("parses");
+    let has = |metric: &str, arm: &str| {
+        rows.iter()
+            .any(|r| r["metric"] == metric && r["arm"] == arm)
+    };
+    assert!(has("accept_rate", "random_action"), "{rows:?}");
+    assert!(has("churned", "holdout"), "{rows:?}");
+    assert!(
+        !has("accept_rate", "holdout"),
+        "the hold-out is compared per customer only"
+    );
 }
