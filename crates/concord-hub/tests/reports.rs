@@ -94,10 +94,20 @@ fn reports_find_the_planted_bad_dealers_and_the_true_exit_reasons() {
             .entry((c.reason.as_str().to_owned(), c.destination.to_owned()))
             .or_default() += 1;
     }
-    let reported: BTreeMap<(String, String), u64> = exits
-        .groups
-        .iter()
-        .map(|g| ((g.key[0].clone(), g.key[1].clone()), g.customers))
-        .collect();
+    let mut reported: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for g in &exits.groups {
+        *reported
+            .entry((g.key[0].clone(), g.key[1].clone()))
+            .or_default() += g.customers;
+    }
     assert_eq!(reported, by_destination);
+    // Segments and first-year churners: every churner in one group of each.
+    let segments: BTreeSet<&str> = exits.groups.iter().map(|g| g.key[2].as_str()).collect();
+    assert!(segments.contains("prepaid"), "{segments:?}");
+    assert!(
+        exits
+            .groups
+            .iter()
+            .all(|g| matches!(g.key[3].as_str(), "true" | "false"))
+    );
 }

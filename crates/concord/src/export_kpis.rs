@@ -101,9 +101,8 @@ pub fn lift(args: ExportLiftArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let text = |f: &dyn Fn(&Row) -> String| {
-        ColumnValues::Text(rows.iter().map(|r| Some(f(r))).collect())
-    };
+    let text =
+        |f: &dyn Fn(&Row) -> String| ColumnValues::Text(rows.iter().map(|r| Some(f(r))).collect());
     let lift_of = |f: fn(&concord_measure::Lift) -> f64| {
         ColumnValues::Number(rows.iter().map(|r| r.5.lift().map(f)).collect())
     };

@@ -561,7 +561,9 @@ fn the_example_reports_inflow_quality_exit_reasons_and_churners() {
             Some("customer.port_outs > 0"),
             vec![
                 ("customer.exit_reason", "exit_reason"),
-                ("customer.exit_destination", "exit_destination")
+                ("customer.exit_destination", "exit_destination"),
+                ("customer.segment", "segment"),
+                ("customer.tenure_months < 12", "tenure_months < 12")
             ],
             vec![("dropped_calls_7d", Mean), ("billing_contacts_30d", Mean)],
             None,
@@ -617,7 +619,12 @@ fn the_example_reports_inflow_quality_exit_reasons_and_churners() {
         exits(&gone),
         [
             (true, vec!["store".to_owned(), "dealer_7".to_owned()]),
-            (true, vec!["coverage".to_owned(), "rival_a".to_owned()]),
+            (
+                true,
+                ["coverage", "rival_a", "prepaid", "true"]
+                    .map(str::to_owned)
+                    .to_vec()
+            ),
             (true, vec!["true".to_owned()]),
         ]
     );
