@@ -52,12 +52,7 @@ pub fn kpis(args: ExportKpisArgs) -> anyhow::Result<()> {
 type Row = (String, &'static str, String, u64, u64, LiftOrWhy);
 
 pub fn lift(args: ExportLiftArgs) -> anyhow::Result<()> {
-    if !(args.confidence > 0.0 && args.confidence < 1.0) {
-        anyhow::bail!(
-            "--confidence must lie strictly between 0 and 1, got {}",
-            args.confidence
-        );
-    }
+    crate::export_report::check_confidence(args.confidence)?;
     let extension = table_extension(&args.out)?;
     let strategy = crate::serve::load_strategy(&args.strategy)?;
     let hub = crate::serve::open_existing(&args.data, strategy)?;

@@ -7,12 +7,7 @@ use concord_server::{GroupBody, LiftValue, ReportBody};
 use concord_source_files::{ColumnValues, Table, TableColumn};
 
 pub fn run(args: ExportReportArgs) -> anyhow::Result<()> {
-    if !(args.confidence > 0.0 && args.confidence < 1.0) {
-        anyhow::bail!(
-            "--confidence must lie strictly between 0 and 1, got {}",
-            args.confidence
-        );
-    }
+    check_confidence(args.confidence)?;
     let extension = table_extension(&args.out)?;
     let strategy = crate::serve::load_strategy(&args.strategy)?;
     let hub = crate::serve::open_existing(&args.data, strategy)?;
@@ -125,5 +120,14 @@ pub fn table_extension(out: &std::path::Path) -> anyhow::Result<String> {
     match extension.as_deref() {
         Some(e @ ("csv" | "parquet" | "json")) => Ok(e.to_owned()),
         _ => anyhow::bail!("{}: write to a .csv, .parquet or .json file", out.display()),
+    }
+}
+
+/// `--confidence` strictly between 0 and 1.
+pub fn check_confidence(confidence: f64) -> anyhow::Result<()> {
+    if confidence > 0.0 && confidence < 1.0 {
+        Ok(())
+    } else {
+        anyhow::bail!("--confidence must lie strictly between 0 and 1, got {confidence}")
     }
 }

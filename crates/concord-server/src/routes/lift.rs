@@ -62,15 +62,19 @@ pub async fn get_lift(
 
 /// A query's `confidence` (default 0.95), strictly between 0 and 1.
 pub(super) fn confidence(asked: Option<f64>) -> Result<f64, ApiError> {
-    let confidence = asked.unwrap_or(0.95);
-    if confidence > 0.0 && confidence < 1.0 {
-        Ok(confidence)
+    open_unit("confidence", asked.unwrap_or(0.95))
+}
+
+/// `x` when it lies strictly between 0 and 1, else a bad query naming `field`.
+pub(super) fn open_unit(field: &'static str, x: f64) -> Result<f64, ApiError> {
+    if x > 0.0 && x < 1.0 {
+        Ok(x)
     } else {
         Err(ApiError::bad_request(
             "invalid_query",
-            format!("confidence must lie strictly between 0 and 1, got {confidence}"),
+            format!("{field} must lie strictly between 0 and 1, got {x}"),
         )
-        .field("confidence"))
+        .field(field))
     }
 }
 
@@ -111,17 +115,7 @@ pub async fn get_plan(
 ) -> Result<Json<PlanBody>, ApiError> {
     caller.require(&[Role::Marketer, Role::Admin])?;
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let unit = |name: &'static str, x: f64| {
-        if x > 0.0 && x < 1.0 {
-            Ok(x)
-        } else {
-            Err(ApiError::bad_request(
-                "invalid_query",
-                format!("{name} must lie strictly between 0 and 1, got {x}"),
-            )
-            .field(name))
-        }
-    };
+    let unit = open_unit;
     let baseline = unit("baseline", q.baseline)?;
     let alpha = unit("alpha", q.alpha.unwrap_or(0.05))?;
     let power = unit("power", q.power.unwrap_or(0.8))?;

@@ -118,14 +118,7 @@ pub async fn get_value_finder(
     caller.require(&[Role::Marketer, Role::Admin])?;
     let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let confidence = super::lift::confidence(query.confidence)?;
-    let threshold = query.threshold.unwrap_or(0.02);
-    if !(threshold > 0.0 && threshold < 1.0) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            format!("threshold must lie strictly between 0 and 1, got {threshold}"),
-        )
-        .field("threshold"));
-    }
+    let threshold = super::lift::open_unit("threshold", query.threshold.unwrap_or(0.02))?;
     let hub = state.hub.clone();
     let now = state.clock.now();
     let by = query.by.clone();
