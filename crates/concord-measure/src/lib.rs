@@ -4,6 +4,7 @@ mod cohort;
 mod dimension;
 mod kpis;
 pub mod lift;
+pub mod ope;
 mod outcomes;
 
 pub use cohort::{CohortBook, CohortGroup, CohortReport, FlagRule, MeasureValue};
@@ -16,4 +17,5 @@ pub use lift::{
     Lift, LiftError, LiftSide, Sample, SampleSize, lift, minimum_detectable_effect,
     normal_quantile, sample_size,
 };
+pub use ope::{Estimate, Estimator, Logged, LoggedField, OpeError, estimate};
 pub use outcomes::{OutcomeArm, OutcomeBook, OutcomeReport, OutcomeScale};
