@@ -42,6 +42,18 @@ pub async fn get_lift(
     let Query(query) = query
         .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()).field("confidence"))?;
     let confidence = confidence(query.confidence)?;
+    // The outcomes read every customer's profile: off the async workers.
+    let hub = state.hub.clone();
+    let now = state.clock.now();
+    let outcomes = tokio::task::spawn_blocking(move || hub.outcomes(now, confidence))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the outcomes stopped unexpectedly",
+            )
+        })?;
     Ok(Json(LiftBody {
         confidence,
         unit: "impression".to_owned(),
@@ -51,12 +63,7 @@ pub async fn get_lift(
             .into_iter()
             .map(Into::into)
             .collect(),
-        outcomes: state
-            .hub
-            .outcomes(state.clock.now(), confidence)
-            .into_iter()
-            .map(Into::into)
-            .collect(),
+        outcomes: outcomes.into_iter().map(Into::into).collect(),
     }))
 }
 
