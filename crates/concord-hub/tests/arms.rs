@@ -32,6 +32,21 @@ fn strategy() -> Arc<Strategy> {
     common::strategy_from(&files)
 }
 
+/// A runtime, and a simulated base of `n` subscribers (rows to load, and their ids).
+fn base(seed: u64, n: usize) -> (tokio::runtime::Runtime, Vec<common::Row>, Vec<CustomerId>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (operator, rows) = common::simulated_base(seed, n, start());
+    let ids = operator
+        .subscribers()
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+    (rt, rows, ids)
+}
+
 /// Decides for every customer in two channels, and accepts the top action of every third
 /// decision and declines that of the next.
 async fn decide_for_all(hub: &Hub, ids: &[CustomerId]) -> Vec<concord_model::DecisionRecord> {
@@ -68,17 +83,8 @@ async fn decide_for_all(hub: &Hub, ids: &[CustomerId]) -> Vec<concord_model::Dec
 #[test]
 fn decisions_carry_their_arm_and_kpis_split_by_it() {
     let data = tempfile::tempdir().expect("temp dir");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
     let strategy = strategy();
-    let (operator, rows) = common::simulated_base(3, 700, start());
-    let ids: Vec<CustomerId> = operator
-        .subscribers()
-        .iter()
-        .map(|s| s.id.clone())
-        .collect();
+    let (rt, rows, ids) = base(3, 700);
     let (kpis, lift) = {
         let hub = Hub::open(data.path(), strategy.clone()).expect("opens");
         rt.block_on(hub.load_customers(rows)).expect("loads");
@@ -264,17 +270,8 @@ fn outcomes_compare_every_arm_with_the_full_strategy_per_customer() {
 #[test]
 fn value_finder_sorts_customers_by_how_well_they_are_served() {
     let data = tempfile::tempdir().expect("temp dir");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
     let strategy = strategy();
-    let (operator, rows) = common::simulated_base(8, 400, start());
-    let ids: Vec<CustomerId> = operator
-        .subscribers()
-        .iter()
-        .map(|s| s.id.clone())
-        .collect();
+    let (rt, rows, ids) = base(8, 400);
     let hub = Hub::open(data.path(), strategy.clone()).expect("opens");
     rt.block_on(hub.load_customers(rows)).expect("loads");
     let mut with_action = std::collections::HashSet::new();

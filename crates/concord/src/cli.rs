@@ -59,51 +59,21 @@ pub enum ExportCommand {
     Lift(ExportLiftArgs),
 }
 
+/// The strategy folder the hub runs and the data folder it keeps (snapshot and journal), for
+/// the commands that read a stopped hub's data.
 #[derive(Debug, Args)]
-pub struct ExportKpisArgs {
+pub struct Folders {
     /// The strategy folder the hub runs.
-    #[arg(long)]
-    pub strategy: PathBuf,
-    /// The data folder holding the decisions (snapshot and journal).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// Dimensions, comma-separated: issue, group, action, channel, direction, arm, day.
-    #[arg(long, default_value = "action,channel")]
-    pub by: String,
-    /// The file to write: `.csv`, `.parquet` or `.json`.
-    pub out: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct ExportLiftArgs {
-    /// The strategy folder the hub runs (its experiments.yaml).
     #[arg(long)]
     pub strategy: PathBuf,
     /// The data folder (snapshot and journal).
     #[arg(long)]
     pub data: PathBuf,
-    /// The file to write: `.csv`, `.parquet` or `.json`.
-    pub out: PathBuf,
-    /// The two-sided confidence of the intervals, strictly between 0 and 1.
-    #[arg(long, default_value_t = 0.95)]
-    pub confidence: f64,
-    /// The time the profiles are read at for the outcomes, RFC 3339; default: now.
-    #[arg(long)]
-    pub at: Option<jiff::Timestamp>,
 }
 
+/// How a measurement reads: the intervals' confidence and when the profiles are read.
 #[derive(Debug, Args)]
-pub struct ExportReportArgs {
-    /// The report's name in reports.yaml.
-    pub name: String,
-    /// The strategy folder the hub runs (its reports.yaml).
-    #[arg(long)]
-    pub strategy: PathBuf,
-    /// The data folder holding the base (snapshot and journal).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// The file to write: `.csv`, `.parquet` or `.json`.
-    pub out: PathBuf,
+pub struct Reading {
     /// The two-sided confidence of the intervals, strictly between 0 and 1.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
@@ -113,13 +83,42 @@ pub struct ExportReportArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ExportKpisArgs {
+    #[command(flatten)]
+    pub folders: Folders,
+    /// Dimensions, comma-separated: issue, group, action, channel, direction, arm, day.
+    #[arg(long, default_value = "action,channel")]
+    pub by: String,
+    /// The file to write: `.csv`, `.parquet` or `.json`.
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportLiftArgs {
+    #[command(flatten)]
+    pub folders: Folders,
+    #[command(flatten)]
+    pub reading: Reading,
+    /// The file to write: `.csv`, `.parquet` or `.json`.
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportReportArgs {
+    /// The report's name in reports.yaml.
+    pub name: String,
+    #[command(flatten)]
+    pub folders: Folders,
+    #[command(flatten)]
+    pub reading: Reading,
+    /// The file to write: `.csv`, `.parquet` or `.json`.
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
 pub struct ExportModelsArgs {
-    /// The strategy folder the hub runs (predictor names, issues, groups, directions).
-    #[arg(long)]
-    pub strategy: PathBuf,
-    /// The data folder holding the models (snapshot and journal).
-    #[arg(long)]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub folders: Folders,
     #[arg(long, value_enum, default_value_t = ExportFormat::Pdstools)]
     pub format: ExportFormat,
     /// The folder to write into (created when missing).

@@ -10,8 +10,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 pub fn models(args: ExportModelsArgs) -> anyhow::Result<()> {
-    let strategy = crate::serve::load_strategy(&args.strategy)?;
-    let hub = crate::serve::open_existing(&args.data, strategy)?;
+    let hub = args.folders.open()?;
     let reports = hub.model_reports();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;

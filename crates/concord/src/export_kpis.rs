@@ -11,8 +11,7 @@ use std::path::Path;
 pub fn kpis(args: ExportKpisArgs) -> anyhow::Result<()> {
     let by = KpiDimension::parse_list(&args.by).context("--by")?;
     let extension = table_extension(&args.out)?;
-    let strategy = crate::serve::load_strategy(&args.strategy)?;
-    let hub = crate::serve::open_existing(&args.data, strategy)?;
+    let hub = args.folders.open()?;
     let groups = hub.kpis_by(&by);
     let mut columns: Vec<TableColumn> = by
         .iter()
@@ -52,13 +51,13 @@ pub fn kpis(args: ExportKpisArgs) -> anyhow::Result<()> {
 type Row = (String, &'static str, String, u64, u64, LiftOrWhy);
 
 pub fn lift(args: ExportLiftArgs) -> anyhow::Result<()> {
-    crate::export_report::check_confidence(args.confidence)?;
+    let confidence = args.reading.confidence;
+    crate::export_report::check_confidence(confidence)?;
     let extension = table_extension(&args.out)?;
-    let strategy = crate::serve::load_strategy(&args.strategy)?;
-    let hub = crate::serve::open_existing(&args.data, strategy)?;
-    let at = args.at.unwrap_or_else(jiff::Timestamp::now);
+    let hub = args.folders.open()?;
+    let at = args.reading.at.unwrap_or_else(jiff::Timestamp::now);
     let mut rows: Vec<Row> = Vec::new();
-    for l in hub.lift(args.confidence) {
+    for l in hub.lift(confidence) {
         let arm = l.arm.as_str().to_owned();
         rows.push((
             "accept_rate".into(),
@@ -77,7 +76,7 @@ pub fn lift(args: ExportLiftArgs) -> anyhow::Result<()> {
             l.value_per_impression,
         ));
     }
-    for outcome in hub.outcomes(at, args.confidence) {
+    for outcome in hub.outcomes(at, confidence) {
         let test = outcome
             .arms
             .iter()

@@ -7,12 +7,11 @@ use concord_server::{GroupBody, LiftValue, ReportBody};
 use concord_source_files::{ColumnValues, Table, TableColumn};
 
 pub fn run(args: ExportReportArgs) -> anyhow::Result<()> {
-    check_confidence(args.confidence)?;
+    check_confidence(args.reading.confidence)?;
     let extension = table_extension(&args.out)?;
-    let strategy = crate::serve::load_strategy(&args.strategy)?;
-    let hub = crate::serve::open_existing(&args.data, strategy)?;
-    let at = args.at.unwrap_or_else(jiff::Timestamp::now);
-    let cohort = hub.report(&args.name, at, args.confidence)?;
+    let hub = args.folders.open()?;
+    let at = args.reading.at.unwrap_or_else(jiff::Timestamp::now);
+    let cohort = hub.report(&args.name, at, args.reading.confidence)?;
     let report = hub
         .strategy()
         .report(&args.name)
@@ -129,5 +128,13 @@ pub fn check_confidence(confidence: f64) -> anyhow::Result<()> {
         Ok(())
     } else {
         anyhow::bail!("--confidence must lie strictly between 0 and 1, got {confidence}")
+    }
+}
+
+impl crate::cli::Folders {
+    /// The stopped hub's data under its strategy; a folder without Concord data is refused.
+    pub fn open(&self) -> anyhow::Result<concord_hub::Hub> {
+        let strategy = crate::serve::load_strategy(&self.strategy)?;
+        crate::serve::open_existing(&self.data, strategy)
     }
 }
