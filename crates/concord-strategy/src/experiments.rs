@@ -106,8 +106,15 @@ impl ControlArms {
 
     /// A uniform number in [0, 1) from the salted customer id.
     fn unit(&self, customer_id: &str) -> f64 {
-        let hash = mix64(symbol_hash(&format!("{}\u{0}{customer_id}", self.salt)));
-        (hash >> 11) as f64 / (1u64 << 53) as f64
+        // FNV-1a of salt + NUL + id, without building the string on every decision: the fold
+        // carries on from the salt's hash (FNV-1a has no finalisation step).
+        let hash = [0u8]
+            .iter()
+            .chain(customer_id.as_bytes())
+            .fold(symbol_hash(&self.salt), |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+            });
+        (mix64(hash) >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 

@@ -94,19 +94,29 @@ fn a_report_exports_as_csv_parquet_and_json() {
     assert!(impressions > 1_000, "{impressions}");
     assert!(expected.groups.len() > 3, "{:?}", expected.groups.len());
     let at = end.to_string();
-    let run = |out: &Path| {
-        concord(&[
+    // `concord export WHAT --strategy <example> --data <data> ARGS...`
+    let export = |what: &str, args: &[&std::ffi::OsStr]| {
+        let mut all: Vec<&std::ffi::OsStr> = vec![
             "export".as_ref(),
-            "report".as_ref(),
-            "inflow_quality".as_ref(),
+            what.as_ref(),
             "--strategy".as_ref(),
             strategy_dir.as_os_str(),
             "--data".as_ref(),
             data.as_os_str(),
-            "--at".as_ref(),
-            at.as_ref(),
-            out.as_os_str(),
-        ])
+        ];
+        all.extend_from_slice(args);
+        concord(&all)
+    };
+    let run = |out: &Path| {
+        export(
+            "report",
+            &[
+                "inflow_quality".as_ref(),
+                "--at".as_ref(),
+                at.as_ref(),
+                out.as_os_str(),
+            ],
+        )
     };
     let csv_path = dir.path().join("inflow.csv");
     let out = run(&csv_path);
@@ -171,16 +181,10 @@ fn a_report_exports_as_csv_parquet_and_json() {
     );
 
     // Refusals name what was wrong; nothing is written.
-    let unknown = concord(&[
-        "export".as_ref(),
-        "report".as_ref(),
-        "inflow".as_ref(),
-        "--strategy".as_ref(),
-        strategy_dir.as_os_str(),
-        "--data".as_ref(),
-        data.as_os_str(),
-        dir.path().join("x.csv").as_os_str(),
-    ]);
+    let unknown = export(
+        "report",
+        &["inflow".as_ref(), dir.path().join("x.csv").as_os_str()],
+    );
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert!(!unknown.status.success());
     assert!(
@@ -195,17 +199,10 @@ fn a_report_exports_as_csv_parquet_and_json() {
 
     // The KPIs by dimensions and the lift, as the data team gets them.
     let kpis = dir.path().join("kpis.csv");
-    let out = concord(&[
-        "export".as_ref(),
-        "kpis".as_ref(),
-        "--strategy".as_ref(),
-        strategy_dir.as_os_str(),
-        "--data".as_ref(),
-        data.as_os_str(),
-        "--by".as_ref(),
-        "issue,arm,day".as_ref(),
-        kpis.as_os_str(),
-    ]);
+    let out = export(
+        "kpis",
+        &["--by".as_ref(), "issue,arm,day".as_ref(), kpis.as_os_str()],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -220,32 +217,15 @@ fn a_report_exports_as_csv_parquet_and_json() {
         .map(|r| r.expect("row")[3].parse::<u64>().expect("count"))
         .sum();
     assert_eq!(total, impressions);
-    let bad = concord(&[
-        "export".as_ref(),
-        "kpis".as_ref(),
-        "--strategy".as_ref(),
-        strategy_dir.as_os_str(),
-        "--data".as_ref(),
-        data.as_os_str(),
-        "--by".as_ref(),
-        "segment".as_ref(),
-        kpis.as_os_str(),
-    ]);
+    let bad = export(
+        "kpis",
+        &["--by".as_ref(), "segment".as_ref(), kpis.as_os_str()],
+    );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown dimension `segment`"));
 
     let lift = dir.path().join("lift.json");
-    let out = concord(&[
-        "export".as_ref(),
-        "lift".as_ref(),
-        "--strategy".as_ref(),
-        strategy_dir.as_os_str(),
-        "--data".as_ref(),
-        data.as_os_str(),
-        "--at".as_ref(),
-        at.as_ref(),
-        lift.as_os_str(),
-    ]);
+    let out = export("lift", &["--at".as_ref(), at.as_ref(), lift.as_os_str()]);
     assert!(
         out.status.success(),
         "{}",
