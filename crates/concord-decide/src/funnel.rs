@@ -30,6 +30,13 @@ pub trait Scorer {
     fn reaches(&self, _action: &ActionId, _channel: &ChannelId) -> bool {
         true
     }
+
+    /// The distribution the last [`Scorer::propensity`] was drawn from, as (mean, evidence):
+    /// Beta(1 + mean x evidence, 1 + (1 - mean) x evidence). `None`: the propensity was the
+    /// model's own, no draw.
+    fn posterior(&self) -> Option<(f64, f64)> {
+        None
+    }
 }
 
 /// One request: who, where, in what context, how many actions.
@@ -68,6 +75,11 @@ pub struct Decision {
     /// The models' predictor values for this customer and request (what learning from a
     /// response to this decision reads).
     pub predictors: Vec<Value>,
+    /// The experiment and variant the decision ran in (experiments.yaml `experiments`).
+    pub variant: Option<concord_model::Variant>,
+    /// How every action that reached arbitration competed for the top (off-policy
+    /// evaluation reads it).
+    pub competed: Vec<concord_model::Competed>,
 }
 
 struct RequestEnv<'a> {
@@ -246,6 +258,9 @@ pub fn decide(
 pub struct ArmDraw {
     pub arm: Arm,
     pub seed: u64,
+    /// The customer's id hashed ([`concord_model::symbol_hash`]): which variant of an
+    /// experiment they are in.
+    pub audience: u64,
 }
 
 impl ArmDraw {
@@ -267,7 +282,9 @@ impl ArmDraw {
 /// `propensity_only` ranks by propensity alone; `no_levers` drops the levers;
 /// `eligibility_only` skips applicability and suitability; `random_propensity` replaces every
 /// propensity with a uniform draw. Everything else (contact policy, constraints, placement)
-/// holds in every arm.
+/// holds in every arm. A customer in the `test` arm whose decision an experiment reaches
+/// (experiments.yaml `experiments`) gets its variant: a challenger's arbitration switches,
+/// levers and switched-off actions replace the strategy's.
 pub fn decide_in(
     strategy: &Strategy,
     customer: &dyn RuleEnv,
@@ -320,9 +337,19 @@ pub fn decide_in(
             reads: env.customer_reads(),
             propensities: Vec::new(),
             predictors: Vec::new(),
+            variant: None,
+            competed: Vec::new(),
         });
     }
-    let mut arbitration = strategy.arbitration();
+    let experiments = strategy.experiments();
+    let assigned = if draw.arm == Arm::Test {
+        experiments.assign(draw.audience, &env, now)
+    } else {
+        None
+    };
+    let challenger =
+        assigned.and_then(|(e, v)| experiments.list.get(e).and_then(|x| x.challenger(v)));
+    let mut arbitration = challenger.map_or(strategy.arbitration(), |c| c.arbitration);
     match draw.arm {
         Arm::PropensityOnly => {
             arbitration.use_value = false;
@@ -354,6 +381,7 @@ pub fn decide_in(
     let mut do_not_mention = Vec::new();
     let mut candidates = Vec::new();
     let mut propensities = Vec::new();
+    let mut competed = Vec::new();
     // The models' predictors, once per decision; one that can't be computed is missing.
     let predictors: Vec<Value> = strategy
         .models()
@@ -384,6 +412,21 @@ pub fn decide_in(
                 TraceStage::Holdout,
                 false,
                 || "the customer is in the universal hold-out: no sales actions".to_owned(),
+                None,
+            );
+            continue;
+        }
+        if let Some(c) = challenger.filter(|c| c.off.get(position).copied().unwrap_or(false)) {
+            trace.push(
+                &action.id,
+                TraceStage::Experiment,
+                false,
+                || {
+                    format!(
+                        "switched off by challenger {} of the customer's experiment",
+                        c.name
+                    )
+                },
                 None,
             );
             continue;
@@ -468,31 +511,45 @@ pub fn decide_in(
             );
             continue;
         }
-        let propensity = if draw.arm == Arm::RandomPropensity {
-            draw.uniform(&action.id, 1)
+        let (propensity, posterior) = if draw.arm == Arm::RandomPropensity {
+            (draw.uniform(&action.id, 1), None)
         } else {
             let p = scorer.propensity(&action.id, &channel.id, &features);
             propensities.push((position as u32, p));
-            p
+            (p, scorer.posterior())
         };
         let context_weight: f64 = weights
             .iter()
             .filter(|w| w.target.matches(action))
             .map(|w| w.weight)
             .product();
-        let levers = match strategy.taxonomy(action) {
-            Some((issue, group)) => issue.lever * group.lever * action.lever,
-            None => action.lever,
+        let levers = match (challenger, strategy.taxonomy(action)) {
+            (Some(c), _) => c.levers.get(position).copied().unwrap_or(action.lever),
+            (None, Some((issue, group))) => issue.lever * group.lever * action.lever,
+            (None, None) => action.lever,
         };
         let factor = |on: bool, x: f64| if on { x } else { 1.0 };
+        let rest = context_weight
+            * factor(arbitration.use_value, value)
+            * factor(arbitration.use_levers, levers);
         let priority = if draw.arm == Arm::RandomAction {
             draw.uniform(&action.id, 2)
         } else {
-            factor(arbitration.use_propensity, propensity)
-                * context_weight
-                * factor(arbitration.use_value, value)
-                * factor(arbitration.use_levers, levers)
+            factor(arbitration.use_propensity, propensity) * rest
         };
+        let (mean, evidence) = posterior.unwrap_or((propensity, f64::INFINITY));
+        competed.push(concord_model::Competed {
+            action: position as u32,
+            mean,
+            evidence,
+            factor: rest,
+            draws: arbitration.use_propensity,
+            tier: if action.mandatory {
+                2
+            } else {
+                u8::from(terms.remembered.is_some())
+            },
+        });
         candidates.push(Candidate {
             action,
             position,
@@ -637,5 +694,7 @@ pub fn decide_in(
         reads: env.customer_reads(),
         propensities,
         predictors,
+        variant: assigned.and_then(|a| experiments.tag(a)),
+        competed,
     })
 }

@@ -77,7 +77,11 @@ fn decide(strategy: &Strategy, arm: Arm, seed: u64) -> concord_decide::Decision 
         &Fixed,
         &History::default(),
         at,
-        ArmDraw { arm, seed },
+        ArmDraw {
+            arm,
+            seed,
+            audience: 0,
+        },
     )
     .expect("decides")
 }

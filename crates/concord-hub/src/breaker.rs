@@ -155,5 +155,7 @@ pub(crate) fn fallback(
         reads: Vec::new(),
         propensities: Vec::new(),
         predictors: Vec::new(),
+        variant: None,
+        competed: Vec::new(),
     }
 }

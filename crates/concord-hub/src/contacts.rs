@@ -260,35 +260,79 @@ impl ContactBook {
             return held;
         }
         held.shard = Some(self.shard(customer).lock());
-        let policy = self.strategy.contact();
-        let channel_at = self.strategy.channel_at(channel);
         if let Some(h) = household
-            && policy.needs_household()
+            && self.strategy.contact().needs_household()
         {
             held.household = Some((h, self.households.lock()));
         }
-        let covered = channel_at
-            .is_some_and(|(i, c)| policy.volumes.iter().any(|v| v.scope.covers_channel(i, c)));
-        if covered {
+        if self.volume_covers(channel) {
             let volume = self.volume.lock();
-            let zone = self.zone();
-            held.volume_now = policy
-                .volumes
-                .iter()
-                .zip(volume.iter())
-                .map(|(v, periods)| {
-                    let start = v.per.start_ms(now, &zone);
-                    // A request older than the newest period recorded is judged on that newest
-                    // period's use (never on none).
-                    match periods.last_key_value() {
-                        Some((&newest, used)) if newest > start => *used,
-                        _ => periods.get(&start).copied().unwrap_or_default(),
-                    }
-                })
-                .collect();
+            held.volume_now = self.volume_now(&volume, now);
             held.volume = Some(volume);
         }
         held
+    }
+
+    /// Whether any volume budget counts impressions in `channel`.
+    fn volume_covers(&self, channel: &str) -> bool {
+        let policy = self.strategy.contact();
+        self.strategy
+            .channel_at(channel)
+            .is_some_and(|(i, c)| policy.volumes.iter().any(|v| v.scope.covers_channel(i, c)))
+    }
+
+    /// Each volume budget's use in the period holding `now`.
+    fn volume_now(&self, volume: &VolumeBook, now: Timestamp) -> Vec<VolumeUse> {
+        let zone = self.zone();
+        self.strategy
+            .contact()
+            .volumes
+            .iter()
+            .zip(volume.iter())
+            .map(|(v, periods)| {
+                let start = v.per.start_ms(now, &zone);
+                // A request older than the newest period recorded is judged on that newest
+                // period's use (never on none).
+                match periods.last_key_value() {
+                    Some((&newest, used)) if newest > start => *used,
+                    _ => periods.get(&start).copied().unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+
+    /// Runs `f` over the history a decision in `channel` at `now` would be judged on, recording
+    /// nothing (dry runs: `Hub::simulate`). Only the customer's shard stays locked while `f`
+    /// runs; the household's contacts and the volume use are copied out first, so concurrent
+    /// dry runs don't queue on the book-wide locks.
+    pub(crate) fn peek<R>(
+        &self,
+        customer: &CustomerId,
+        household: Option<&str>,
+        channel: &str,
+        now: Timestamp,
+        f: impl FnOnce(&History<'_>) -> R,
+    ) -> R {
+        if !self.enabled() {
+            return f(&History::default());
+        }
+        let household: Vec<Contact> = household
+            .filter(|_| self.strategy.contact().needs_household())
+            .and_then(|h| self.households.lock().get(h).cloned())
+            .unwrap_or_default();
+        let volume = if self.volume_covers(channel) {
+            self.volume_now(&self.volume.lock(), now)
+        } else {
+            Vec::new()
+        };
+        let shard = self.shard(customer).lock();
+        let entry = shard.get(customer);
+        f(&History {
+            own: entry.map_or(&[][..], |e| e.contacts.as_slice()),
+            household: &household,
+            volume: &volume,
+            offers: entry.map_or(&[][..], |e| e.offers.as_slice()),
+        })
     }
 
     /// Volume periods are in the strategy's default time zone.

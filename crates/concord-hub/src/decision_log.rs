@@ -219,7 +219,7 @@ impl DecisionLog {
 
     /// Rebuilds a log from [`DecisionLog::encode`]'s bytes by inserting in the same order;
     /// `version` 1 records predate the household field, versions 1 and 2 responses the custom
-    /// outcome, versions before 7 records the experiment arm.
+    /// outcome, versions before 7 records the experiment arm, versions before 9 the variant.
     pub fn decode(input: &mut Reader<'_>, version: u8) -> Result<Self, DecodeError> {
         let mut log = Self::default();
         for _ in 0..input.count()? {
@@ -227,6 +227,8 @@ impl DecisionLog {
                 (DecisionRecord::decode_v1(input)?, u64::MAX)
             } else if version < 7 {
                 (DecisionRecord::decode_v2(input)?, input.read()?)
+            } else if version < 9 {
+                (DecisionRecord::decode_v3(input)?, input.read()?)
             } else {
                 (input.read()?, input.read()?)
             };

@@ -71,6 +71,14 @@ pub(crate) struct Parts {
     pub(crate) lock: std::fs::File,
 }
 
+/// The business outcomes per customer (experiments.yaml `outcomes`): per control arm, and per
+/// experiment challenger against its champion.
+#[derive(Debug, Clone, Default)]
+pub struct Outcomes {
+    pub arms: Vec<concord_measure::OutcomeReport>,
+    pub variants: Vec<concord_measure::VariantOutcome>,
+}
+
 #[derive(Debug, Clone)]
 pub struct DecisionOutcome {
     pub record: DecisionRecord,
@@ -506,6 +514,7 @@ impl Hub {
             predictors: std::mem::take(&mut decision.predictors),
             inputs: Some(inputs),
             arm,
+            variant: decision.variant.take(),
         };
         let journaled = [JournalRecord::Decision(record)];
         let position = match self.journal.append_durable(&journaled).await {
@@ -589,7 +598,11 @@ impl Hub {
                 // A customer the profile does not know yet (say, activated minutes ago) is
                 // decided for with an empty profile: rules that need a value drop their action.
                 let history = held.history();
-                let draw = concord_decide::ArmDraw { arm, seed };
+                let draw = concord_decide::ArmDraw {
+                    arm,
+                    seed,
+                    audience,
+                };
                 let (decision, new_customer) = match self.profiles().read(customer_id, |profile| {
                     let env = profile.env(time);
                     decide_in(&self.strategy, &env, request, scorer, &history, time, draw)
@@ -629,13 +642,14 @@ impl Hub {
             volume: history.volume.to_vec(),
             fallback,
             new_customer,
+            competed: std::mem::take(&mut decision.competed),
         });
         held.record(request.channel.as_str(), &decision.actions, time);
         Ok((decision, inputs))
     }
 
     /// The customer's household, when a household cap needs it.
-    fn household(&self, customer: &CustomerId, time: Timestamp) -> Option<String> {
+    pub(crate) fn household(&self, customer: &CustomerId, time: Timestamp) -> Option<String> {
         let policy = self.strategy.contact();
         let var = policy
             .household
@@ -671,7 +685,7 @@ impl Hub {
         }
         let _gate = self.decision_gate.read().await;
         // Claim the (decision, action) pair under the lock so concurrent duplicates count once.
-        let (record, value, household, valid_until, predictors, arm, decided) = {
+        let (record, value, household, valid_until, predictors, arm, variant, decided) = {
             let mut log = self.decisions.lock();
             let entry = log
                 .get_mut(decision_id)
@@ -715,6 +729,7 @@ impl Hub {
                 offer_validity(&entry.record, action_id),
                 entry.record.predictors.clone(),
                 entry.record.arm,
+                entry.record.variant.clone(),
                 entry.record.time,
             )
         };
@@ -754,7 +769,15 @@ impl Hub {
         }
         self.contacts
             .record_response(&record, household.as_deref(), valid_until);
-        self.kpis.record_response(&record, value, arm, decided);
+        self.kpis.record_response(
+            &record,
+            value,
+            concord_measure::Cell {
+                arm,
+                variant: variant.as_ref(),
+                time: decided,
+            },
+        );
         self.learner.submit(concord_learn::Lesson {
             response: record.clone(),
             predictors,
@@ -945,31 +968,48 @@ impl Hub {
 
     /// Every business outcome of experiments.yaml (`outcomes`: churned, revenue...) per arm,
     /// read from every customer's profile at `now`, and the full strategy's lift over each arm
-    /// (the hold-out included), per customer, with intervals at `confidence`. One pass over
-    /// the base, a shard at a time: events for the shard being read wait meanwhile.
-    pub fn outcomes(&self, now: Timestamp, confidence: f64) -> Vec<concord_measure::OutcomeReport> {
+    /// (the hold-out included), per customer, with intervals at `confidence`; and per
+    /// experiment variant, each challenger against its champion (a customer counts in the
+    /// variant the experiment assigns them with no request context: their home store, the
+    /// `where` rule on their profile). One pass over the base, a shard at a time: events for
+    /// the shard being read wait meanwhile.
+    pub fn outcomes(&self, now: Timestamp, confidence: f64) -> Outcomes {
         let outcomes = self.strategy.arm_outcomes();
         if outcomes.is_empty() {
-            return Vec::new();
+            return Outcomes::default();
         }
         let arms = self.strategy.control_arms();
-        let mut book = concord_measure::OutcomeBook::new(
-            outcomes
-                .iter()
-                .map(|o| (o.name.clone(), outcome_scale(o.kind)))
-                .collect(),
-        );
+        let experiments = self.strategy.experiments();
+        let scales: Vec<_> = outcomes
+            .iter()
+            .map(|o| (o.name.clone(), outcome_scale(o.kind)))
+            .collect();
+        let mut book = concord_measure::OutcomeBook::new(scales.clone());
+        let mut variants = concord_measure::VariantOutcomeBook::new(scales);
         self.profiles().for_each(|profile| {
-            let arm = arms.assign(profile.customer_id().as_str());
+            let customer = profile.customer_id();
+            let id = customer.as_str();
+            let arm = arms.assign(id);
             let env = profile.env(now);
+            let variant = (arm == Arm::Test)
+                .then(|| experiments.assign(concord_model::symbol_hash(id), &env, now))
+                .flatten()
+                .and_then(|assigned| experiments.tag(assigned));
             for (i, outcome) in outcomes.iter().enumerate() {
-                book.add(i, arm, outcome.measure(&env).ok());
+                let value = outcome.measure(&env).ok();
+                book.add(i, arm, value);
+                if let Some(variant) = &variant {
+                    variants.add(i, variant, value);
+                }
             }
         });
-        book.report(confidence)
+        Outcomes {
+            arms: book.report(confidence),
+            variants: variants.report(confidence),
+        }
     }
 
-    /// The KPIs added up by `by` (issue, group, action, channel, direction, arm, day), in key
+    /// The KPIs added up by `by` (issue, group, action, channel, direction, arm, experiment, variant, day), in key
     /// order: each key one value per dimension. An action or channel the strategy no longer
     /// has reads `(unknown)` for its issue, group or direction.
     pub fn kpis_by(
@@ -978,8 +1018,10 @@ impl Hub {
     ) -> Vec<(Vec<String>, concord_measure::Tally)> {
         use concord_measure::KpiDimension as D;
         const UNKNOWN: &str = "(unknown)";
+        const NONE: &str = "(none)";
         let strategy = &self.strategy;
-        concord_measure::group_tallies(&self.kpis, |action, channel, arm, day| {
+        concord_measure::group_tallies(&self.kpis, |key| {
+            let (action, channel) = (&key.action, &key.channel);
             let taxonomy = || strategy.action(action.as_str());
             by.iter()
                 .map(|d| match d {
@@ -991,8 +1033,16 @@ impl Hub {
                         .channel_at(channel.as_str())
                         .map_or(UNKNOWN, |(_, c)| c.direction.as_str())
                         .to_owned(),
-                    D::Arm => arm.as_str().to_owned(),
-                    D::Day => concord_measure::day_label(day),
+                    D::Arm => key.arm.as_str().to_owned(),
+                    D::Experiment => key
+                        .variant
+                        .as_ref()
+                        .map_or(NONE.to_owned(), |v| v.experiment.clone()),
+                    D::Variant => key
+                        .variant
+                        .as_ref()
+                        .map_or(NONE.to_owned(), |v| v.variant.clone()),
+                    D::Day => concord_measure::day_label(key.day),
                 })
                 .collect()
         })
@@ -1002,6 +1052,12 @@ impl Hub {
     /// `control_arms`), per impression, with intervals at `confidence`.
     pub fn lift(&self, confidence: f64) -> Vec<concord_measure::ArmLift> {
         self.kpis.lift(confidence)
+    }
+
+    /// Each experiment's challengers against its champion (experiments.yaml `experiments`),
+    /// per impression, with intervals at `confidence`.
+    pub fn variant_lift(&self, confidence: f64) -> Vec<concord_measure::VariantLift> {
+        self.kpis.variant_lift(confidence)
     }
 
     pub fn decisions_kept(&self) -> usize {

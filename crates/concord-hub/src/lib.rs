@@ -12,6 +12,7 @@ mod hub;
 mod open;
 mod record;
 mod replay;
+mod simulate;
 mod snapshot;
 mod stats;
 mod trigger_log;
@@ -22,11 +23,15 @@ pub use concord_ingest::IngestSummary;
 pub use contacts::ContactEntry;
 pub use error::HubError;
 pub use hub::{
-    Answer, CustomerSnapshot, DecisionOutcome, Hub, ResponseOutcome, TimelineItem, learn_config,
+    Answer, CustomerSnapshot, DecisionOutcome, Hub, Outcomes, ResponseOutcome, TimelineItem,
+    learn_config,
 };
 pub use open::{HubOptions, Recovery};
 pub use record::JournalRecord;
 pub use replay::Replay;
+pub use simulate::{
+    ActionSimulation, ChannelSimulation, SimulateOptions, SimulatedDecision, SimulationReport,
+};
 pub use snapshot::{SnapshotInfo, SnapshotPolicy, Snapshotter};
 pub use stats::{HubStats, LearningStats};
 pub use trigger_log::TriggerReport;

@@ -167,8 +167,7 @@ impl Hub {
                             kpis.record_response(
                                 &response,
                                 value,
-                                entry.record.arm,
-                                entry.record.time,
+                                concord_measure::Cell::of(&entry.record),
                             );
                             contacts.record_response(
                                 &response,

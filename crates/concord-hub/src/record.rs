@@ -36,7 +36,9 @@ const RESPONSE_V1: u8 = 3;
 /// A decision in the second layout (no experiment arm): still read, no longer written.
 const DECISION_V2: u8 = 4;
 const RESPONSE: u8 = 5;
-const DECISION: u8 = 6;
+/// A decision in the third layout (no experiment variant): still read, no longer written.
+const DECISION_V3: u8 = 6;
+const DECISION: u8 = 7;
 
 impl JournalCodec for JournalRecord {
     fn encode(&self, out: &mut Vec<u8>) {
@@ -87,6 +89,7 @@ fn read(input: &mut Reader<'_>) -> Result<JournalRecord, DecodeError> {
         },
         DECISION_V1 => JournalRecord::Decision(DecisionRecord::decode_v1(input)?),
         DECISION_V2 => JournalRecord::Decision(DecisionRecord::decode_v2(input)?),
+        DECISION_V3 => JournalRecord::Decision(DecisionRecord::decode_v3(input)?),
         DECISION => JournalRecord::Decision(input.read()?),
         RESPONSE_V1 => JournalRecord::Response(ResponseRecord::decode_v1(input)?),
         RESPONSE => JournalRecord::Response(input.read()?),
@@ -167,9 +170,18 @@ mod tests {
                     seed: 7,
                     reads: vec![(3, Value::Num(2.0))],
                     propensities: vec![(0, 0.25)],
+                    competed: vec![concord_model::Competed {
+                        action: 0,
+                        mean: 0.2,
+                        evidence: 40.0,
+                        factor: 3.5,
+                        draws: true,
+                        tier: 0,
+                    }],
                     ..Default::default()
                 })),
                 arm: concord_model::Arm::RandomPropensity,
+                variant: Some(concord_model::Variant::new("retention_push", "levers_up")),
             }),
             JournalRecord::Response(ResponseRecord {
                 decision_id: DecisionId::new("d1"),
@@ -206,6 +218,7 @@ mod tests {
             }
         }
         assert!(JournalRecord::decode(&[9]).is_err_and(|e| e.contains("tag 9")));
+        assert!(JournalRecord::decode(&[8]).is_err_and(|e| e.contains("tag 8")));
     }
 
     /// A journal written before decisions carried a household, prices and offer validity still
@@ -222,16 +235,17 @@ mod tests {
         decision.predictors = Vec::new();
         decision.inputs = None;
         decision.arm = concord_model::Arm::Test;
+        decision.variant = None;
         assert_eq!(decision.actions.len(), 1);
         decision.actions[0].price = None;
         decision.actions[0].valid_until = None;
         let mut bytes = encoded(&JournalRecord::Decision(decision.clone()));
         assert_eq!(bytes.first(), Some(&DECISION));
         // The first layout: the same fields, without the action's price and validity presence
-        // bytes, the household's, the (empty) predictors' count, the inputs' and the arm's
-        // (the last six bytes here).
+        // bytes, the household's, the (empty) predictors' count, the inputs', the arm's and
+        // the variant's (the last seven bytes here).
         bytes[0] = DECISION_V1;
-        bytes.truncate(bytes.len() - 6);
+        bytes.truncate(bytes.len() - 7);
         let back = JournalRecord::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             format!("{back:?}"),
@@ -240,21 +254,27 @@ mod tests {
     }
 
     /// A journal written before experiment arms still opens: tag 4 is the second layout, read
-    /// as the `test` arm.
+    /// as the `test` arm (and without the candidates' competition).
     #[test]
     fn second_layout_decisions_still_decode() {
-        let Some(JournalRecord::Decision(decision)) = one_of_each()
+        let Some(JournalRecord::Decision(mut decision)) = one_of_each()
             .into_iter()
             .find(|r| matches!(r, JournalRecord::Decision(_)))
         else {
             panic!("one_of_each has a decision");
         };
         assert_ne!(decision.arm, concord_model::Arm::Test);
+        decision.variant = None;
+        if let Some(inputs) = decision.inputs.as_mut() {
+            inputs.competed.clear();
+        }
         let mut bytes = encoded(&JournalRecord::Decision(decision.clone()));
         assert_eq!(bytes.first(), Some(&DECISION));
-        // The second layout: the same fields without the arm's byte, the last.
+        // The second layout: the same fields without the inputs' (empty) competition count,
+        // the arm's byte and the variant's presence byte, the last three.
+        bytes.remove(bytes.len() - 3);
         bytes[0] = DECISION_V2;
-        bytes.truncate(bytes.len() - 1);
+        bytes.truncate(bytes.len() - 2);
         let back = JournalRecord::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
         let test = DecisionRecord {
             arm: concord_model::Arm::Test,
@@ -263,6 +283,34 @@ mod tests {
         assert_eq!(
             format!("{back:?}"),
             format!("{:?}", JournalRecord::Decision(test))
+        );
+    }
+
+    /// A journal written before experiments still opens: tag 6 is the third layout, read
+    /// outside every experiment and without the candidates' competition.
+    #[test]
+    fn third_layout_decisions_still_decode() {
+        let Some(JournalRecord::Decision(mut decision)) = one_of_each()
+            .into_iter()
+            .find(|r| matches!(r, JournalRecord::Decision(_)))
+        else {
+            panic!("one_of_each has a decision");
+        };
+        assert!(decision.variant.is_some());
+        decision.variant = None;
+        if let Some(inputs) = decision.inputs.as_mut() {
+            inputs.competed.clear();
+        }
+        let mut bytes = encoded(&JournalRecord::Decision(decision.clone()));
+        // The third layout: the same fields without the inputs' (empty) competition count
+        // (before the arm's byte) and the variant's presence byte, the last.
+        bytes.remove(bytes.len() - 3);
+        bytes[0] = DECISION_V3;
+        bytes.truncate(bytes.len() - 1);
+        let back = JournalRecord::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            format!("{back:?}"),
+            format!("{:?}", JournalRecord::Decision(decision))
         );
     }
 

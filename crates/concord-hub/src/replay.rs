@@ -111,6 +111,8 @@ impl Hub {
                         reads: Vec::new(),
                         propensities: Vec::new(),
                         predictors: Vec::new(),
+                        variant: None,
+                        competed: Vec::new(),
                     }
                 }
             }
@@ -141,8 +143,16 @@ impl Hub {
                 concord_decide::ArmDraw {
                     arm: logged.arm,
                     seed: inputs.seed,
+                    audience: concord_model::symbol_hash(logged.customer_id.as_str()),
                 },
             )?;
+            if decision.variant != logged.variant {
+                differences.push(format!(
+                    "the replay ran in experiment variant {}, the decision in {}",
+                    variant_text(decision.variant.as_ref()),
+                    variant_text(logged.variant.as_ref())
+                ));
+            }
             if customer.unrecorded() > 0 {
                 differences.push(format!(
                     "the replay read {} value(s) the log did not record",
@@ -169,6 +179,10 @@ impl Hub {
             logged,
         })
     }
+}
+
+fn variant_text(variant: Option<&concord_model::Variant>) -> String {
+    variant.map_or_else(|| "none".to_owned(), ToString::to_string)
 }
 
 fn same_pairs(a: &[(u32, f64)], b: &[(u32, f64)]) -> bool {

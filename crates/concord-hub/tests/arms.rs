@@ -227,7 +227,7 @@ fn outcomes_compare_every_arm_with_the_full_strategy_per_customer() {
         }
     }
     rt.block_on(hub.ingest(events)).expect("ingests");
-    let report = hub.outcomes(at(3_600), 0.95);
+    let report = hub.outcomes(at(3_600), 0.95).arms;
     assert_eq!(report.len(), 2);
     let churn = &report[0];
     let arms: Vec<Arm> = churn.arms.iter().map(|a| a.arm).collect();

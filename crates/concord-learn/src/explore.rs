@@ -15,6 +15,8 @@ pub struct Thompson<'a> {
     seed: u64,
     /// The channel a decision asks about (one per decision), looked up once.
     channel: std::cell::OnceCell<(u64, Option<&'a ChannelModels>)>,
+    /// (mean, evidence) of the last draw.
+    last: std::cell::Cell<(f64, f64)>,
 }
 
 impl<'a> Thompson<'a> {
@@ -23,6 +25,7 @@ impl<'a> Thompson<'a> {
             models,
             seed,
             channel: std::cell::OnceCell::new(),
+            last: std::cell::Cell::new((0.5, 0.0)),
         }
     }
 }
@@ -46,7 +49,12 @@ impl Scorer for Thompson<'_> {
         let mut rng = SplitMix::new(
             self.seed ^ concord_model::symbol_hash(action.as_str()) ^ hash.rotate_left(17),
         );
+        self.last.set((p, evidence));
         beta(&mut rng, 1.0 + p * evidence, 1.0 + (1.0 - p) * evidence)
+    }
+
+    fn posterior(&self) -> Option<(f64, f64)> {
+        Some(self.last.get())
     }
 }
 
@@ -75,6 +83,10 @@ pub struct Capped<'a> {
 impl Scorer for Capped<'_> {
     fn propensity(&self, action: &ActionId, channel: &ChannelId, features: &[Feature]) -> f64 {
         self.inner.propensity(action, channel, features)
+    }
+
+    fn posterior(&self) -> Option<(f64, f64)> {
+        self.inner.posterior()
     }
 
     fn reaches(&self, action: &ActionId, channel: &ChannelId) -> bool {

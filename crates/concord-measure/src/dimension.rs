@@ -14,20 +14,26 @@ pub enum KpiDimension {
     Channel,
     /// inbound or outbound, the channel's.
     Direction,
-    /// The experiment arm (experiments.yaml).
+    /// The control arm (experiments.yaml `control_arms`).
     Arm,
+    /// The experiment (experiments.yaml `experiments`; `(none)` outside every experiment).
+    Experiment,
+    /// The experiment's variant: `champion` or a challenger (`(none)` outside).
+    Variant,
     /// The UTC day of the decisions, `YYYY-MM-DD`.
     Day,
 }
 
 impl KpiDimension {
-    pub const ALL: [KpiDimension; 7] = [
+    pub const ALL: [KpiDimension; 9] = [
         KpiDimension::Issue,
         KpiDimension::Group,
         KpiDimension::Action,
         KpiDimension::Channel,
         KpiDimension::Direction,
         KpiDimension::Arm,
+        KpiDimension::Experiment,
+        KpiDimension::Variant,
         KpiDimension::Day,
     ];
 
@@ -39,6 +45,8 @@ impl KpiDimension {
             KpiDimension::Channel => "channel",
             KpiDimension::Direction => "direction",
             KpiDimension::Arm => "arm",
+            KpiDimension::Experiment => "experiment",
+            KpiDimension::Variant => "variant",
             KpiDimension::Day => "day",
         }
     }
@@ -65,7 +73,9 @@ impl fmt::Display for KpiDimension {
 
 /// A dimension KPIs do not know, with the ones they do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown dimension `{0}` (valid: issue, group, action, channel, direction, arm, day)")]
+#[error(
+    "unknown dimension `{0}` (valid: issue, group, action, channel, direction, arm, experiment, variant, day)"
+)]
 pub struct UnknownDimension(pub String);
 
 impl FromStr for KpiDimension {

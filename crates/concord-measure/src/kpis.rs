@@ -1,7 +1,9 @@
 //! Volume and value KPIs per action x channel x experiment arm: impressions, outcomes, accept
 //! rate, accepted value (and its sum of squares, for the value's confidence intervals).
 
-use concord_model::{ActionId, Arm, ChannelId, DecisionRecord, Outcome, ResponseRecord};
+use concord_model::{
+    ActionId, Arm, ChannelId, DecisionRecord, Outcome, ResponseRecord, Timestamp, Variant,
+};
 use parking_lot::Mutex;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -129,11 +131,18 @@ impl LiftOrWhy {
     }
 }
 
-/// Where a tally counts: an action in a channel for the customers of one experiment arm, on
-/// one UTC day of decisions (days since 1970-01-01; a response counts on its decision's day, so
-/// a day's accept rate reads its own impressions). [`UNKNOWN_DAY`] holds tallies kept before
-/// days were.
-pub type KpiKey = (ActionId, ChannelId, Arm, i32);
+/// Where a tally counts: an action in a channel for the customers of one experiment arm and
+/// (inside an experiment) one variant, on one UTC day of decisions (days since 1970-01-01; a
+/// response counts on its decision's day, so a day's accept rate reads its own impressions).
+/// [`UNKNOWN_DAY`] holds tallies kept before days were.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KpiKey {
+    pub action: ActionId,
+    pub channel: ChannelId,
+    pub arm: Arm,
+    pub variant: Option<Variant>,
+    pub day: i32,
+}
 
 /// The day of tallies restored from a snapshot written before KPIs were kept per day.
 pub const UNKNOWN_DAY: i32 = i32::MIN;
@@ -172,34 +181,30 @@ impl KpiBook {
         let mut tallies = self.tallies.lock();
         for action in &decision.actions {
             tallies
-                .entry((
-                    action.action_id.clone(),
-                    decision.channel.clone(),
-                    decision.arm,
-                    day_of(decision.time),
-                ))
+                .entry(KpiKey {
+                    action: action.action_id.clone(),
+                    channel: decision.channel.clone(),
+                    arm: decision.arm,
+                    variant: decision.variant.clone(),
+                    day: day_of(decision.time),
+                })
                 .or_default()
                 .impressions += 1;
         }
     }
 
-    /// Records an outcome of a decision made in `arm` at `decided`; `value` is the accepted
-    /// action's value (used only for acceptances).
-    pub fn record_response(
-        &self,
-        response: &ResponseRecord,
-        value: f64,
-        arm: Arm,
-        decided: concord_model::Timestamp,
-    ) {
+    /// Records an outcome of `decision` (its arm, variant and day count); `value` is the
+    /// accepted action's value (used only for acceptances).
+    pub fn record_response(&self, response: &ResponseRecord, value: f64, decision: Cell<'_>) {
         let mut tallies = self.tallies.lock();
         let tally = tallies
-            .entry((
-                response.action_id.clone(),
-                response.channel.clone(),
-                arm,
-                day_of(decided),
-            ))
+            .entry(KpiKey {
+                action: response.action_id.clone(),
+                channel: response.channel.clone(),
+                arm: decision.arm,
+                variant: decision.variant.cloned(),
+                day: day_of(decision.time),
+            })
             .or_default();
         match response.outcome {
             Outcome::Accepted => {
@@ -217,9 +222,11 @@ impl KpiBook {
         let tallies = self.tallies.lock();
         let mut total = Tally::default();
         let mut rows: BTreeMap<(&ActionId, &ChannelId), Tally> = BTreeMap::new();
-        for ((action_id, channel, _, _), tally) in tallies.iter() {
+        for (key, tally) in tallies.iter() {
             total.add(tally);
-            rows.entry((action_id, channel)).or_default().add(tally);
+            rows.entry((&key.action, &key.channel))
+                .or_default()
+                .add(tally);
         }
         let rows = rows
             .into_iter()
@@ -277,26 +284,93 @@ impl KpiBook {
     }
 }
 
-/// Every tally added up by the key `key_of` gives its cell (action, channel, arm, day), in key
-/// order: the KPIs by any dimensions the caller can derive from a cell.
-pub fn group_tallies<K: Ord>(
-    book: &KpiBook,
-    key_of: impl Fn(&ActionId, &ChannelId, Arm, i32) -> K,
-) -> Vec<(K, Tally)> {
+/// A challenger against its experiment's champion, per impression.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VariantLift {
+    pub experiment: String,
+    pub challenger: String,
+    pub impressions: u64,
+    pub champion_impressions: u64,
+    /// Lift of the accept rate: `rate_challenger / rate_champion - 1`, with its interval.
+    pub accept_rate: LiftOrWhy,
+    /// Lift of the accepted value per impression.
+    pub value_per_impression: LiftOrWhy,
+}
+
+impl KpiBook {
+    /// Each experiment's challengers against its champion (experiments.yaml `experiments`),
+    /// per impression, with intervals at `confidence` (delta method, impressions as units).
+    /// Experiments in key order, challengers by name.
+    pub fn variant_lift(&self, confidence: f64) -> Vec<VariantLift> {
+        let mut totals: BTreeMap<&Variant, Tally> = BTreeMap::new();
+        let tallies = self.tallies.lock();
+        for (key, tally) in tallies.iter() {
+            if let Some(variant) = &key.variant {
+                totals.entry(variant).or_default().add(tally);
+            }
+        }
+        totals
+            .iter()
+            .filter(|(v, _)| !v.is_champion())
+            .map(|(variant, tally)| {
+                let champion = totals
+                    .iter()
+                    .find(|(v, _)| v.experiment == variant.experiment && v.is_champion())
+                    .map(|(_, t)| *t)
+                    .unwrap_or_default();
+                VariantLift {
+                    experiment: variant.experiment.clone(),
+                    challenger: variant.variant.clone(),
+                    impressions: tally.impressions,
+                    champion_impressions: champion.impressions,
+                    accept_rate: LiftOrWhy::of(
+                        &tally.accept_sample(),
+                        &champion.accept_sample(),
+                        confidence,
+                    ),
+                    value_per_impression: LiftOrWhy::of(
+                        &tally.value_sample(),
+                        &champion.value_sample(),
+                        confidence,
+                    ),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Every tally added up by the key `key_of` gives its cell, in key order: the KPIs by any
+/// dimensions the caller can derive from a cell.
+pub fn group_tallies<K: Ord>(book: &KpiBook, key_of: impl Fn(&KpiKey) -> K) -> Vec<(K, Tally)> {
     let mut groups: BTreeMap<K, Tally> = BTreeMap::new();
-    for ((action, channel, arm, day), tally) in book.tallies.lock().iter() {
-        groups
-            .entry(key_of(action, channel, *arm, *day))
-            .or_default()
-            .add(tally);
+    for (key, tally) in book.tallies.lock().iter() {
+        groups.entry(key_of(key)).or_default().add(tally);
     }
     groups.into_iter().collect()
 }
 
+/// The decision a response answers, as far as KPIs care: its arm, variant and time.
+#[derive(Debug, Clone, Copy)]
+pub struct Cell<'a> {
+    pub arm: Arm,
+    pub variant: Option<&'a Variant>,
+    pub time: Timestamp,
+}
+
+impl<'a> Cell<'a> {
+    pub fn of(decision: &'a DecisionRecord) -> Self {
+        Self {
+            arm: decision.arm,
+            variant: decision.variant.as_ref(),
+            time: decision.time,
+        }
+    }
+}
+
 fn arm_totals(tallies: &BTreeMap<KpiKey, Tally>) -> BTreeMap<Arm, Tally> {
     let mut arms: BTreeMap<Arm, Tally> = BTreeMap::new();
-    for ((_, _, arm, _), tally) in tallies {
-        arms.entry(*arm).or_default().add(tally);
+    for (key, tally) in tallies {
+        arms.entry(key.arm).or_default().add(tally);
     }
     arms
 }
@@ -334,6 +408,15 @@ mod tests {
             predictors: Vec::new(),
             inputs: None,
             arm: concord_model::Arm::Test,
+            variant: None,
+        }
+    }
+
+    fn cell(arm: Arm) -> Cell<'static> {
+        Cell {
+            arm,
+            variant: None,
+            time: Timestamp::UNIX_EPOCH,
         }
     }
 
@@ -356,18 +439,15 @@ mod tests {
             book.record_decision(&decision("ussd", &["a", "b"]));
         }
         book.record_decision(&decision("sms", &["a"]));
-        let at = Timestamp::UNIX_EPOCH;
         book.record_response(
             &response("ussd", "a", Outcome::Accepted),
             25.0,
-            Arm::Test,
-            at,
+            cell(Arm::Test),
         );
         book.record_response(
             &response("ussd", "b", Outcome::Declined),
             10.0,
-            Arm::Test,
-            at,
+            cell(Arm::Test),
         );
         let report = book.report();
         let row = |a: &str, c: &str| {
@@ -405,8 +485,7 @@ mod tests {
                 book.record_response(
                     &response("ussd", "a", Outcome::Accepted),
                     10.0,
-                    Arm::Test,
-                    Timestamp::UNIX_EPOCH,
+                    cell(Arm::Test),
                 );
             }
         }
@@ -417,8 +496,7 @@ mod tests {
                 book.record_response(
                     &response("ussd", "a", Outcome::Accepted),
                     value,
-                    Arm::RandomAction,
-                    Timestamp::UNIX_EPOCH,
+                    cell(Arm::RandomAction),
                 );
             }
         }

@@ -36,6 +36,11 @@ pub struct DecisionRecord {
     /// strategy; decisions logged before arms existed read as `test`.
     #[serde(default, skip_serializing_if = "is_test")]
     pub arm: Arm,
+    /// The experiment and variant the decision ran in (experiments.yaml `experiments`);
+    /// `None` outside every experiment, in a control arm, and for decisions logged before
+    /// experiments existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<crate::Variant>,
 }
 
 fn is_test(arm: &Arm) -> bool {
@@ -64,6 +69,32 @@ pub struct DecisionInputs {
     pub fallback: bool,
     /// The profile did not know the customer: decided on an empty profile.
     pub new_customer: bool,
+    /// How every action that reached arbitration competed for the top (off-policy
+    /// evaluation: the logging policy's chance of the action it put first follows from
+    /// these). Empty for decisions logged before they were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub competed: Vec<Competed>,
+}
+
+/// How one action competed for the top of a decision: its priority was `draw x factor` (or
+/// `factor` alone when the propensity did not count), the draw from Beta(1 + mean x evidence,
+/// 1 + (1 - mean) x evidence) under Thompson sampling (the mean itself when `evidence` is
+/// infinite), and a higher `tier` ranks first whatever the priorities.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Competed {
+    /// The action's position in the strategy.
+    pub action: u32,
+    /// The model's propensity: the mean of the draw.
+    pub mean: f64,
+    /// The model's evidence; infinite when the propensity was used as it is.
+    pub evidence: f64,
+    /// The product of the priority's other factors (context weight, value, levers, as the
+    /// arbitration switches had them).
+    pub factor: f64,
+    /// Whether the priority multiplied the draw (`use_propensity`).
+    pub draws: bool,
+    /// 2 a mandatory action, 1 an open offer of the customer's (offer memory), 0 otherwise.
+    pub tier: u8,
 }
 
 /// An action as it was presented: its rank and the factors that put it there.
@@ -163,6 +194,8 @@ pub enum TraceStage {
     ContactPolicy,
     /// The customer is in the universal hold-out (experiments.yaml): no sales actions.
     Holdout,
+    /// The decision's experiment challenger switches the action off (experiments.yaml).
+    Experiment,
     Eligibility,
     Applicability,
     Suitability,

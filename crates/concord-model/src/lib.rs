@@ -11,13 +11,14 @@ mod feature;
 mod ids;
 mod outcome;
 mod value;
+mod variant;
 
 pub use arm::{Arm, UnknownArm};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contact::{Contact, Offer, UNKNOWN, VolumeUse};
 pub use decision::{
-    ContactKind, DecisionInputs, DecisionRecord, Factors, RankedAction, ResponseRecord, TraceEntry,
-    TraceStage,
+    Competed, ContactKind, DecisionInputs, DecisionRecord, Factors, RankedAction, ResponseRecord,
+    TraceEntry, TraceStage,
 };
 pub use event::{Event, EventKind, EventType};
 pub use event_fields::FieldType;
@@ -26,3 +27,4 @@ pub use ids::{ActionId, ChannelId, CustomerId, DecisionId, EventId};
 pub use jiff::Timestamp;
 pub use outcome::{Direction, Outcome};
 pub use value::{Attributes, Value};
+pub use variant::{CHAMPION, Variant};

@@ -105,6 +105,18 @@ pub struct DecisionBody {
     /// With `?explain=true`: the decision's seed, as logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// The customer's control arm (experiments.yaml `control_arms`) when it is not `test`
+    /// (the full strategy): holdout, random_action, propensity_only, no_levers,
+    /// eligibility_only or random_propensity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arm: Option<String>,
+    /// The experiment the decision ran in (experiments.yaml `experiments`), when one reached
+    /// it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<String>,
+    /// The experiment's variant: `champion` or a challenger's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
 }
 
 /// A logged decision made again from its logged inputs (`GET /v1/decisions/{id}/replay`,
@@ -274,6 +286,9 @@ fn decision_body(record: DecisionRecord) -> DecisionBody {
         new_customer: false,
         reads: None,
         seed: None,
+        arm: (record.arm != concord_model::Arm::Test).then(|| record.arm.as_str().to_owned()),
+        experiment: record.variant.as_ref().map(|v| v.experiment.clone()),
+        variant: record.variant.map(|v| v.variant),
     }
 }
 

@@ -48,6 +48,81 @@ pub struct LiftBody {
     /// The business outcomes of experiments.yaml (`outcomes`), per customer, read from every
     /// customer's live profile: each arm (the hold-out included) against `test`.
     pub outcomes: Vec<OutcomeBody>,
+    /// Each experiment's challengers against its champion (experiments.yaml `experiments`),
+    /// per impression.
+    pub experiments: Vec<VariantLiftBody>,
+    /// Each challenger against its champion on the business outcomes, per customer (a
+    /// customer counts in the variant they are assigned to: intent to treat).
+    pub experiment_outcomes: Vec<VariantOutcomeBody>,
+}
+
+/// A challenger against its experiment's champion, per impression.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VariantLiftBody {
+    pub experiment: String,
+    pub challenger: String,
+    pub impressions: u64,
+    pub champion_impressions: u64,
+    /// Lift of the accept rate: rate_challenger / rate_champion - 1 (`test_mean` is the
+    /// challenger's, `arm_mean` the champion's).
+    pub accept_rate: LiftValue,
+    /// Lift of the accepted value per impression.
+    pub value_per_impression: LiftValue,
+}
+
+impl From<concord_measure::VariantLift> for VariantLiftBody {
+    fn from(l: concord_measure::VariantLift) -> Self {
+        Self {
+            experiment: l.experiment,
+            challenger: l.challenger,
+            impressions: l.impressions,
+            champion_impressions: l.champion_impressions,
+            accept_rate: l.accept_rate.into(),
+            value_per_impression: l.value_per_impression.into(),
+        }
+    }
+}
+
+/// A challenger against its champion on one business outcome, per customer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VariantOutcomeBody {
+    pub outcome: String,
+    /// `rate` or `value`.
+    pub scale: String,
+    pub experiment: String,
+    pub challenger: String,
+    pub customers: u64,
+    pub champion_customers: u64,
+    /// Challenger customers whose value could not be read (left out).
+    pub missing: u64,
+    pub mean: Option<f64>,
+    pub champion_mean: Option<f64>,
+    /// mean / champion_mean - 1.
+    pub lift: LiftValue,
+}
+
+impl From<concord_measure::VariantOutcome> for VariantOutcomeBody {
+    fn from(o: concord_measure::VariantOutcome) -> Self {
+        Self {
+            outcome: o.outcome,
+            scale: scale_name(o.scale).to_owned(),
+            experiment: o.experiment,
+            challenger: o.challenger,
+            customers: o.customers,
+            champion_customers: o.champion_customers,
+            missing: o.missing,
+            mean: o.mean,
+            champion_mean: o.champion_mean,
+            lift: o.lift.into(),
+        }
+    }
+}
+
+fn scale_name(scale: concord_measure::OutcomeScale) -> &'static str {
+    match scale {
+        concord_measure::OutcomeScale::Rate => "rate",
+        concord_measure::OutcomeScale::Value => "value",
+    }
 }
 
 /// One business outcome across the arms.
@@ -77,11 +152,7 @@ impl From<concord_measure::OutcomeReport> for OutcomeBody {
     fn from(r: concord_measure::OutcomeReport) -> Self {
         Self {
             outcome: r.outcome,
-            scale: match r.scale {
-                concord_measure::OutcomeScale::Rate => "rate",
-                concord_measure::OutcomeScale::Value => "value",
-            }
-            .to_owned(),
+            scale: scale_name(r.scale).to_owned(),
             arms: r
                 .arms
                 .into_iter()

@@ -236,6 +236,23 @@ impl Geography {
     }
 }
 
+/// Every store of the network with its region's name, in map order: the catalogue a strategy's
+/// pilots name stores and regions from (experiments.yaml `places`). Fixed: no seed moves a
+/// store.
+pub fn store_regions() -> Vec<(String, &'static str)> {
+    let geo = Geography::generate(
+        &mut crate::rng::stream_rng(0, crate::rng::Stream::Geography),
+        0.0,
+    );
+    geo.cities
+        .iter()
+        .flat_map(|city| {
+            let region = geo.region_name(city.region);
+            city.stores.iter().map(move |store| (store.clone(), region))
+        })
+        .collect()
+}
+
 fn plant_bad_cells(
     rng: &mut SimRng,
     cities: &[City],

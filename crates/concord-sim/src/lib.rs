@@ -66,6 +66,7 @@ pub use channel::ChannelClass;
 pub use churn::{ChurnReason, ChurnRecord, DESTINATIONS};
 pub use config::{MAX_SUBSCRIBERS, SimConfig};
 pub use error::SimError;
+pub use geography::store_regions;
 pub use holdings::{Holdings, Product};
 pub use operator::Operator;
 pub use partition::Partition;

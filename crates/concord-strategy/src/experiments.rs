@@ -14,7 +14,9 @@ use concord_model::{Arm, symbol_hash};
 use serde::Serialize;
 
 mod outcomes;
+mod trials;
 pub use outcomes::{ArmOutcome, MAX_ARM_OUTCOMES, OutcomeKind};
+pub use trials::{Challenger, Experiment, Experiments, Places, Stage};
 
 /// The largest share an arm may have: the width of the slice of the hash space it owns.
 pub const MAX_ARM_SHARE: f64 = 0.1;

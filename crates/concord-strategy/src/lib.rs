@@ -30,7 +30,8 @@ pub mod yaml {
 pub use contact::{Cap, ContactPolicy, Each, Pause, Period, Scope, Volume, duration_text};
 pub use error::{StrategyError, StrategyErrorKind, StrategyErrors};
 pub use experiments::{
-    ArmOutcome, ControlArms, DEFAULT_SALT, MAX_ARM_OUTCOMES, MAX_ARM_SHARE, OutcomeKind,
+    ArmOutcome, Challenger, ControlArms, DEFAULT_SALT, Experiment, Experiments, MAX_ARM_OUTCOMES,
+    MAX_ARM_SHARE, OutcomeKind, Places, Stage,
 };
 pub use json_schema::json_schema;
 pub use models::{ContextKey, Models, Outcomes, Polarity, Predictor, Technique, Timeout};

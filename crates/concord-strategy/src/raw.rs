@@ -15,12 +15,14 @@ mod contact;
 mod experiments;
 mod models;
 mod reports;
+mod trials;
 pub(crate) use contact::{ContactFile, EachEntry, OutcomeEntry};
 pub(crate) use experiments::{ArmOutcomeEntry, ExperimentsFile, ShareValue};
 pub(crate) use models::{
     ContextKeyEntry, ExplorationEntry, ModelsFile, OutcomesEntry, TechniqueEntry, TimeoutEntry,
 };
 pub(crate) use reports::{MeasureEntry, ReportEntry, ReportsFile};
+pub(crate) use trials::{ChallengerEntry, ExperimentEntry, PlacesEntry};
 
 /// `strategy.yaml`: what the strategy is called and how it ranks.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -27,6 +27,7 @@ pub struct Strategy {
     pub(crate) models: crate::models::Models,
     pub(crate) control_arms: crate::experiments::ControlArms,
     pub(crate) arm_outcomes: Vec<crate::experiments::ArmOutcome>,
+    pub(crate) experiments: crate::experiments::Experiments,
     pub(crate) reports: Vec<crate::reports::Report>,
     #[serde(skip)]
     pub(crate) action_index: std::collections::HashMap<String, usize>,
@@ -377,6 +378,12 @@ impl Strategy {
     /// for (experiments.yaml `outcomes`; empty without it).
     pub fn arm_outcomes(&self) -> &[crate::experiments::ArmOutcome] {
         &self.arm_outcomes
+    }
+
+    /// Champion/challenger experiments, their pilots and roll-outs (experiments.yaml
+    /// `experiments`; none without it).
+    pub fn experiments(&self) -> &crate::experiments::Experiments {
+        &self.experiments
     }
 
     /// Caps, pauses and volume constraints (contact.yaml; empty without it).

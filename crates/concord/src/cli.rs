@@ -39,6 +39,11 @@ pub enum Command {
     /// Write what the hub holds for other tools (server stopped).
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Run a candidate strategy over a sample of the base before it goes live (server
+    /// stopped): reach, impressions, expected accepts and value per channel and action, as a
+    /// dry run (nothing journaled, no contact or KPI recorded). Prints a table, or writes CSV,
+    /// Parquet or JSON by OUT's extension.
+    Simulate(SimulateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,11 +56,13 @@ pub enum ExportCommand {
     /// churners against stayers...): one row per group, then its measures with intervals and
     /// whether it is flagged; written as CSV, Parquet or JSON by OUT's extension.
     Report(ExportReportArgs),
-    /// The KPIs added up by dimensions (issue, group, action, channel, direction, arm, day):
-    /// one row per combination, volume and value; CSV, Parquet or JSON by OUT's extension.
+    /// The KPIs added up by dimensions (issue, group, action, channel, direction, arm,
+    /// experiment, variant, day): one row per combination, volume and value; CSV, Parquet or
+    /// JSON by OUT's extension.
     Kpis(ExportKpisArgs),
-    /// The full strategy against each control arm (per impression) and the business outcomes
-    /// per arm (per customer), one row per comparison; CSV, Parquet or JSON by OUT's extension.
+    /// The full strategy against each control arm, and each experiment challenger against its
+    /// champion, per impression and on the business outcomes (per customer): one row per
+    /// comparison (subject, baseline, metric); CSV, Parquet or JSON by OUT's extension.
     Lift(ExportLiftArgs),
 }
 
@@ -86,7 +93,7 @@ pub struct Reading {
 pub struct ExportKpisArgs {
     #[command(flatten)]
     pub folders: Folders,
-    /// Dimensions, comma-separated: issue, group, action, channel, direction, arm, day.
+    /// Dimensions, comma-separated: issue, group, action, channel, direction, arm, experiment, variant, day.
     #[arg(long, default_value = "action,channel")]
     pub by: String,
     /// The file to write: `.csv`, `.parquet` or `.json`.
@@ -113,6 +120,48 @@ pub struct ExportReportArgs {
     pub reading: Reading,
     /// The file to write: `.csv`, `.parquet` or `.json`.
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    // --strategy: the candidate strategy; --data: the base it runs over.
+    #[command(flatten)]
+    pub folders: Folders,
+    /// Customers to decide for, a deterministic sample of the base; 0: every customer.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10_000,
+        allow_negative_numbers = true,
+        value_parser = sample_size
+    )]
+    pub sample: usize,
+    /// Another seed draws another sample of the same size.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Channels to decide in, comma-separated (default: every channel of the strategy).
+    #[arg(long, value_name = "C1,C2", value_delimiter = ',')]
+    pub channel: Vec<String>,
+    /// When the decisions are made (profiles read, contact policy judged), RFC 3339; default: now.
+    #[arg(long)]
+    pub at: Option<jiff::Timestamp>,
+    /// Write the table here (`.csv`, `.parquet` or `.json`) instead of printing it.
+    pub out: Option<PathBuf>,
+}
+
+/// `--sample`: a whole number, 0 or more.
+fn sample_size(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<i128>() {
+        Ok(n) if n < 0 => Err(format!(
+            "a sample can't be negative (0 decides for the whole base), got {n}"
+        )),
+        Ok(n) => {
+            usize::try_from(n).map_err(|_| format!("{n} is more customers than fit in memory"))
+        }
+        Err(_) => Err(format!(
+            "expected a number of customers (0 for the whole base), got `{text}`"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -47,8 +47,17 @@ pub fn kpis(args: ExportKpisArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One comparison: (metric, unit, arm, arm's units, test's units, lift or why).
-type Row = (String, &'static str, String, u64, u64, LiftOrWhy);
+/// One comparison of a subject with its baseline (the full strategy with a control arm, or a
+/// challenger with its champion) on one metric.
+struct Row {
+    metric: String,
+    unit: &'static str,
+    subject: String,
+    baseline: String,
+    subject_units: u64,
+    baseline_units: u64,
+    lift: LiftOrWhy,
+}
 
 pub fn lift(args: ExportLiftArgs) -> anyhow::Result<()> {
     let confidence = args.reading.confidence;
@@ -57,64 +66,92 @@ pub fn lift(args: ExportLiftArgs) -> anyhow::Result<()> {
     let hub = args.folders.open()?;
     let at = args.reading.at.unwrap_or_else(jiff::Timestamp::now);
     let mut rows: Vec<Row> = Vec::new();
+    let test = || "test".to_owned();
     for l in hub.lift(confidence) {
-        let arm = l.arm.as_str().to_owned();
-        rows.push((
-            "accept_rate".into(),
-            "impression",
-            arm.clone(),
-            l.impressions,
-            l.test_impressions,
-            l.accept_rate,
-        ));
-        rows.push((
-            "value_per_impression".into(),
-            "impression",
-            arm,
-            l.impressions,
-            l.test_impressions,
-            l.value_per_impression,
-        ));
+        for (metric, lift) in [
+            ("accept_rate", l.accept_rate),
+            ("value_per_impression", l.value_per_impression),
+        ] {
+            rows.push(Row {
+                metric: metric.into(),
+                unit: "impression",
+                subject: test(),
+                baseline: l.arm.as_str().to_owned(),
+                subject_units: l.test_impressions,
+                baseline_units: l.impressions,
+                lift,
+            });
+        }
     }
-    for outcome in hub.outcomes(at, confidence) {
-        let test = outcome
+    for l in hub.variant_lift(confidence) {
+        for (metric, lift) in [
+            ("accept_rate", l.accept_rate),
+            ("value_per_impression", l.value_per_impression),
+        ] {
+            rows.push(Row {
+                metric: metric.into(),
+                unit: "impression",
+                subject: format!("{}/{}", l.experiment, l.challenger),
+                baseline: format!("{}/{}", l.experiment, concord_model::CHAMPION),
+                subject_units: l.impressions,
+                baseline_units: l.champion_impressions,
+                lift,
+            });
+        }
+    }
+    let outcomes = hub.outcomes(at, confidence);
+    for outcome in outcomes.arms {
+        let test_customers = outcome
             .arms
             .iter()
             .find(|a| a.arm == concord_model::Arm::Test)
             .map_or(0, |a| a.customers);
         for a in outcome.arms {
             if let Some(lift) = a.lift {
-                rows.push((
-                    outcome.outcome.clone(),
-                    "customer",
-                    a.arm.as_str().to_owned(),
-                    a.customers,
-                    test,
+                rows.push(Row {
+                    metric: outcome.outcome.clone(),
+                    unit: "customer",
+                    subject: test(),
+                    baseline: a.arm.as_str().to_owned(),
+                    subject_units: test_customers,
+                    baseline_units: a.customers,
                     lift,
-                ));
+                });
             }
         }
+    }
+    for v in outcomes.variants {
+        rows.push(Row {
+            metric: v.outcome,
+            unit: "customer",
+            subject: format!("{}/{}", v.experiment, v.challenger),
+            baseline: format!("{}/{}", v.experiment, concord_model::CHAMPION),
+            subject_units: v.customers,
+            baseline_units: v.champion_customers,
+            lift: v.lift,
+        });
     }
     let text =
         |f: &dyn Fn(&Row) -> String| ColumnValues::Text(rows.iter().map(|r| Some(f(r))).collect());
     let lift_of = |f: fn(&concord_measure::Lift) -> f64| {
-        ColumnValues::Number(rows.iter().map(|r| r.5.lift().map(f)).collect())
+        ColumnValues::Number(rows.iter().map(|r| r.lift.lift().map(f)).collect())
     };
     let table = Table {
         columns: vec![
-            TableColumn::new("metric", text(&|r| r.0.clone())),
-            TableColumn::new("unit", text(&|r| r.1.to_owned())),
-            TableColumn::new("arm", text(&|r| r.2.clone())),
+            TableColumn::new("metric", text(&|r| r.metric.clone())),
+            TableColumn::new("unit", text(&|r| r.unit.to_owned())),
+            TableColumn::new("subject", text(&|r| r.subject.clone())),
+            TableColumn::new("baseline", text(&|r| r.baseline.clone())),
             TableColumn::new(
-                "arm_units",
-                ColumnValues::Count(rows.iter().map(|r| r.3).collect()),
+                "subject_units",
+                ColumnValues::Count(rows.iter().map(|r| r.subject_units).collect()),
             ),
             TableColumn::new(
-                "test_units",
-                ColumnValues::Count(rows.iter().map(|r| r.4).collect()),
+                "baseline_units",
+                ColumnValues::Count(rows.iter().map(|r| r.baseline_units).collect()),
             ),
-            TableColumn::new("test_mean", lift_of(|l| l.test_mean)),
-            TableColumn::new("arm_mean", lift_of(|l| l.control_mean)),
+            TableColumn::new("subject_mean", lift_of(|l| l.test_mean)),
+            TableColumn::new("baseline_mean", lift_of(|l| l.control_mean)),
             TableColumn::new("lift", lift_of(|l| l.lift)),
             TableColumn::new("low", lift_of(|l| l.low)),
             TableColumn::new("high", lift_of(|l| l.high)),
@@ -122,7 +159,7 @@ pub fn lift(args: ExportLiftArgs) -> anyhow::Result<()> {
                 "significant",
                 ColumnValues::Flag(
                     rows.iter()
-                        .map(|r| r.5.lift().is_some_and(|l| l.significant))
+                        .map(|r| r.lift.lift().is_some_and(|l| l.significant))
                         .collect(),
                 ),
             ),
@@ -130,7 +167,7 @@ pub fn lift(args: ExportLiftArgs) -> anyhow::Result<()> {
                 "unavailable",
                 ColumnValues::Text(
                     rows.iter()
-                        .map(|r| match &r.5 {
+                        .map(|r| match &r.lift {
                             LiftOrWhy::Why { unavailable } => Some(unavailable.clone()),
                             LiftOrWhy::Lift(_) => None,
                         })
@@ -145,7 +182,7 @@ pub fn lift(args: ExportLiftArgs) -> anyhow::Result<()> {
 }
 
 /// CSV or Parquet through the table writer; JSON as an array of row objects.
-fn write(table: &Table, extension: &str, out: &Path) -> anyhow::Result<()> {
+pub fn write(table: &Table, extension: &str, out: &Path) -> anyhow::Result<()> {
     if extension != "json" {
         concord_source_files::write_table(table, out)?;
         return Ok(());

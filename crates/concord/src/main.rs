@@ -16,6 +16,7 @@ mod keys;
 mod load;
 mod replay;
 mod serve;
+mod simulate;
 
 use clap::Parser;
 
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         Command::Export(cli::ExportCommand::Report(args)) => export_report::run(args),
         Command::Export(cli::ExportCommand::Kpis(args)) => export_kpis::kpis(args),
         Command::Export(cli::ExportCommand::Lift(args)) => export_kpis::lift(args),
+        Command::Simulate(args) => simulate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

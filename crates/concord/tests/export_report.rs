@@ -2,23 +2,14 @@
 //! written as CSV (read back: one row per group, the groups and counts the hub reports),
 //! Parquet and JSON; an unknown report and an unknown file type are refused by name.
 
+mod common;
+
+use common::{concord, repo};
 use concord_hub::Hub;
 use concord_model::Timestamp;
 use concord_strategy::Strategy;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::Arc;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn concord(args: &[&std::ffi::OsStr]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_concord"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
 
 #[test]
 fn a_report_exports_as_csv_parquet_and_json() {
@@ -235,7 +226,7 @@ fn a_report_exports_as_csv_parquet_and_json() {
         serde_json::from_slice(&std::fs::read(&lift).expect("json")).expect("parses");
     let has = |metric: &str, arm: &str| {
         rows.iter()
-            .any(|r| r["metric"] == metric && r["arm"] == arm)
+            .any(|r| r["metric"] == metric && r["subject"] == "test" && r["baseline"] == arm)
     };
     assert!(has("accept_rate", "random_action"), "{rows:?}");
     assert!(has("churned", "holdout"), "{rows:?}");

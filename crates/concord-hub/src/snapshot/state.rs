@@ -15,8 +15,9 @@ use concord_model::{Arm, Timestamp};
 /// their predictors' correlation sums; version 5: models carry their joint weights; version 6:
 /// the joint weights carry a slope per numeric predictor; version 7: decisions carry their
 /// experiment arm and KPIs are kept per arm with the accepted value's sum of squares; version 8:
-/// KPIs are kept per UTC day of decisions; older sections are still read.
-const VERSION: u8 = 8;
+/// KPIs are kept per UTC day of decisions; version 9: decisions and KPIs carry the experiment
+/// variant; older sections are still read.
+const VERSION: u8 = 9;
 
 /// Where each part of the snapshot was cut: replay applies a record to a part only at or after
 /// the part's cut.
@@ -98,11 +99,15 @@ pub(crate) fn encode_decisions(
     log.encode(&mut out);
     let tallies = kpis.export();
     (tallies.len() as u64).encode(&mut out);
-    for ((action, channel, arm, day), tally) in &tallies {
-        action.encode(&mut out);
-        channel.encode(&mut out);
-        out.push(arm.code());
-        concord_model::codec::put_varint(&mut out, concord_model::codec::zigzag(i128::from(*day)));
+    for (key, tally) in &tallies {
+        key.action.encode(&mut out);
+        key.channel.encode(&mut out);
+        out.push(key.arm.code());
+        key.variant.encode(&mut out);
+        concord_model::codec::put_varint(
+            &mut out,
+            concord_model::codec::zigzag(i128::from(key.day)),
+        );
         for count in [
             tally.impressions,
             tally.accepts,
@@ -154,6 +159,7 @@ pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError
             let code = input.byte()?;
             Arm::from_code(code).ok_or_else(|| input.error(format!("unknown arm {code}")))?
         };
+        let variant = if version < 9 { None } else { input.read()? };
         let day = if version < 8 {
             UNKNOWN_DAY
         } else {
@@ -180,7 +186,16 @@ pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError
         } else {
             input.read()?
         };
-        kpis.push(((action, channel, arm, day), tally));
+        kpis.push((
+            KpiKey {
+                action,
+                channel,
+                arm,
+                variant,
+                day,
+            },
+            tally,
+        ));
     }
     let models_version = input.read()?;
     let mut models = Vec::new();

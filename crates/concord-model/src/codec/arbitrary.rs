@@ -211,6 +211,22 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
                 volume,
                 [fallback, new_customer],
             )| {
+                let propensities_competed = |seed: u64| {
+                    (0..seed % 3)
+                        .map(|k| crate::Competed {
+                            action: k as u32,
+                            mean: f64::from_bits(seed.rotate_left(k as u32)),
+                            evidence: if k == 0 {
+                                f64::INFINITY
+                            } else {
+                                k as f64 * 10.0
+                            },
+                            factor: -0.0,
+                            draws: k % 2 == 0,
+                            tier: (k % 3) as u8,
+                        })
+                        .collect()
+                };
                 Box::new(DecisionInputs {
                     seed,
                     limit,
@@ -224,6 +240,7 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
                         .into_iter()
                         .map(|(contacts, cost)| VolumeUse { contacts, cost })
                         .collect(),
+                    competed: propensities_competed(seed),
                     fallback,
                     new_customer,
                 })
@@ -253,6 +270,8 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
                 inputs,
                 arm: crate::Arm::ALL
                     [time.as_second().unsigned_abs() as usize % crate::Arm::ALL.len()],
+                variant: (time.as_second() % 3 == 0)
+                    .then(|| crate::Variant::new("trial", "challenger_a")),
             };
             let response = ResponseRecord {
                 decision_id: DecisionId(id),

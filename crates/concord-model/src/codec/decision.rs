@@ -73,21 +73,54 @@ impl BinaryCodec for DecisionRecord {
         self.predictors.encode(out);
         self.inputs.encode(out);
         out.push(self.arm.code());
+        self.variant.encode(out);
     }
 
     fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let mut record = DecisionRecord::decode_v2(input)?;
-        let code = input.byte()?;
-        record.arm =
-            Arm::from_code(code).ok_or_else(|| input.error(format!("unknown arm {code}")))?;
+        let mut record = DecisionRecord::decode_fields(input, true)?;
+        record.arm = read_arm(input)?;
+        record.variant = input.read()?;
         Ok(record)
     }
 }
 
+fn read_arm(input: &mut Reader<'_>) -> Result<Arm, DecodeError> {
+    let code = input.byte()?;
+    Arm::from_code(code).ok_or_else(|| input.error(format!("unknown arm {code}")))
+}
+
+impl BinaryCodec for crate::Variant {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.experiment.encode(out);
+        self.variant.encode(out);
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(crate::Variant {
+            experiment: input.read()?,
+            variant: input.read()?,
+        })
+    }
+}
+
 impl DecisionRecord {
+    /// The third layout (with the experiment arm; before experiments and the candidates'
+    /// competition): no variant.
+    pub fn decode_v3(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut record = DecisionRecord::decode_fields(input, false)?;
+        record.arm = read_arm(input)?;
+        Ok(record)
+    }
+
     /// The second layout (households, predictors and inputs; before experiment arms): the
     /// decision reads as the `test` arm.
     pub fn decode_v2(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        DecisionRecord::decode_fields(input, false)
+    }
+
+    /// The fields every layout from the second on shares, up to the inputs (read with the
+    /// candidates' competition when `competed`).
+    fn decode_fields(input: &mut Reader<'_>, competed: bool) -> Result<Self, DecodeError> {
         Ok(DecisionRecord {
             decision_id: input.read()?,
             customer_id: input.read()?,
@@ -98,8 +131,17 @@ impl DecisionRecord {
             actions: input.read()?,
             household: input.read()?,
             predictors: input.read()?,
-            inputs: input.read()?,
+            inputs: if competed {
+                input.read()?
+            } else {
+                match input.byte()? {
+                    0 => None,
+                    1 => Some(DecisionInputs::decode_v1(input)?),
+                    other => return Err(input.error(format!("option presence byte {other}"))),
+                }
+            },
             arm: Arm::Test,
+            variant: None,
         })
     }
 }
@@ -126,9 +168,41 @@ impl BinaryCodec for Box<DecisionInputs> {
         i.volume.encode(out);
         i.fallback.encode(out);
         i.new_customer.encode(out);
+        i.competed.encode(out);
     }
 
     fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut i = DecisionInputs::decode_v1(input)?;
+        i.competed = input.read()?;
+        Ok(i)
+    }
+}
+
+impl BinaryCodec for crate::Competed {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.action.encode(out);
+        self.mean.encode(out);
+        self.evidence.encode(out);
+        self.factor.encode(out);
+        self.draws.encode(out);
+        out.push(self.tier);
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(crate::Competed {
+            action: input.read()?,
+            mean: input.read()?,
+            evidence: input.read()?,
+            factor: input.read()?,
+            draws: input.read()?,
+            tier: input.byte()?,
+        })
+    }
+}
+
+impl DecisionInputs {
+    /// The first layout (before the candidates' competition was kept).
+    fn decode_v1(input: &mut Reader<'_>) -> Result<Box<Self>, DecodeError> {
         let mut i = DecisionInputs {
             seed: input.read()?,
             limit: input.read()?,
@@ -167,6 +241,7 @@ impl DecisionRecord {
             predictors: Vec::new(),
             inputs: None,
             arm: Arm::Test,
+            variant: None,
         };
         for _ in 0..input.count()? {
             record.actions.push(RankedAction::decode_v1(input)?);

@@ -16,7 +16,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct KpiQuery {
     /// Dimensions to add the KPIs up by, comma-separated: issue, group, action, channel,
-    /// direction, arm, day (UTC day of the decisions).
+    /// direction, arm, experiment, variant, day (UTC day of the decisions).
     by: Option<String>,
 }
 

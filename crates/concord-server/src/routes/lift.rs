@@ -25,7 +25,8 @@ pub struct LiftQuery {
 /// per-impression rates are not comparable and it is not listed there (its KPIs are in
 /// /v1/kpis); `outcomes` compares every arm, the hold-out included, per customer on the
 /// business outcomes experiments.yaml declares (churned, revenue...), read from the live
-/// profiles (one pass over the base).
+/// profiles (one pass over the base). `experiments` and `experiment_outcomes` compare each
+/// experiment's challengers with its champion the same two ways.
 #[utoipa::path(get, path = "/v1/lift", tag = "kpis",
     params(LiftQuery),
     responses(
@@ -63,7 +64,14 @@ pub async fn get_lift(
             .into_iter()
             .map(Into::into)
             .collect(),
-        outcomes: outcomes.into_iter().map(Into::into).collect(),
+        outcomes: outcomes.arms.into_iter().map(Into::into).collect(),
+        experiments: state
+            .hub
+            .variant_lift(confidence)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        experiment_outcomes: outcomes.variants.into_iter().map(Into::into).collect(),
     }))
 }
 

@@ -928,4 +928,5 @@ fn arm_outcomes_are_checked() {
     assert_eq!(outcomes("control_arms:\n  holdout: 0.02\n"), []);
 }
 
+mod experiments;
 mod reports;

@@ -23,6 +23,15 @@ pub(crate) struct ExperimentsFile {
     #[serde(default)]
     #[schemars(with = "Option<Vec<ArmOutcomeEntry>>", length(max = MAX_ARM_OUTCOMES))]
     pub(crate) outcomes: Option<Vec<Spanned<ArmOutcomeEntry>>>,
+    /// The stores pilots name, by region, and where a decision's store is read from.
+    /// Required when a roll-out stage names stores or regions.
+    #[serde(default)]
+    pub(crate) places: Option<super::trials::PlacesEntry>,
+    /// Champion/challenger experiments. A decision is in at most one: the first in this list
+    /// whose roll-out reaches it. Customers in a control arm are in none.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<super::trials::ExperimentEntry>>")]
+    pub(crate) experiments: Option<Vec<Spanned<super::trials::ExperimentEntry>>>,
 }
 
 /// One outcome, e.g. `{ name: churned, rule: "customer.port_outs > 0" }`.

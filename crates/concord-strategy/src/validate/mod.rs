@@ -11,6 +11,7 @@ mod profile;
 mod report;
 mod reports;
 mod targets;
+mod trials;
 mod trigger;
 
 use crate::error::{StrategyError, StrategyErrorKind};
@@ -171,6 +172,21 @@ pub(crate) fn validate(
         None => parsed.reports_complete.then(Vec::new),
     };
     let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
+    let experiments = match &parsed.experiments {
+        Some((experiments_source, file)) => trials::experiments(
+            experiments_source,
+            file,
+            &trials::Known {
+                profile: profile.as_ref(),
+                taxonomy: parsed
+                    .actions_complete
+                    .then_some((issues.as_slice(), actions.as_slice())),
+                arbitration,
+            },
+            errors,
+        ),
+        None => parsed.experiments_complete.then(Default::default),
+    };
     let (weights, suppression_entries, time_zone_entry) = rules;
     let time_zone = match (&time_zone_entry, &profile) {
         (Some(entry), Some(profile)) => Some(targets::time_zone(source, entry, profile, errors)?),
@@ -202,6 +218,7 @@ pub(crate) fn validate(
         models: models?,
         control_arms: control_arms?,
         arm_outcomes: arm_outcomes?,
+        experiments: experiments?,
         reports: reports?,
         action_index: actions
             .iter()

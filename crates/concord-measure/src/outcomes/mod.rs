@@ -8,6 +8,9 @@ use concord_model::Arm;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod variants;
+pub use variants::{VariantOutcome, VariantOutcomeBook};
+
 /// How an outcome reads: a bool is a rate (the share of customers it holds for), a number a
 /// value per customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
