@@ -342,11 +342,12 @@ pub fn decide_in(
         });
     }
     let experiments = strategy.experiments();
-    let assigned = if draw.arm == Arm::Test {
-        experiments.assign(draw.audience, &env, now)
-    } else {
-        None
-    };
+    // Judged in every arm (a control arm's customers are in no experiment), so every decision
+    // reads the same values for it: off-policy evaluation replays any logged decision as the
+    // full strategy would have made it.
+    let assigned = experiments
+        .assign(draw.audience, &env, now)
+        .filter(|_| draw.arm == Arm::Test);
     let challenger =
         assigned.and_then(|(e, v)| experiments.list.get(e).and_then(|x| x.challenger(v)));
     let mut arbitration = challenger.map_or(strategy.arbitration(), |c| c.arbitration);
@@ -540,9 +541,9 @@ pub fn decide_in(
         let (mean, evidence) = posterior.unwrap_or((propensity, f64::INFINITY));
         competed.push(concord_model::Competed {
             action: position as u32,
-            mean,
-            evidence,
-            factor: rest,
+            mean: mean as f32,
+            evidence: evidence as f32,
+            factor: rest as f32,
             draws: arbitration.use_propensity,
             tier: if action.mandatory {
                 2

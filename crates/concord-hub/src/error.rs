@@ -37,6 +37,9 @@ pub enum HubError {
     },
     #[error(transparent)]
     Journal(#[from] concord_profile::ProfileError),
+    /// The candidate strategy can't be evaluated on this log (off-policy evaluation).
+    #[error("the candidate strategy can't be evaluated on the live log: {0}")]
+    Candidate(String),
     #[error(
         "decision {decision} was made by strategy {decided}; the hub runs {loaded}: replay needs the strategy folder that decided"
     )]

@@ -8,6 +8,7 @@ mod breaker;
 mod contacts;
 mod decision_log;
 mod error;
+mod evaluate;
 mod hub;
 mod open;
 mod record;
@@ -22,6 +23,7 @@ pub use breaker::BreakerStats;
 pub use concord_ingest::IngestSummary;
 pub use contacts::ContactEntry;
 pub use error::HubError;
+pub use evaluate::{EstimateRow, EvaluateOptions, Evaluated, Evaluation, Reward};
 pub use hub::{
     Answer, CustomerSnapshot, DecisionOutcome, Hub, Outcomes, ResponseOutcome, TimelineItem,
     learn_config,

@@ -79,18 +79,20 @@ pub struct DecisionInputs {
 /// How one action competed for the top of a decision: its priority was `draw x factor` (or
 /// `factor` alone when the propensity did not count), the draw from Beta(1 + mean x evidence,
 /// 1 + (1 - mean) x evidence) under Thompson sampling (the mean itself when `evidence` is
-/// infinite), and a higher `tier` ranks first whatever the priorities.
+/// infinite), and a higher `tier` ranks first whatever the priorities. Single precision: a
+/// decision logs one per candidate (thousands at 10,000 actions), and the chance computed from
+/// them is a Monte Carlo estimate anyway.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Competed {
     /// The action's position in the strategy.
     pub action: u32,
     /// The model's propensity: the mean of the draw.
-    pub mean: f64,
+    pub mean: f32,
     /// The model's evidence; infinite when the propensity was used as it is.
-    pub evidence: f64,
+    pub evidence: f32,
     /// The product of the priority's other factors (context weight, value, levers, as the
     /// arbitration switches had them).
-    pub factor: f64,
+    pub factor: f32,
     /// Whether the priority multiplied the draw (`use_propensity`).
     pub draws: bool,
     /// 2 a mandatory action, 1 an open offer of the customer's (offer memory), 0 otherwise.

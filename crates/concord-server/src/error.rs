@@ -105,6 +105,12 @@ impl From<HubError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "strategy_changed", message)
                     .field("decision_id")
             }
+            HubError::Candidate(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_candidate",
+                message,
+            )
+            .field("candidate"),
             HubError::NotReplayable(_) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_replayable", message)
                     .field("decision_id")

@@ -44,6 +44,39 @@ pub enum Command {
     /// dry run (nothing journaled, no contact or KPI recorded). Prints a table, or writes CSV,
     /// Parquet or JSON by OUT's extension.
     Simulate(SimulateArgs),
+    /// Estimate a candidate strategy's value from the live strategy's logged decisions before
+    /// it goes live (server stopped): off-policy, with IPS, SNIPS and doubly-robust estimators
+    /// and bootstrap intervals, per decision on the accept rate and the accepted value of the
+    /// first action. Prints a table, or writes CSV, Parquet or JSON by OUT's extension.
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// --strategy: the live strategy that made the logged decisions; --data: its data folder.
+    #[command(flatten)]
+    pub folders: Folders,
+    /// The candidate strategy folder (the same profile.yaml and model predictors as the live
+    /// one: the log holds what the live decisions read).
+    #[arg(long)]
+    pub candidate: PathBuf,
+    /// The newest this many logged decisions (0: every decision the log keeps).
+    #[arg(long, default_value_t = 100_000)]
+    pub decisions: usize,
+    /// The two-sided confidence of the intervals, strictly between 0 and 1.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// Bootstrap resamples (at least 100).
+    #[arg(long, default_value_t = 1_000)]
+    pub resamples: usize,
+    /// Monte Carlo draws per decision for the live policy's chance of its first action.
+    #[arg(long, default_value_t = 256)]
+    pub draws: usize,
+    /// Seeds the Monte Carlo draws and the bootstrap: the same seed, the same figures.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write the estimates here (`.csv`, `.parquet` or `.json`) instead of printing them.
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

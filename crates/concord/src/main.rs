@@ -7,6 +7,7 @@ mod bench_scale;
 mod check;
 mod cli;
 mod demo;
+mod evaluate;
 mod export;
 mod export_kpis;
 mod export_report;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         Command::Export(cli::ExportCommand::Kpis(args)) => export_kpis::kpis(args),
         Command::Export(cli::ExportCommand::Lift(args)) => export_kpis::lift(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{concord, repo};
+use common::{concord, copy_dir, repo};
 use concord_hub::Hub;
 use concord_model::{ChannelId, Timestamp};
 use concord_strategy::Strategy;
@@ -90,18 +90,6 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         }
     }
     out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("created");
-    for entry in std::fs::read_dir(from).expect("readable").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copied");
-        }
-    }
 }
 
 /// A copy of the example strategy in `dir` with `action`'s eligibility made false.

@@ -215,11 +215,11 @@ pub(super) fn decision() -> impl Strategy<Value = (DecisionRecord, ResponseRecor
                     (0..seed % 3)
                         .map(|k| crate::Competed {
                             action: k as u32,
-                            mean: f64::from_bits(seed.rotate_left(k as u32)),
+                            mean: f32::from_bits(seed.rotate_left(k as u32) as u32),
                             evidence: if k == 0 {
-                                f64::INFINITY
+                                f32::INFINITY
                             } else {
-                                k as f64 * 10.0
+                                k as f32 * 10.0
                             },
                             factor: -0.0,
                             draws: k % 2 == 0,

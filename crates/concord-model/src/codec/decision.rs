@@ -184,18 +184,21 @@ impl BinaryCodec for crate::Competed {
         self.mean.encode(out);
         self.evidence.encode(out);
         self.factor.encode(out);
-        self.draws.encode(out);
-        out.push(self.tier);
+        // The switch and the tier in one byte: bit 7 draws, bits 0-6 the tier.
+        out.push(u8::from(self.draws) << 7 | (self.tier & 0x7f));
     }
 
     fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let (action, mean, evidence, factor) =
+            (input.read()?, input.read()?, input.read()?, input.read()?);
+        let flags = input.byte()?;
         Ok(crate::Competed {
-            action: input.read()?,
-            mean: input.read()?,
-            evidence: input.read()?,
-            factor: input.read()?,
-            draws: input.read()?,
-            tier: input.byte()?,
+            action,
+            mean,
+            evidence,
+            factor,
+            draws: flags & 0x80 != 0,
+            tier: flags & 0x7f,
         })
     }
 }

@@ -50,6 +50,16 @@ impl BinaryCodec for f64 {
     }
 }
 
+impl BinaryCodec for f32 {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+
+    fn decode(input: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(f32::from_le_bytes(input.array()?))
+    }
+}
+
 impl BinaryCodec for String {
     fn encode(&self, out: &mut Vec<u8>) {
         put_varint(out, self.len() as u128);
