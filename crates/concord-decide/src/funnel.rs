@@ -7,7 +7,9 @@
 //! actions make the do-not-mention list) -> contact policy per action (caps per action, group
 //! or issue; pauses after outcomes) -> arbitration (priority = propensity x context weight x
 //! value x levers, each factor switchable; mandatory actions first) -> diversity (at most K per
-//! group) -> volume (operator-wide budgets) -> placement (top N).
+//! group) -> volume (operator-wide budgets) -> treatment (the text filled in the customer's
+//! language; one with a placeholder that has no value and no fallback is not placed) ->
+//! placement (top N).
 
 use crate::contact::{History, Judge, consent_block, customer_zone};
 use crate::error::DecideError;
@@ -383,6 +385,8 @@ pub fn decide_in(
     let mut candidates = Vec::new();
     let mut propensities = Vec::new();
     let mut competed = Vec::new();
+    // What the customer can pay here (channels.yaml `afford`), read at the first priced offer.
+    let mut afford: Option<Option<f64>> = None;
     // The models' predictors, once per decision; one that can't be computed is missing.
     let predictors: Vec<Value> = strategy
         .models()
@@ -471,6 +475,10 @@ pub fn decide_in(
                 continue;
             }
         };
+        if let Some(reason) = unaffordable(channel, &env, &mut afford, terms.price) {
+            trace.push(&action.id, TraceStage::Pricing, false, || reason, None);
+            continue;
+        }
         let value = match &action.value_formula {
             None => action.value,
             Some(formula) => {
@@ -649,6 +657,37 @@ pub fn decide_in(
             trace.push(id, TraceStage::Volume, false, || reason, factors);
             continue;
         }
+        // Rendered only once the action is sure to place, so a decision fills at most
+        // `limit` texts; one that can't be shown whole makes room for the next candidate.
+        let valid_until = c
+            .terms
+            .valid_until_ms
+            .and_then(|ms| Timestamp::from_millisecond(ms).ok());
+        let offered = concord_strategy::Offered {
+            price: c.terms.price,
+            valid_until,
+            value: c.value,
+            action_name: &c.action.name,
+            zone: &zone,
+        };
+        let treatment = match c.action.treatment(channel.id.as_str()) {
+            Some(treatment) => {
+                match crate::render::treatment_text(strategy, treatment, &env, &offered) {
+                    Ok(text) => Some(text),
+                    Err(unrendered) => {
+                        trace.push(
+                            id,
+                            TraceStage::Treatment,
+                            false,
+                            || unrendered.reason(channel.id.as_str()),
+                            factors,
+                        );
+                        continue;
+                    }
+                }
+            }
+            None => None,
+        };
         judge.place(strategy, c.action, c.position);
         per_group.add(key);
         let rank = ranked.len() as u32 + 1;
@@ -677,16 +716,28 @@ pub fn decide_in(
             propensity: c.propensity,
             value: c.value,
             priority: c.priority,
-            treatment: c
-                .action
-                .treatment(channel.id.as_str())
-                .map(|t| t.text.clone()),
+            treatment,
             price: c.terms.price,
-            valid_until: c
-                .terms
-                .valid_until_ms
-                .and_then(|ms| Timestamp::from_millisecond(ms).ok()),
+            valid_until,
         });
+    }
+    if ranked.is_empty() {
+        // Scored like any action (and logged, so the decision replays); they don't compete.
+        let mut score = |action: &Action, position: usize| {
+            let p = scorer.propensity(&action.id, &channel.id, &features);
+            propensities.push((position as u32, p));
+            p
+        };
+        fallback(
+            strategy,
+            (channel_index, channel),
+            (&env, &zone),
+            &mut afford,
+            draw.arm,
+            limit,
+            (&mut ranked, &mut trace),
+            &mut score,
+        );
     }
     Ok(Decision {
         actions: ranked,
@@ -698,4 +749,105 @@ pub fn decide_in(
         variant: assigned.and_then(|a| experiments.tag(a)),
         competed,
     })
+}
+
+/// Why a priced offer is not shown in `channel` (channels.yaml `afford`): its price is above
+/// what the customer can pay here, or that amount is unknown. `afford` caches the amount.
+fn unaffordable(
+    channel: &concord_strategy::Channel,
+    env: &Frame<'_>,
+    afford: &mut Option<Option<f64>>,
+    price: Option<f64>,
+) -> Option<String> {
+    let (rule, price) = (channel.afford.as_ref()?, price?);
+    let can = *afford.get_or_insert_with(|| match rule.eval(env) {
+        Ok(Value::Num(x)) if x.is_finite() => Some(x),
+        _ => None,
+    });
+    match can {
+        Some(can) if price <= can + 1e-9 => None,
+        Some(can) => Some(format!(
+            "costs {price}, more than the customer can pay in {} now ({can}: {})",
+            channel.id,
+            rule.source()
+        )),
+        None => Some(format!(
+            "costs {price}, and what the customer can pay in {} ({}) is unknown",
+            channel.id,
+            rule.source()
+        )),
+    }
+}
+
+/// Nothing qualified: the channel's fallback actions (channels.yaml `fallback`) fill the
+/// placement, so it is never empty; a fixed-price one the customer can't afford, and sales in
+/// the hold-out, stay out.
+#[allow(clippy::too_many_arguments)]
+fn fallback(
+    strategy: &Strategy,
+    (channel_index, channel): (usize, &concord_strategy::Channel),
+    (env, zone): (&Frame<'_>, &jiff::tz::TimeZone),
+    afford: &mut Option<Option<f64>>,
+    arm: Arm,
+    limit: usize,
+    (ranked, trace): (&mut Vec<RankedAction>, &mut Trace),
+    score: &mut dyn FnMut(&Action, usize) -> f64,
+) {
+    for &position in &channel.fallback {
+        if ranked.len() >= limit {
+            break;
+        }
+        let Some(action) = strategy.actions().get(position) else {
+            continue;
+        };
+        if !strategy.offered_in(action, channel_index)
+            || (arm == Arm::Holdout && action.kind == concord_strategy::ActionKind::Sales)
+        {
+            continue;
+        }
+        let price = action.price.as_ref().map(|p| p.max);
+        if let Some(reason) = unaffordable(channel, env, afford, price) {
+            trace.push(&action.id, TraceStage::Pricing, false, || reason, None);
+            continue;
+        }
+        let offered = concord_strategy::Offered {
+            price,
+            valid_until: None,
+            value: action.value,
+            action_name: &action.name,
+            zone,
+        };
+        let treatment = match action.treatment(channel.id.as_str()) {
+            Some(t) => match crate::render::treatment_text(strategy, t, env, &offered) {
+                Ok(text) => Some(text),
+                Err(unrendered) => {
+                    let reason = unrendered.reason(channel.id.as_str());
+                    trace.push(&action.id, TraceStage::Treatment, false, || reason, None);
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let rank = ranked.len() as u32 + 1;
+        trace.push(
+            &action.id,
+            TraceStage::Placement,
+            true,
+            || format!("rank {rank} of {limit}: the channel's fallback (no action qualified)"),
+            None,
+        );
+        let propensity = score(action, position);
+        ranked.push(RankedAction {
+            rank,
+            action_id: action.id.clone(),
+            issue: action.issue.clone(),
+            group: action.group.clone(),
+            propensity,
+            value: action.value,
+            priority: 0.0,
+            treatment,
+            price,
+            valid_until: None,
+        });
+    }
 }

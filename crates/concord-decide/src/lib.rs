@@ -6,6 +6,7 @@ mod error;
 mod funnel;
 mod offer;
 mod policy;
+mod render;
 
 pub use concord_model::{Contact, Offer, UNKNOWN, VolumeUse};
 pub use contact::History;

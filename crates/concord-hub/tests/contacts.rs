@@ -208,6 +208,8 @@ fn an_offer_keeps_its_price_across_channels_and_closes_everywhere_once_accepted(
         a.insert("data_bundle_mb".into(), Value::Num(1024.0));
         a.insert("avg_recharge".into(), Value::Num(recharge));
         a.insert("device_type".into(), Value::from("smartphone"));
+        // Enough airtime for the USSD menu's `afford: customer.balance`.
+        a.insert("balance".into(), Value::Num(100.0));
         vec![(CustomerId::new("c1"), a, Vec::new())]
     };
     let bundle_80 = |channel: &str| {

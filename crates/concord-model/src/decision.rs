@@ -213,6 +213,9 @@ pub enum TraceStage {
     Diversity,
     /// Volume constraints: the operator-wide budget of contacts or cost for the period.
     Volume,
+    /// The treatment text needs a value the customer or request lacks (a placeholder such as
+    /// `{customer.first_name}` is null) and has no fallback text that renders.
+    Treatment,
     Placement,
 }
 

@@ -13,6 +13,8 @@ pub struct AppState {
     pub keys: Arc<ApiKeys>,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Clock>,
+    /// The USSD menu's sessions, when the strategy has a menu channel.
+    pub ussd: Option<Arc<concord_channel::UssdSessions>>,
     ready: Arc<AtomicBool>,
 }
 
@@ -26,7 +28,11 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     pub fn new(hub: Arc<Hub>, keys: ApiKeys, clock: Arc<dyn Clock>) -> Self {
+        let ussd = concord_channel::UssdSessions::new(hub.clone())
+            .ok()
+            .map(Arc::new);
         Self {
+            ussd,
             hub,
             keys: Arc::new(keys),
             metrics: Arc::new(Metrics::new()),

@@ -149,6 +149,7 @@ async fn every_v1_route_needs_a_key_and_the_right_role() {
         ("GET", "/v1/triggers", &[MARKETER, ADMIN]),
         ("GET", "/v1/models", &[MARKETER, ADMIN]),
         ("GET", "/v1/models/x@ussd", &[MARKETER, ADMIN]),
+        ("POST", "/v1/ussd", &[CHANNEL, ADMIN]),
     ];
     for (method, uri, allowed) in routes {
         let (status, body) = call(&h, method, uri, None, "").await;
@@ -1296,4 +1297,69 @@ async fn housekeeping_answers_unanswered_outbound_actions() {
     );
     let (_, models) = call(&h, "GET", "/v1/models", Some(MARKETER), "").await;
     assert_eq!(models["models"][0]["negatives"], 1, "{models}");
+}
+
+/// The USSD menu over HTTP: a session opens on the menu (JSON, or `CON ...` text for a
+/// gateway), a choice asks to confirm, and bad requests name the field.
+#[tokio::test]
+async fn a_ussd_session_over_http() {
+    let h = harness().await;
+    let open = r#"{"session_id": "gw-1", "msisdn": "27820000001", "input": "*123#"}"#;
+    let (status, body) = call(&h, "POST", "/v1/ussd", Some(CHANNEL), open).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let text = body["text"].as_str().expect("text");
+    assert!(text.starts_with("Just For You\n1. "), "{text}");
+    assert!(text.chars().count() <= 182);
+    assert_eq!(body["end"], false);
+    let (status, body) = call(
+        &h,
+        "POST",
+        "/v1/ussd?format=text",
+        Some(CHANNEL),
+        r#"{"session_id": "gw-1", "msisdn": "27820000001", "input": "1"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = body.as_str().expect("plain text");
+    assert!(
+        page.starts_with("CON ") && page.ends_with("1. Accept\n0. Back"),
+        "{page}"
+    );
+    // Another subscriber on the same session: a conflict, not a crash.
+    let (status, body) = call(
+        &h,
+        "POST",
+        "/v1/ussd",
+        Some(CHANNEL),
+        r#"{"session_id": "gw-1", "msisdn": "27820000009", "input": "1"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["field"], "session_id");
+    for (uri, payload, field) in [
+        (
+            "/v1/ussd",
+            r#"{"session_id": "", "msisdn": "27820000001"}"#,
+            "session_id",
+        ),
+        (
+            "/v1/ussd",
+            r#"{"session_id": "x", "msisdn": " "}"#,
+            "msisdn",
+        ),
+        (
+            "/v1/ussd?format=xml",
+            r#"{"session_id": "x", "msisdn": "1"}"#,
+            "format",
+        ),
+        (
+            "/v1/ussd",
+            r#"{"session_id": "x", "msisdn": "1", "inputs": "1"}"#,
+            "inputs",
+        ),
+    ] {
+        let (status, body) = call(&h, "POST", uri, Some(CHANNEL), payload).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{payload}: {body}");
+        assert_eq!(body["error"]["field"], field, "{payload}: {body}");
+    }
 }

@@ -93,6 +93,26 @@ mod tests {
     }
 
     #[test]
+    fn treatments_name_their_languages() {
+        check("strategy.yaml", &["language", "attribute", "default"]);
+        check(
+            "actions/*.yaml",
+            &["text", "texts", "fallback", "fallbacks"],
+        );
+        let schema = json_schema();
+        let defs = &schema["$defs"];
+        let treatment = &defs["TreatmentEntry"];
+        assert_eq!(treatment["required"], json!(["text"]), "{treatment}");
+        for versions in ["texts", "fallbacks"] {
+            let names = &treatment["properties"][versions]["propertyNames"];
+            assert_eq!(names["pattern"], "^[a-z]{2,3}$", "{treatment}");
+        }
+        let language = &defs["LanguageEntry"];
+        assert_eq!(language["required"], json!(["attribute", "default"]));
+        assert_eq!(language["properties"]["default"]["pattern"], "^[a-z]{2,3}$");
+    }
+
+    #[test]
     fn outcomes_are_named_in_snake_case_and_at_most_twenty() {
         let schema = json_schema();
         let defs = &schema["$defs"];

@@ -55,6 +55,22 @@ pub(crate) struct StrategyFile {
     /// The customers' time zone, for quiet hours (default: UTC).
     #[serde(default)]
     pub(crate) time_zone: Option<TimeZoneEntry>,
+    /// Which language customers read treatments in; treatments give other languages than
+    /// the default under `texts`.
+    #[serde(default)]
+    pub(crate) language: Option<LanguageEntry>,
+}
+
+/// Where a customer's language comes from, e.g. `{attribute: language, default: en}`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LanguageEntry {
+    /// A string attribute holding the customer's language code (`zu`, `af`, `zu-ZA`).
+    #[schemars(with = "String")]
+    pub(crate) attribute: Spanned<String>,
+    /// The language every treatment's `text` is written in (2 or 3 lowercase letters).
+    #[schemars(with = "String", regex(pattern = r"^[a-z]{2,3}$"))]
+    pub(crate) default: Spanned<String>,
 }
 
 /// Which actions a context weight or a suppression applies to; at least one field set, and
@@ -175,6 +191,46 @@ pub(crate) struct ChannelEntry {
     #[serde(default)]
     #[schemars(with = "Option<f64>")]
     pub(crate) cost: Option<Spanned<f64>>,
+    /// The most a customer can pay here now, a number formula over the profile (e.g.
+    /// `customer.balance` for offers bought from airtime): a priced offer above it is never
+    /// shown (nor one whose customer's amount is unknown).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) afford: Option<Spanned<String>>,
+    /// Shown when no action qualifies, so the placement is never empty: action ids with a
+    /// treatment in this channel and no per-customer price.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub(crate) fallback: Option<Vec<Spanned<String>>>,
+    /// A menu channel (USSD): how a session shows a decision as numbered pages.
+    #[serde(default)]
+    pub(crate) menu: Option<MenuEntry>,
+}
+
+/// A menu session's settings (`POST /v1/ussd`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MenuEntry {
+    /// The first line of every page, e.g. `Just For You`.
+    pub(crate) title: String,
+    /// Characters a page may hold (USSD: at most 182, the default).
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(min = 40, max = 182))]
+    pub(crate) page_chars: Option<Spanned<u32>>,
+    /// How long a session waits for the customer's next input (default 180s).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) timeout: Option<Spanned<String>>,
+    /// The placement the menu decides for (default: the channel's `max_actions`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) placement: Option<Spanned<String>>,
+    /// The last page after an acceptance (default `Thank you: your request is on its way.`).
+    #[serde(default)]
+    pub(crate) accepted: Option<String>,
+    /// Written before a price on the confirmation page, e.g. `R` (default none).
+    #[serde(default)]
+    pub(crate) currency: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -433,9 +489,31 @@ pub(crate) struct PriceEntry {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TreatmentEntry {
-    /// What the customer sees or the agent says.
+    /// What the customer sees or the agent says, in strategy.yaml's `language.default`. May
+    /// hold placeholders, filled per decision: `{price}`, `{valid_until}`, `{value}`,
+    /// `{action.name}`, `{customer.<field>}`, `{context.<field>}`; `{{` and `}}` are braces.
     #[schemars(with = "String")]
     pub(crate) text: Spanned<String>,
+    /// The text in other languages, by language code, e.g. `{zu: "...", af: "..."}`; a
+    /// customer whose language (strategy.yaml `language`) has none reads `text`.
+    #[serde(default)]
+    #[schemars(
+        with = "BTreeMap<String, String>",
+        extend("propertyNames" = {"pattern": "^[a-z]{2,3}$"})
+    )]
+    pub(crate) texts: SpannedMap<Spanned<String>>,
+    /// Shown instead of the text when one of its placeholders has no value for the customer
+    /// (without one, the action is not placed for that customer: never a text with a hole).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) fallback: Option<Spanned<String>>,
+    /// The fallback in other languages, by language code.
+    #[serde(default)]
+    #[schemars(
+        with = "BTreeMap<String, String>",
+        extend("propertyNames" = {"pattern": "^[a-z]{2,3}$"})
+    )]
+    pub(crate) fallbacks: SpannedMap<Spanned<String>>,
 }
 
 /// A YAML mapping kept in file order, each key with its location (serde maps drop it).

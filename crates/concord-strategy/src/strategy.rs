@@ -2,6 +2,7 @@
 
 use crate::profile::ProfileSchema;
 use crate::rule::{Rule, Var};
+use crate::template::Template;
 use concord_model::{ActionId, ChannelId, Direction};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ pub struct Strategy {
     pub(crate) context_weights: Vec<ContextWeight>,
     pub(crate) suppressions: Vec<Suppression>,
     pub(crate) time_zone: Option<TimeZoneRule>,
+    pub(crate) language: Option<LanguageRule>,
     pub(crate) contact: crate::contact::ContactPolicy,
     pub(crate) models: crate::models::Models,
     pub(crate) control_arms: crate::experiments::ControlArms,
@@ -121,6 +123,34 @@ pub struct Channel {
     pub quiet_hours: Option<QuietHours>,
     /// What one contact costs, for volume budgets in cost (0 when not set).
     pub cost: f64,
+    /// The most a customer can pay here now (a number formula): a priced offer above it is
+    /// not shown.
+    pub afford: Option<Rule>,
+    /// Positions (in [`Strategy::actions`]) of the actions shown when none qualifies.
+    pub fallback: Vec<usize>,
+    /// A menu channel's session settings (USSD).
+    pub menu: Option<Menu>,
+}
+
+/// How a menu session (USSD) shows a decision: numbered options on pages of at most
+/// `page_chars` characters under `title`, a confirmation, then `accepted`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Menu {
+    pub title: String,
+    pub page_chars: usize,
+    pub timeout_ms: i64,
+    /// The placement decided for (`None`: the channel's `max_actions`).
+    pub placement: Option<String>,
+    pub accepted: String,
+    /// Written before a price, e.g. `R`.
+    pub currency: String,
+}
+
+impl Menu {
+    /// USSD's page limit, and the default.
+    pub const MAX_PAGE_CHARS: usize = 182;
+    pub const DEFAULT_TIMEOUT_MS: i64 = 180_000;
+    pub const DEFAULT_ACCEPTED: &'static str = "Thank you: your request is on its way.";
 }
 
 /// No contact from `from` to `to`, minutes after local midnight (wrapping past midnight when
@@ -275,10 +305,60 @@ impl Action {
     }
 }
 
-/// An action's rendering in one channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An action's rendering in one channel: its text, the same in other languages, and what to
+/// show when a placeholder has no value for the customer. The funnel fills the placeholders of
+/// placed actions only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Treatment {
+    /// The default language's text as written, placeholders unfilled: shown as is only where
+    /// no decision fills it (see [`Template::is_plain`]).
     pub text: String,
+    /// `text` compiled.
+    pub template: Template,
+    /// The text in other languages, by language code (`zu`, `af`).
+    pub texts: BTreeMap<String, Template>,
+    /// Shown instead of the text when one of its placeholders has no value.
+    pub fallback: Option<Template>,
+    /// The fallback in other languages, by language code.
+    pub fallbacks: BTreeMap<String, Template>,
+}
+
+impl Treatment {
+    /// Whether any text or fallback has a language version: only then does a decision read
+    /// the customer's language.
+    pub fn has_languages(&self) -> bool {
+        !self.texts.is_empty() || !self.fallbacks.is_empty()
+    }
+
+    /// The text a reader of `language` gets: their language's when there is one, else the
+    /// default. `language` may carry a region (`zu-ZA`) and any case.
+    pub fn text_for(&self, language: Option<&str>) -> &Template {
+        in_language(&self.texts, language).unwrap_or(&self.template)
+    }
+
+    /// The fallback a reader of `language` gets, chosen like [`Treatment::text_for`].
+    pub fn fallback_for(&self, language: Option<&str>) -> Option<&Template> {
+        in_language(&self.fallbacks, language).or(self.fallback.as_ref())
+    }
+}
+
+fn in_language<'t>(
+    versions: &'t BTreeMap<String, Template>,
+    language: Option<&str>,
+) -> Option<&'t Template> {
+    let primary = language?.split(['-', '_']).next()?.trim();
+    versions
+        .iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(primary))
+        .map(|(_, template)| template)
+}
+
+/// Which language a customer reads treatments in: the string attribute holding their language
+/// code; `default` is the language every treatment's `text` is written in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LanguageRule {
+    pub attribute: Var,
+    pub default: String,
 }
 
 impl Strategy {
@@ -394,6 +474,11 @@ impl Strategy {
     /// Where customers' local time comes from (`None`: UTC for everyone).
     pub fn time_zone(&self) -> Option<&TimeZoneRule> {
         self.time_zone.as_ref()
+    }
+
+    /// Which language customers read treatments in (`None`: every treatment's `text`).
+    pub fn language(&self) -> Option<&LanguageRule> {
+        self.language.as_ref()
     }
 
     /// Actions in file-name order, then file order. Ids are unique.

@@ -113,8 +113,8 @@ fn action_yaml(i: usize, out: &mut String) {
     }
 }
 
-/// The generated strategy's files: the example's strategy, channels and profile, and the
-/// generated actions.
+/// The generated strategy's files: the example's strategy, channels and profile (and the
+/// self-service items its USSD menu falls back to), and the generated actions.
 fn generated_files(n: usize) -> anyhow::Result<Vec<(String, String)>> {
     let dir = demo::default_strategy_dir();
     let mut files = Vec::new();
@@ -136,6 +136,13 @@ fn generated_files(n: usize) -> anyhow::Result<Vec<(String, String)>> {
         files.push((name.to_owned(), text));
     }
     files.push(("contact.yaml".to_owned(), CONTACT_YAML.to_owned()));
+    // The USSD menu's fallback items, which channels.yaml names.
+    let self_service = "actions/self_service.yaml";
+    files.push((
+        self_service.to_owned(),
+        std::fs::read_to_string(dir.join(self_service))
+            .with_context(|| format!("reading {self_service}"))?,
+    ));
     files.extend(actions_files(n));
     Ok(files)
 }
@@ -299,11 +306,8 @@ pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
     let strategy = generated_strategy(args.actions)?;
     writeln!(
         out,
-        "concord bench decide: {} actions, {} customers ({} contacts each), {} decisions",
-        strategy.actions().len(),
-        args.subscribers,
-        args.contacts,
-        args.decisions
+        "concord bench decide: {} generated actions (and 2 self-service items), {} customers ({} contacts each), {} decisions",
+        args.actions, args.subscribers, args.contacts, args.decisions
     )?;
     let (mut operator, start) = crate::bench::simulated_operator(args.seed, args.subscribers)?;
     let now = start.checked_add(jiff::SignedDuration::from_hours(24))?;
@@ -386,7 +390,7 @@ pub fn run(args: BenchDecideArgs) -> anyhow::Result<()> {
     writeln!(
         out,
         "| {} | {:.0} us | {:.0} us | {:.0} us | {:.0} us | {:.0} us | {:.0} us | {:.0} | {:.2} |",
-        strategy.actions().len(),
+        args.actions,
         at(0.5),
         at(0.9),
         at(0.99),

@@ -337,6 +337,24 @@ pub enum BenchCommand {
     /// with --peers, Vowpal Wabbit and MABWiser LinUCB), throughput, and churn AUC on the shared
     /// tables (against scikit-learn's logistic regression with --peers).
     Learn(BenchLearnArgs),
+    /// The USSD menu's round trip in process (open: decide and page; choose; accept), each
+    /// step timed, on simulated subscribers and the example strategy.
+    Ussd(BenchUssdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchUssdArgs {
+    /// Sessions measured (after 200 of warm-up).
+    #[arg(long, default_value_t = 10_000)]
+    pub sessions: usize,
+    /// Simulated subscribers (with a week of events).
+    #[arg(long, default_value_t = 20_000)]
+    pub subscribers: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// The strategy folder (default: the example).
+    #[arg(long)]
+    pub strategy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ mod bench;
 mod bench_decide;
 mod bench_learn;
 mod bench_scale;
+mod bench_ussd;
 mod check;
 mod cli;
 mod demo;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Bench(cli::BenchCommand::Decide(args)) => bench_decide::run(args),
         Command::Bench(cli::BenchCommand::Echo(args)) => bench_decide::echo(args),
         Command::Bench(cli::BenchCommand::Learn(args)) => bench_learn::run(args),
+        Command::Bench(cli::BenchCommand::Ussd(args)) => bench_ussd::run(args),
         Command::Check(args) => return check::run(&args),
         Command::Replay(args) => return replay::run(&args),
         Command::Schema => check::print_schema(),

@@ -22,7 +22,7 @@ fn bench_decide_prints_its_latency_row() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("concord bench decide: 120 actions"),
+        stdout.contains("concord bench decide: 120 generated actions"),
         "{stdout}"
     );
     let row = stdout

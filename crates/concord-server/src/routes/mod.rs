@@ -10,6 +10,7 @@ mod ops;
 mod reports;
 mod responses;
 mod triggers;
+mod ussd;
 
 use crate::MAX_BODY_BYTES;
 use crate::auth::Role;
@@ -31,6 +32,7 @@ pub(crate) use ops::{__path_healthz, __path_metrics, __path_readyz};
 pub(crate) use reports::{__path_get_report, __path_get_reports, __path_get_value_finder};
 pub(crate) use responses::__path_post_response;
 pub(crate) use triggers::__path_get_triggers;
+pub(crate) use ussd::{__path_post_ussd, UssdBody, UssdRequestBody};
 
 /// The whole HTTP API around one hub.
 pub fn app(state: AppState) -> Router {
@@ -54,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/models", get(models::get_models))
         .route("/v1/models/{id}", get(models::get_model))
         .route("/v1/triggers", get(triggers::get_triggers))
+        .route("/v1/ussd", post(ussd::post_ussd))
         .fallback(|| async {
             ApiError::not_found(
                 "no_such_route",

@@ -929,4 +929,6 @@ fn arm_outcomes_are_checked() {
 }
 
 mod experiments;
+mod menus;
 mod reports;
+mod treatments;

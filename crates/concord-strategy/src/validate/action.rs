@@ -1,12 +1,13 @@
-//! Checks on one action: id, issue and group references, value, treatments, policies, levers
-//! and holdings.
+//! Checks on one action: id, issue and group references, value, treatments (see
+//! `treatment.rs`), policies, levers and holdings.
 
 use super::report::{Report, check_id, check_unique};
 use crate::error::StrategyErrorKind;
 use crate::profile::ProfileSchema;
 use crate::raw::ActionEntry;
 use crate::rule::{Rule, RuleError};
-use crate::strategy::{Action, Channel, Issue, Policies, Treatment};
+use crate::strategy::{Action, Channel, Issue, Policies};
+use crate::template::Checks;
 use concord_model::{ActionId, ChannelId};
 use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, HashMap};
@@ -16,6 +17,7 @@ pub(super) struct ActionContext<'a> {
     pub(super) channels: Option<&'a [Channel]>,
     pub(super) profile: Option<&'a ProfileSchema>,
     pub(super) issues: Option<&'a [Issue]>,
+    pub(super) languages: super::treatment::Languages<'a>,
 }
 
 /// Validates one action; `None` if it has a defect (already reported).
@@ -42,6 +44,11 @@ pub(super) fn action(
     }
 
     let mut treatments = BTreeMap::new();
+    let checks = Checks {
+        profile: context.profile,
+        priced: entry.price.is_some(),
+        valid: entry.validity.is_some(),
+    };
     for (channel, treatment) in &entry.treatments.0 {
         let treatment_field = format!("{field}.treatments.{}", channel.value);
         if let Some(channels) = context.channels
@@ -59,21 +66,15 @@ pub(super) fn action(
                 ),
             );
         }
-        let text = &treatment.text;
-        if text.value.trim().is_empty() {
-            report.at(
-                &text.referenced,
-                format!("{treatment_field}.text"),
-                StrategyErrorKind::InvalidValue,
-                "treatment text must not be empty".to_owned(),
-            );
+        if let Some(treatment) = super::treatment::treatment(
+            report,
+            &checks,
+            context.languages,
+            treatment,
+            &treatment_field,
+        ) {
+            treatments.insert(ChannelId::new(channel.value.clone()), treatment);
         }
-        treatments.insert(
-            ChannelId::new(channel.value.clone()),
-            Treatment {
-                text: text.value.trim().to_owned(),
-            },
-        );
     }
     if entry.treatments.0.is_empty() {
         report.at(

@@ -5,12 +5,15 @@
 mod action;
 mod contact;
 mod experiments;
+mod language;
 mod measures;
+mod menu;
 mod models;
 mod profile;
 mod report;
 mod reports;
 mod targets;
+mod treatment;
 mod trials;
 mod trigger;
 
@@ -54,15 +57,23 @@ pub(crate) fn validate(
     hash: String,
     errors: &mut Vec<StrategyError>,
 ) -> Option<Strategy> {
-    let meta = parsed
-        .strategy
-        .map(|(source, file)| (source, strategy_meta(source, file, errors)));
-    let (mut channels, pending_defaults) = match parsed.channels {
-        Some((source, file)) => {
-            let (channels, pending) = channels(source, file, errors);
-            (Some(channels), Some((source, pending)))
+    let (meta, language_entry) = match parsed.strategy {
+        Some((source, mut file)) => {
+            let language = file.language.take().map(|entry| (source, entry));
+            (
+                Some((source, strategy_meta(source, file, errors))),
+                language,
+            )
         }
         None => (None, None),
+    };
+    let (mut channels, pending_defaults, pending_menus) = match parsed.channels {
+        Some((source, file)) => {
+            let menus = menu::pending(&file);
+            let (channels, pending) = channels(source, file, errors);
+            (Some(channels), Some((source, pending)), menus)
+        }
+        None => (None, None, Vec::new()),
     };
     let profile = parsed
         .profile
@@ -77,6 +88,11 @@ pub(crate) fn validate(
         channels: channels.as_deref(),
         profile: profile.as_ref(),
         issues: parsed.actions_complete.then_some(issues.as_slice()),
+        languages: match (&meta, &language_entry) {
+            (None, _) => treatment::Languages::Unknown,
+            (Some(_), None) => treatment::Languages::Off,
+            (Some(_), Some((_, entry))) => treatment::Languages::Default(&entry.default.value),
+        },
     };
     let mut actions = Vec::new();
     let mut seen = HashMap::new();
@@ -128,6 +144,18 @@ pub(crate) fn validate(
     {
         check_defaults(source, channels, pending, &actions, errors);
     }
+    if let (Some(channels), Some((source, _))) = (&mut channels, &pending_defaults)
+        && parsed.actions_complete
+    {
+        menu::resolve(
+            source,
+            channels,
+            &pending_menus,
+            profile.as_ref(),
+            &actions,
+            errors,
+        );
+    }
     if let Some(channels) = &channels {
         for action in &mut actions {
             action.channel_mask = channels
@@ -170,6 +198,12 @@ pub(crate) fn validate(
     let reports = match &parsed.reports {
         Some((source, file)) => reports::reports(source, file, profile.as_ref(), errors),
         None => parsed.reports_complete.then(Vec::new),
+    };
+    let language = match &language_entry {
+        None => Some(None),
+        Some((source, entry)) => {
+            language::language(source, entry, profile.as_ref(), errors).map(Some)
+        }
     };
     let (source, (name, version, description, arbitration, default_limit, rules)) = meta?;
     let experiments = match &parsed.experiments {
@@ -214,6 +248,7 @@ pub(crate) fn validate(
         context_weights,
         suppressions,
         time_zone,
+        language: language?,
         contact: contact?,
         models: models?,
         control_arms: control_arms?,
@@ -413,6 +448,9 @@ fn channels(
                 consent: None,
                 quiet_hours,
                 cost,
+                afford: None,
+                fallback: Vec::new(),
+                menu: None,
             });
         }
     }
@@ -514,6 +552,18 @@ fn check_defaults(
                     "action `{}` has no treatment in channel {}",
                     id.value, channel.id
                 )),
+                // No funnel runs while the breaker is open: nothing fills a placeholder.
+                Some(action)
+                    if action
+                        .treatments
+                        .get(&channel.id)
+                        .is_some_and(|t| !t.template.is_plain() || t.has_languages()) =>
+                {
+                    Some(format!(
+                        "action `{}`'s treatment in {} has placeholders or languages; a breaker default is shown as written, with no decision to fill them",
+                        id.value, channel.id
+                    ))
+                }
                 // No funnel runs while the breaker is open, so no price is chosen per customer.
                 Some(action) if action.price.as_ref().is_some_and(|p| p.min != p.max) => {
                     Some(format!(

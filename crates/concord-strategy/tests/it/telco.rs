@@ -38,25 +38,78 @@ fn loads_with_enough_actions_and_channels() {
     let issues: Vec<&str> = strategy.issues().iter().map(|i| i.id.as_str()).collect();
     assert_eq!(
         issues,
-        ["growth", "onboarding", "retention", "service", "winback"]
+        [
+            "growth",
+            "onboarding",
+            "retention",
+            "self_service",
+            "service",
+            "winback"
+        ]
+    );
+    // The USSD menu: the balance as what an airtime offer may cost, self-service items when
+    // nothing qualifies, a session of 182-character pages.
+    let ussd = strategy.channel("ussd").expect("ussd");
+    assert_eq!(
+        ussd.afford.as_ref().map(|r| r.source()),
+        Some("customer.balance")
+    );
+    let fallback: Vec<&str> = ussd
+        .fallback
+        .iter()
+        .map(|&i| strategy.actions()[i].id.as_str())
+        .collect();
+    assert_eq!(fallback, ["self_balance", "self_bundle_shop"]);
+    let menu = ussd.menu.as_ref().expect("a menu");
+    assert_eq!(
+        (menu.title.as_str(), menu.page_chars, menu.timeout_ms),
+        ("Just For You", 182, 180_000)
     );
     assert_eq!(strategy.default_limit(), 3);
     assert_eq!(strategy.name(), "telco-nba");
     assert!(strategy.actions().iter().all(|a| !a.treatments.is_empty()));
 }
 
+/// Every language's text too. Placeholders count as written: `{price}` and `{valid_until}`
+/// are longer than what they show.
 #[test]
 fn ussd_texts_fit_a_ussd_menu() {
     for action in telco().actions() {
         if let Some(treatment) = action.treatment("ussd") {
-            assert!(
-                treatment.text.chars().count() <= 60,
-                "{}: {:?}",
-                action.id,
-                treatment.text
-            );
+            let texts = std::iter::once(treatment.text.as_str())
+                .chain(treatment.texts.values().map(|t| t.source()));
+            for text in texts {
+                assert!(text.chars().count() <= 60, "{}: {text:?}", action.id);
+            }
         }
     }
+}
+
+#[test]
+fn some_treatments_are_personal_and_translated() {
+    let strategy = telco();
+    let language = strategy.language().expect("strategy.yaml language");
+    assert_eq!(
+        (language.attribute.to_string(), language.default.as_str()),
+        ("customer.language".to_owned(), "en")
+    );
+    let bundle = strategy
+        .action("grow_bigger_bundle_private")
+        .and_then(|a| a.treatment("sms"))
+        .expect("the private-price bundle has an SMS");
+    assert!(bundle.text.contains("R{price}") && bundle.text.contains("{valid_until}"));
+    let translated: Vec<&str> = strategy
+        .actions()
+        .iter()
+        .filter(|a| {
+            ["ussd", "sms"].iter().any(|c| {
+                a.treatment(c)
+                    .is_some_and(|t| t.texts.contains_key("zu") && t.texts.contains_key("af"))
+            })
+        })
+        .map(|a| a.id.as_str())
+        .collect();
+    assert!(translated.len() >= 2, "{translated:?}");
 }
 
 #[test]
