@@ -40,11 +40,7 @@ fn fixture() -> Fixture {
         &[],
     )
     .expect("sim builds");
-    let rows: Vec<_> = operator
-        .subscribers()
-        .iter()
-        .map(concord_sim::Subscriber::base_row)
-        .collect();
+    let rows: Vec<_> = operator.base_rows();
     let base = rows
         .iter()
         .map(|(id, attributes, _)| {

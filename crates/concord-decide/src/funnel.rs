@@ -475,8 +475,14 @@ pub fn decide_in(
                 continue;
             }
         };
-        if let Some(reason) = unaffordable(channel, &env, &mut afford, terms.price) {
-            trace.push(&action.id, TraceStage::Pricing, false, || reason, None);
+        if let Some(over) = unaffordable(channel, &env, &mut afford, terms.price) {
+            trace.push(
+                &action.id,
+                TraceStage::Pricing,
+                false,
+                || over.reason(channel),
+                None,
+            );
             continue;
         }
         let value = match &action.value_formula {
@@ -751,14 +757,38 @@ pub fn decide_in(
     })
 }
 
-/// Why a priced offer is not shown in `channel` (channels.yaml `afford`): its price is above
-/// what the customer can pay here, or that amount is unknown. `afford` caches the amount.
+/// A priced offer the customer can't pay for in this channel (channels.yaml `afford`): its
+/// price, and what they can pay (`None`: unknown).
+struct Unaffordable {
+    price: f64,
+    can: Option<f64>,
+}
+
+impl Unaffordable {
+    /// The trace's reason (written only when a trace is asked for).
+    fn reason(&self, channel: &concord_strategy::Channel) -> String {
+        let rule = channel.afford.as_ref().map_or("", |r| r.source());
+        match self.can {
+            Some(can) => format!(
+                "costs {}, more than the customer can pay in {} now ({can}: {rule})",
+                self.price, channel.id
+            ),
+            None => format!(
+                "costs {}, and what the customer can pay in {} ({rule}) is unknown",
+                self.price, channel.id
+            ),
+        }
+    }
+}
+
+/// Whether a priced offer is above what the customer can pay in `channel`, or that is
+/// unknown. `afford` caches the amount (read once per decision, at the first priced offer).
 fn unaffordable(
     channel: &concord_strategy::Channel,
     env: &Frame<'_>,
     afford: &mut Option<Option<f64>>,
     price: Option<f64>,
-) -> Option<String> {
+) -> Option<Unaffordable> {
     let (rule, price) = (channel.afford.as_ref()?, price?);
     let can = *afford.get_or_insert_with(|| match rule.eval(env) {
         Ok(Value::Num(x)) if x.is_finite() => Some(x),
@@ -766,16 +796,7 @@ fn unaffordable(
     });
     match can {
         Some(can) if price <= can + 1e-9 => None,
-        Some(can) => Some(format!(
-            "costs {price}, more than the customer can pay in {} now ({can}: {})",
-            channel.id,
-            rule.source()
-        )),
-        None => Some(format!(
-            "costs {price}, and what the customer can pay in {} ({}) is unknown",
-            channel.id,
-            rule.source()
-        )),
+        can => Some(Unaffordable { price, can }),
     }
 }
 
@@ -806,8 +827,14 @@ fn fallback(
             continue;
         }
         let price = action.price.as_ref().map(|p| p.max);
-        if let Some(reason) = unaffordable(channel, env, afford, price) {
-            trace.push(&action.id, TraceStage::Pricing, false, || reason, None);
+        if let Some(over) = unaffordable(channel, env, afford, price) {
+            trace.push(
+                &action.id,
+                TraceStage::Pricing,
+                false,
+                || over.reason(channel),
+                None,
+            );
             continue;
         }
         let offered = concord_strategy::Offered {

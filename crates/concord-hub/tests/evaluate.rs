@@ -60,11 +60,7 @@ fn evaluated(seed: u64) -> (concord_hub::Evaluation, f64, f64) {
         &catalog(&live),
     )
     .expect("sim builds");
-    let rows = operator
-        .subscribers()
-        .iter()
-        .map(concord_sim::Subscriber::base_row)
-        .collect();
+    let rows = operator.base_rows();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

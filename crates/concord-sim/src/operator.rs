@@ -214,6 +214,17 @@ impl Operator {
         &self.subscribers
     }
 
+    /// Every subscriber as a base-load row (id, attributes, holdings), in order.
+    pub fn base_rows(
+        &self,
+    ) -> Vec<(
+        concord_model::CustomerId,
+        concord_model::Attributes,
+        Vec<String>,
+    )> {
+        self.subscribers.iter().map(Subscriber::base_row).collect()
+    }
+
     pub fn subscriber(&self, id: &CustomerId) -> Option<&Subscriber> {
         self.subscriber_idx(id)
             .and_then(|i| self.subscribers.get(i))

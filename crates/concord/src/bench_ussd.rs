@@ -41,11 +41,7 @@ fn measure(
         },
         &[],
     )?;
-    let rows: Vec<_> = operator
-        .subscribers()
-        .iter()
-        .map(concord_sim::Subscriber::base_row)
-        .collect();
+    let rows: Vec<_> = operator.base_rows();
     let ids: Vec<_> = rows.iter().map(|(id, _, _)| id.clone()).collect();
     let rt = crate::serve::runtime()?;
     let hub = Arc::new(Hub::open(data, strategy)?);

@@ -20,11 +20,7 @@ fn data_folder(data: &Path) {
     let strategy = Arc::new(Strategy::load(&repo().join("examples/telco")).expect("loads"));
     let operator = concord_sim::Operator::new(concord_sim::SimConfig::with_seed(4, 600), &[])
         .expect("sim builds");
-    let rows = operator
-        .subscribers()
-        .iter()
-        .map(concord_sim::Subscriber::base_row)
-        .collect();
+    let rows = operator.base_rows();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -36,11 +36,7 @@ fn data_folder(data: &Path, strategy_dir: &Path) -> (Timestamp, u64, usize) {
         &[],
     )
     .expect("sim builds");
-    let rows = operator
-        .subscribers()
-        .iter()
-        .map(concord_sim::Subscriber::base_row)
-        .collect();
+    let rows = operator.base_rows();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -81,11 +81,7 @@ pub fn simulated_base(seed: u64, subscribers: usize, start: Timestamp) -> (Opera
         &[],
     )
     .expect("sim builds");
-    let rows = operator
-        .subscribers()
-        .iter()
-        .map(concord_sim::Subscriber::base_row)
-        .collect();
+    let rows = operator.base_rows();
     (operator, rows)
 }
 
