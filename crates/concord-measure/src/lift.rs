@@ -40,6 +40,10 @@ pub enum LiftError {
     NonFinite(LiftSide),
     #[error("{successes} successes out of only {n} units")]
     SuccessesExceedUnits { successes: u64, n: u64 },
+    #[error(
+        "every unit of the {side} side has the same value ({value}), e.g. no accepts yet: no interval until it varies"
+    )]
+    NoSpread { side: LiftSide, value: f64 },
 }
 
 /// Per-unit moments of a metric over one arm: enough for its mean and the variance of that mean,
@@ -150,15 +154,24 @@ pub struct Lift {
 /// The interval rests on the normal approximation of each mean. Simulated coverage of a 95%
 /// interval (tests/lift_coverage.rs and 4,000-run checks) is 93-96% for rates down to 10 control
 /// successes and for bounded values, but falls with heavy tails: with 500 control responders, about
-/// 94% for lognormal values with σ = 1, 93% with σ = 1.5 and 90% with σ = 2. An arm whose units are all equal (a rate of 0 or 1) has zero variance and adds
-/// nothing to `se`; with both arms so, the interval collapses to the point, so callers should ask
-/// for a minimum number of successes before showing `significant`.
+/// 94% for lognormal values with σ = 1, 93% with σ = 1.5 and 90% with σ = 2. An arm whose units
+/// are all equal (a rate of 0 or 1, say a challenger with no accepts yet) has no spread: the
+/// delta method would give a zero-width interval and call it significant, so that is an error
+/// ([`LiftError::NoSpread`]) until the arm varies.
 pub fn lift(test: &Sample, control: &Sample, confidence: f64) -> Result<Lift, LiftError> {
     let z = two_sided_z(confidence).ok_or(LiftError::ConfidenceOutOfRange(confidence))?;
     let (control_mean, v_c) = mean_and_variance(control, LiftSide::Control)?;
     let (test_mean, v_t) = mean_and_variance(test, LiftSide::Test)?;
     if control_mean <= 0.0 {
         return Err(LiftError::NonPositiveControlMean(control_mean));
+    }
+    for (variance, side, value) in [
+        (v_t, LiftSide::Test, test_mean),
+        (v_c, LiftSide::Control, control_mean),
+    ] {
+        if variance == 0.0 {
+            return Err(LiftError::NoSpread { side, value });
+        }
     }
     let m_c2 = control_mean * control_mean;
     let variance = v_t / m_c2 + test_mean * test_mean * v_c / (m_c2 * m_c2);
@@ -308,15 +321,33 @@ mod tests {
     }
 
     #[test]
-    fn a_zero_test_rate_collapses_the_interval_to_a_point() {
-        let l = lift(
+    fn a_side_without_spread_has_no_interval() {
+        // No accepts yet in the test arm: not "-100%, significant", but no interval.
+        let none = lift(
             &Sample::bernoulli(0, 100).expect("valid"),
             &Sample::bernoulli(10, 100).expect("valid"),
             0.95,
-        )
-        .expect("computable");
-        assert_eq!(l.lift, -1.0);
-        assert_eq!((l.std_error, l.significant), (0.0, true));
+        );
+        assert_eq!(
+            none,
+            Err(LiftError::NoSpread {
+                side: LiftSide::Test,
+                value: 0.0
+            })
+        );
+        let all = lift(
+            &Sample::bernoulli(10, 100).expect("valid"),
+            &Sample::bernoulli(50, 50).expect("valid"),
+            0.95,
+        );
+        assert!(matches!(
+            all,
+            Err(LiftError::NoSpread {
+                side: LiftSide::Control,
+                ..
+            })
+        ));
+        assert!(none.is_err_and(|e| e.to_string().contains("no accepts yet")));
     }
 
     #[test]
