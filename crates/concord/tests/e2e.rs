@@ -237,6 +237,36 @@ fn demo_serves_the_whole_path_events_decision_response_kpis_profile() {
 
     let (status, _) = send("GET", &format!("{url}/v1/kpis"), channel, None);
     assert_eq!(status, 403, "a channel key may not read KPIs");
+
+    // The *123# menu as a gateway drives it: open, choose 1, accept; the acceptance counts.
+    let accepts = kpis["total"]["accepts"].as_u64().unwrap_or(0);
+    let ussd = |input: &str| {
+        send(
+            "POST",
+            &format!("{url}/v1/ussd"),
+            channel,
+            Some(json!({"session_id": "e2e-s", "msisdn": customer, "input": input}).to_string()),
+        )
+    };
+    let (status, menu) = ussd("*123#");
+    assert_eq!(status, 200, "{menu}");
+    let page = menu["text"].as_str().expect("a page");
+    assert!(
+        page.starts_with("Just For You\n1. ") && page.chars().count() <= 182,
+        "{page}"
+    );
+    let (status, confirm) = ussd("1");
+    assert_eq!(status, 200);
+    assert!(
+        confirm["text"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("1. Accept\n0. Back")),
+        "{confirm}"
+    );
+    let (status, done) = ussd("1");
+    assert_eq!((status, &done["end"]), (200, &json!(true)), "{done}");
+    let (_, kpis) = send("GET", &format!("{url}/v1/kpis"), marketer, None);
+    assert!(kpis["total"]["accepts"].as_u64() > Some(accepts), "{kpis}");
 }
 
 #[test]
