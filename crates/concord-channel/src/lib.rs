@@ -7,4 +7,4 @@ mod page;
 mod ussd;
 
 pub use page::{MORE, PREVIOUS, Page, paginate};
-pub use ussd::{UssdError, UssdReply, UssdRequest, UssdSessions};
+pub use ussd::{Step, UssdError, UssdReply, UssdRequest, UssdSessions};

@@ -33,6 +33,44 @@ pub struct UssdRequest {
 pub struct UssdReply {
     pub text: String,
     pub end: bool,
+    /// What the input did (for metrics).
+    pub step: Step,
+}
+
+/// What one input did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Opened a session: a decision and its first page.
+    Opened,
+    /// Opened, but nothing to show: the session ends.
+    Empty,
+    /// Another page.
+    Paged,
+    /// The confirmation of an option.
+    Confirm,
+    /// An acceptance, recorded as a response.
+    Accepted,
+    /// Not an option: the page again.
+    Invalid,
+    /// Over: the session ended or expired (the same end again).
+    Ended,
+    /// A retried request: the reply it got before.
+    Retried,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Opened => "opened",
+            Step::Empty => "empty",
+            Step::Paged => "paged",
+            Step::Confirm => "confirm",
+            Step::Accepted => "accepted",
+            Step::Invalid => "invalid",
+            Step::Ended => "ended",
+            Step::Retried => "retried",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +172,10 @@ impl UssdSessions {
                 let other = s.customer != request.msisdn;
                 self.sessions.lock().insert(request.session_id.clone(), s);
                 return match retried {
-                    Some(reply) if !other => Ok(reply),
+                    Some(reply) if !other => Ok(UssdReply {
+                        step: Step::Retried,
+                        ..reply
+                    }),
                     _ => Err(UssdError::OtherSubscriber {
                         session: request.session_id,
                     }),
@@ -159,6 +200,7 @@ impl UssdSessions {
                 UssdReply {
                     text: EXPIRED.to_owned(),
                     end: true,
+                    step: Step::Ended,
                 },
             ),
             Some(session) => self.step(session, input, request.time).await?,
@@ -224,6 +266,7 @@ impl UssdSessions {
                 UssdReply {
                     text: fit(NOTHING, self.menu.page_chars),
                     end: true,
+                    step: Step::Empty,
                 },
             ));
         }
@@ -232,6 +275,7 @@ impl UssdSessions {
         let reply = UssdReply {
             text: pages[0].text.clone(),
             end: false,
+            step: Step::Opened,
         };
         let session = Session {
             customer: request.msisdn.clone(),
@@ -254,11 +298,13 @@ impl UssdSessions {
         let more = |s: &Session, page: usize| UssdReply {
             text: s.pages[page].text.clone(),
             end: false,
+            step: Step::Paged,
         };
         let reply = match session.at {
             At::Done => UssdReply {
-                text: self.menu.accepted.clone(),
+                text: fit(&self.menu.accepted, self.menu.page_chars),
                 end: true,
+                step: Step::Ended,
             },
             At::Menu(page) => {
                 if input == MORE && page + 1 < session.pages.len() {
@@ -272,11 +318,13 @@ impl UssdSessions {
                     UssdReply {
                         text: self.confirm(&session.items[item]),
                         end: false,
+                        step: Step::Confirm,
                     }
                 } else {
                     UssdReply {
                         text: invalid(&session.pages[page].text, self.menu.page_chars),
                         end: false,
+                        step: Step::Invalid,
                     }
                 }
             }
@@ -290,6 +338,7 @@ impl UssdSessions {
                     UssdReply {
                         text: fit(&self.menu.accepted, self.menu.page_chars),
                         end: true,
+                        step: Step::Accepted,
                     }
                 }
                 "0" => {
@@ -299,6 +348,7 @@ impl UssdSessions {
                 _ => UssdReply {
                     text: invalid(&self.confirm(&session.items[item]), self.menu.page_chars),
                     end: false,
+                    step: Step::Invalid,
                 },
             },
         };

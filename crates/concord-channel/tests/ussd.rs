@@ -3,7 +3,7 @@
 //! repeated acceptance changes nothing), answers every odd input, expires, shows the fallback
 //! items when no offer qualifies, and never shows a priced offer above the customer's balance.
 
-use concord_channel::{UssdError, UssdReply, UssdRequest, UssdSessions};
+use concord_channel::{Step, UssdError, UssdReply, UssdRequest, UssdSessions};
 use concord_hub::Hub;
 use concord_model::{CustomerId, Timestamp, Value};
 use concord_strategy::Strategy;
@@ -116,10 +116,9 @@ fn a_session_pages_confirms_and_accepts_once() {
     );
     assert!(first.text.chars().count() <= 182);
     // A retried request (the same id) gets the same reply; nothing moves.
-    assert_eq!(
-        f.send("s1", &who, "*123#", Some("r1"), 11).expect("retry"),
-        first
-    );
+    let retried = f.send("s1", &who, "*123#", Some("r1"), 11).expect("retry");
+    assert_eq!((&retried.text, retried.end), (&first.text, first.end));
+    assert_eq!((first.step, retried.step), (Step::Opened, Step::Retried));
     // Paging and back.
     let second = f.ok("s1", &who, "0", 12);
     assert!(second.text.contains("\n00. Back"), "{}", second.text);
@@ -147,11 +146,14 @@ fn a_session_pages_confirms_and_accepts_once() {
     assert!(done.end && done.text.starts_with("Done!"), "{}", done.text);
     assert_eq!(f.hub.kpis().total.accepts, accepts_before + 1);
     // The gateway retries, the subscriber presses again: the same end, no second acceptance.
+    let same = |r: &UssdReply| (r.text.clone(), r.end);
+    let retried = f.send("s1", &who, "1", Some("r9"), 19).expect("retry");
+    let again = f.ok("s1", &who, "1", 20);
+    assert_eq!((same(&retried), same(&again)), (same(&done), same(&done)));
     assert_eq!(
-        f.send("s1", &who, "1", Some("r9"), 19).expect("retry"),
-        done
+        (done.step, retried.step, again.step),
+        (Step::Accepted, Step::Retried, Step::Ended)
     );
-    assert_eq!(f.ok("s1", &who, "1", 20), done);
     assert_eq!(f.hub.kpis().total.accepts, accepts_before + 1);
     // Another subscriber can't use the session.
     let other = &f.base.iter().find(|(id, _)| *id != who).expect("another").0;

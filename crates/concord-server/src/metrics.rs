@@ -66,6 +66,13 @@ pub struct Metrics {
     pub decision_latency: Histogram,
     pub customers: Gauge,
     pub storage: StorageGauges,
+    /// USSD menu inputs, by what they did (opened, paged, confirm, accepted, invalid, ...).
+    pub ussd: Family<StepLabel, Counter>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StepLabel {
+    pub step: &'static str,
 }
 
 impl Default for Metrics {
@@ -108,9 +115,16 @@ impl Metrics {
             "Customers with a profile",
             customers.clone(),
         );
+        let ussd = Family::<StepLabel, Counter>::default();
+        registry.register(
+            "concord_ussd_inputs",
+            "USSD menu inputs, by what they did (opened, empty, paged, confirm, accepted, invalid, ended, retried)",
+            ussd.clone(),
+        );
         let storage = StorageGauges::default();
         storage.register(&mut registry);
         Self {
+            ussd,
             registry,
             events,
             decisions,

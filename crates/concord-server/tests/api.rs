@@ -1336,6 +1336,17 @@ async fn a_ussd_session_over_http() {
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["field"], "session_id");
+    // What the inputs did, in /metrics; the opening counts as a USSD decision.
+    let (status, metrics) = call(&h, "GET", "/metrics", None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = metrics.as_str().expect("text");
+    for line in [
+        "concord_ussd_inputs_total{step=\"opened\"} 1",
+        "concord_ussd_inputs_total{step=\"confirm\"} 1",
+        "concord_decide_decisions_total{channel=\"ussd\"} 1",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
     for (uri, payload, field) in [
         (
             "/v1/ussd",

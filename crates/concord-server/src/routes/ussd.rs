@@ -4,6 +4,7 @@ use super::Caller;
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::json::{body_bytes, parse};
+use crate::metrics::{ChannelLabel, OutcomeLabel, StepLabel};
 use crate::state::AppState;
 use crate::wire::ErrorEnvelope;
 use axum::body::Bytes;
@@ -12,7 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use concord_channel::{UssdError, UssdRequest};
+use concord_channel::{Step, UssdError, UssdRequest};
 use concord_model::CustomerId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -125,6 +126,33 @@ pub async fn post_ussd(
             }
             e @ UssdError::NoMenuChannel => ApiError::not_found("no_menu_channel", e.to_string()),
         })?;
+    // Counted with the rest: an opening decides, an acceptance is a response.
+    let metrics = &state.metrics;
+    metrics
+        .ussd
+        .get_or_create(&StepLabel {
+            step: reply.step.as_str(),
+        })
+        .inc();
+    match reply.step {
+        Step::Opened | Step::Empty => {
+            metrics
+                .decisions
+                .get_or_create(&ChannelLabel {
+                    channel: ussd.channel().to_string(),
+                })
+                .inc();
+        }
+        Step::Accepted => {
+            metrics
+                .responses
+                .get_or_create(&OutcomeLabel {
+                    outcome: concord_model::Outcome::Accepted.as_str(),
+                })
+                .inc();
+        }
+        _ => {}
+    }
     Ok(if text {
         let prefix = if reply.end { "END" } else { "CON" };
         (
