@@ -81,7 +81,7 @@ fn chars(text: &str) -> usize {
 }
 
 /// `text` cut to `room` characters, ending in `...`.
-fn cut(text: &str, room: usize) -> String {
+pub(crate) fn cut(text: &str, room: usize) -> String {
     let keep = room.saturating_sub(3);
     let mut out: String = text.chars().take(keep).collect();
     out.push_str("...");

@@ -5,7 +5,7 @@
 //! not an option gets the page again, an input after the end repeats the end, and nothing is
 //! ever accepted twice.
 
-use crate::page::{MORE, PREVIOUS, Page, paginate};
+use crate::page::{MORE, PREVIOUS, Page, cut, paginate};
 use concord_decide::DecisionRequest;
 use concord_hub::{Hub, HubError};
 use concord_model::{ActionId, Attributes, ChannelId, CustomerId, DecisionId, Outcome, Timestamp};
@@ -367,9 +367,7 @@ impl UssdSessions {
         };
         let room = self.menu.page_chars.saturating_sub(tail.chars().count());
         let label = if item.label.chars().count() > room {
-            let mut cut: String = item.label.chars().take(room.saturating_sub(3)).collect();
-            cut.push_str("...");
-            cut
+            cut(&item.label, room)
         } else {
             item.label.clone()
         };

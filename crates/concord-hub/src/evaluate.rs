@@ -1,12 +1,13 @@
 //! Off-policy evaluation: what a candidate strategy would have earned on the decisions the
 //! live strategy made, from the decision log alone. For each logged decision the candidate's
 //! funnel runs again on what the decision read (customer values, request, contact history;
-//! greedy on today's models), and its first action is compared with the logged first action.
+//! greedy on the models as they were at the decision), and its first action is compared with
+//! the logged first action.
 //! The logging policy's chance of that action follows from how every candidate competed
 //! (`DecisionInputs::competed`, Monte Carlo over the Thompson draws; 1 / candidates in the
-//! `random_action` arm). IPS, SNIPS and doubly-robust estimates (the reward model: today's
-//! models' propensity, times the value) with bootstrap intervals, for the accept rate and the
-//! value per decision of the first action.
+//! `random_action` arm). IPS, SNIPS and doubly-robust estimates (the reward model: the same
+//! propensity, times the value) with bootstrap intervals, for the accept rate and the value per
+//! decision of the first action.
 
 use crate::error::HubError;
 use crate::hub::Hub;
@@ -190,8 +191,13 @@ impl Hub {
                 skip("the logged chance of its first action is 0");
                 continue;
             }
-            let Some(target) = self.candidate_first(live, candidate, &remap, record, inputs)?
-            else {
+            // The models as they were at the decision: the candidate's choice and the reward
+            // model both read them.
+            let scorer = AtDecision {
+                means: at_decision(live, inputs),
+                models: &models,
+            };
+            let Some(target) = candidate_first(candidate, &scorer, &remap, record, inputs)? else {
                 skip("the candidate reads customer values the live decision did not");
                 continue;
             };
@@ -200,10 +206,6 @@ impl Hub {
                 .iter()
                 .any(|r| r.action_id == first.action_id && r.outcome == Outcome::Accepted);
             let features = features(live, &record.predictors);
-            let scorer = AtDecision {
-                means: at_decision(live, inputs),
-                models: &models,
-            };
             let model = |action: &ActionId| {
                 concord_decide::Scorer::propensity(&scorer, action, &record.channel, &features)
             };
@@ -294,65 +296,59 @@ impl Hub {
             })
             .collect()
     }
+}
 
-    /// The candidate's first action (and its value) for a logged decision, greedy on today's
-    /// models; `Ok(None)` when the candidate read a value the decision did not record.
-    #[allow(clippy::type_complexity)]
-    fn candidate_first(
-        &self,
-        live: &Strategy,
-        candidate: &Strategy,
-        remap: &remap::Remap,
-        record: &DecisionRecord,
-        inputs: &DecisionInputs,
-    ) -> Result<Option<Option<(ActionId, f64)>>, HubError> {
-        let customer = Recorded::new(candidate.profile_schema(), &inputs.reads);
-        let request = DecisionRequest {
-            channel: record.channel.clone(),
-            context: record.context.clone(),
-            limit: inputs.limit.map(|l| l as usize),
-            placement: inputs.placement.clone(),
-            explain: false,
-        };
-        let contacts: Vec<Contact> = remap.contacts(&inputs.contacts);
-        let household: Vec<Contact> = remap.contacts(&inputs.household_contacts);
-        let offers: Vec<Offer> = remap.offers(&inputs.offers);
-        let volume = remap.volume(&inputs.volume);
-        let history = History {
-            own: &contacts,
-            household: &household,
-            volume: volume.as_slice(),
-            offers: &offers,
-        };
-        let models: Arc<ModelSnapshot> = self.learner.snapshot();
-        let scorer = AtDecision {
-            means: at_decision(live, inputs),
-            models: &models,
-        };
-        let decision = concord_decide::decide_in(
-            candidate,
-            &customer,
-            &request,
-            &scorer,
-            &history,
-            record.time,
-            ArmDraw {
-                arm: Arm::Test,
-                seed: inputs.seed,
-                audience: concord_model::symbol_hash(record.customer_id.as_str()),
-            },
-        )?;
-        if customer.unrecorded() > 0 {
-            return Ok(None);
-        }
-        Ok(Some(
-            decision
-                .actions
-                .into_iter()
-                .next()
-                .map(|a| (a.action_id, a.value)),
-        ))
+/// The candidate's first action (and its value) for a logged decision, greedy on `scorer`;
+/// `Ok(None)` when the candidate read a value the decision did not record.
+#[allow(clippy::type_complexity)]
+fn candidate_first(
+    candidate: &Strategy,
+    scorer: &AtDecision<'_>,
+    remap: &remap::Remap,
+    record: &DecisionRecord,
+    inputs: &DecisionInputs,
+) -> Result<Option<Option<(ActionId, f64)>>, HubError> {
+    let customer = Recorded::new(candidate.profile_schema(), &inputs.reads);
+    let request = DecisionRequest {
+        channel: record.channel.clone(),
+        context: record.context.clone(),
+        limit: inputs.limit.map(|l| l as usize),
+        placement: inputs.placement.clone(),
+        explain: false,
+    };
+    let contacts: Vec<Contact> = remap.contacts(&inputs.contacts);
+    let household: Vec<Contact> = remap.contacts(&inputs.household_contacts);
+    let offers: Vec<Offer> = remap.offers(&inputs.offers);
+    let volume = remap.volume(&inputs.volume);
+    let history = History {
+        own: &contacts,
+        household: &household,
+        volume: volume.as_slice(),
+        offers: &offers,
+    };
+    let decision = concord_decide::decide_in(
+        candidate,
+        &customer,
+        &request,
+        scorer,
+        &history,
+        record.time,
+        ArmDraw {
+            arm: Arm::Test,
+            seed: inputs.seed,
+            audience: concord_model::symbol_hash(record.customer_id.as_str()),
+        },
+    )?;
+    if customer.unrecorded() > 0 {
+        return Ok(None);
     }
+    Ok(Some(
+        decision
+            .actions
+            .into_iter()
+            .next()
+            .map(|a| (a.action_id, a.value)),
+    ))
 }
 
 /// The propensities as the models gave them when the decision was made (the mean of every
