@@ -22,6 +22,9 @@ use tokio::sync::oneshot;
 pub(crate) struct EventSide {
     pub(crate) profiles: ProfileStore,
     pub(crate) triggers: Mutex<TriggerLog>,
+    /// Fires of live events waiting for their outbound decision, and its wake-up.
+    pub(crate) fires: Mutex<crate::outbox::FireQueue>,
+    pub(crate) fire_queued: tokio::sync::Notify,
     /// Every batch before this position is applied, to every shard.
     pub(crate) applied_end: AtomicU64,
 }
@@ -179,7 +182,11 @@ fn apply(
                     attributes,
                     holdings,
                 },
-                JournalRecord::Decision(_) | JournalRecord::Response(_) => return None,
+                JournalRecord::Decision(_)
+                | JournalRecord::Response(_)
+                | JournalRecord::Fulfil { .. }
+                | JournalRecord::Provisioned(_)
+                | JournalRecord::Delivered(_) => return None,
             };
             Some((staged.position, change))
         })
@@ -188,6 +195,8 @@ fn apply(
     drop(changes);
     applied.fires = outcome.fires.len();
     if !outcome.fires.is_empty() {
+        side.fires.lock().push(outcome.fires.iter().cloned());
+        side.fire_queued.notify_one();
         side.triggers.lock().record(outcome.fires);
     }
     applied.spent = records;

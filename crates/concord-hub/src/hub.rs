@@ -42,6 +42,15 @@ pub struct Hub {
     pub(crate) kpis: KpiBook,
     pub(crate) decisions: Mutex<DecisionLog>,
     pub(crate) contacts: ContactBook,
+    /// Provisioning jobs (accepted offers of actions with a fulfilment endpoint) and results;
+    /// part of the decision side (same gate, same snapshot cut).
+    pub(crate) provisions: Mutex<crate::provision::ProvisionBook>,
+    /// Woken when a job is queued.
+    pub(crate) provision_queued: tokio::sync::Notify,
+    /// Outbound decisions waiting for their sink; the fires some decision names.
+    pub(crate) outbox: Mutex<crate::outbox::Outbox>,
+    /// Woken when an outbound decision is queued.
+    pub(crate) outbox_queued: tokio::sync::Notify,
     pub(crate) next_decision: AtomicU64,
     /// Held (shared) by a decision or response from journaling to recording, and exclusively by
     /// a snapshot while it copies the decision side, so that copy is exact at one position.
@@ -64,6 +73,8 @@ pub(crate) struct Parts {
     pub(crate) kpis: KpiBook,
     pub(crate) decisions: DecisionLog,
     pub(crate) contacts: ContactBook,
+    pub(crate) provisions: crate::provision::ProvisionBook,
+    pub(crate) outbox: crate::outbox::Outbox,
     pub(crate) decision_count: u64,
     pub(crate) replayed: JournalReplay,
     pub(crate) recovery: Recovery,
@@ -182,6 +193,10 @@ impl Hub {
             kpis: parts.kpis,
             decisions: Mutex::new(parts.decisions),
             contacts: parts.contacts,
+            provisions: Mutex::new(parts.provisions),
+            provision_queued: tokio::sync::Notify::new(),
+            outbox: Mutex::new(parts.outbox),
+            outbox_queued: tokio::sync::Notify::new(),
             next_decision: AtomicU64::new(parts.decision_count),
             decision_gate: tokio::sync::RwLock::new(()),
             snapshots: parts.snapshots,
@@ -533,6 +548,15 @@ impl Hub {
         };
         self.kpis.record_decision(&record);
         self.decisions.lock().insert(record.clone(), position);
+        let outbound = self.is_outbound(&record.channel);
+        let queued = {
+            let mut outbox = self.outbox.lock();
+            outbox.decided(&record, outbound);
+            outbox.is_pending(&record.decision_id)
+        };
+        if queued {
+            self.outbox_queued.notify_one();
+        }
         Ok(DecisionOutcome {
             record,
             trace: decision.trace,
@@ -665,6 +689,25 @@ impl Hub {
             .flatten()
     }
 
+    /// Whether `customer` may be contacted in `channel` at `time` by the channel's consent
+    /// attribute (true, or no consent declared for the channel): outbound sinks check it again
+    /// at send time, so an opt-out between the decision and the send is honoured.
+    pub fn consents(&self, customer: &CustomerId, channel: &ChannelId, time: Timestamp) -> bool {
+        let Some(var) = self
+            .strategy
+            .channel(channel.as_str())
+            .and_then(|c| c.consent.as_ref())
+        else {
+            return true;
+        };
+        self.profiles()
+            .read(customer, |p| {
+                concord_strategy::RuleEnv::lookup(&p.env(time), var)
+                    == concord_model::Value::Bool(true)
+            })
+            .unwrap_or(false)
+    }
+
     /// Matches a response to its decision, journals it, and feeds KPIs, the contact history
     /// and the learner's queue (decisions never wait for learning).
     pub async fn respond(
@@ -685,7 +728,7 @@ impl Hub {
         }
         let _gate = self.decision_gate.read().await;
         // Claim the (decision, action) pair under the lock so concurrent duplicates count once.
-        let (record, value, household, valid_until, predictors, arm, variant, decided) = {
+        let (record, value, household, valid_until, predictors, arm, variant, decided, price) = {
             let mut log = self.decisions.lock();
             let entry = log
                 .get_mut(decision_id)
@@ -722,6 +765,12 @@ impl Hub {
                     duplicate: true,
                 });
             }
+            let price = entry
+                .record
+                .actions
+                .iter()
+                .find(|a| &a.action_id == action_id)
+                .and_then(|a| a.price);
             (
                 record,
                 action_value(&entry.record, action_id),
@@ -731,6 +780,7 @@ impl Hub {
                 entry.record.arm,
                 entry.record.variant.clone(),
                 entry.record.time,
+                price,
             )
         };
         // The same offer shown by several decisions (offer memory) is accepted once: a later
@@ -749,11 +799,32 @@ impl Hub {
                 duplicate: true,
             });
         }
-        if let Err(e) = self
-            .journal
-            .append_durable(&[JournalRecord::Response(record.clone())])
-            .await
-        {
+        // An acceptance of an action fulfilled through an endpoint queues its provisioning in
+        // the same journal frame.
+        let job = self
+            .strategy
+            .action(action_id.as_str())
+            .and_then(|a| Some((a.fulfilment.clone()?, a.product.clone())))
+            .filter(|_| outcome == Outcome::Accepted)
+            .map(|(endpoint, product)| crate::provision::ProvisionJob {
+                decision_id: decision_id.clone(),
+                action_id: action_id.clone(),
+                customer_id: record.customer_id.clone(),
+                channel: record.channel.clone(),
+                endpoint,
+                product,
+                price,
+                valid_until,
+                accepted: time,
+            });
+        let journaled = match &job {
+            Some(job) => JournalRecord::Fulfil {
+                response: record.clone(),
+                job: job.clone(),
+            },
+            None => JournalRecord::Response(record.clone()),
+        };
+        if let Err(e) = self.journal.append_durable(&[journaled]).await {
             // Not durable, so not accepted: release the claims so a retry can succeed.
             if let Some(entry) = self.decisions.lock().get_mut(decision_id) {
                 entry.responded.remove(action_id);
@@ -766,6 +837,10 @@ impl Hub {
         }
         if let Some(entry) = self.decisions.lock().get_mut(decision_id) {
             entry.responses.push(record.clone());
+        }
+        if let Some(job) = job {
+            self.provisions.lock().queue(job);
+            self.provision_queued.notify_one();
         }
         self.contacts
             .record_response(&record, household.as_deref(), valid_until);
@@ -786,6 +861,156 @@ impl Hub {
             record,
             duplicate: false,
         })
+    }
+
+    /// Whether `channel` is an outbound channel of the strategy.
+    pub(crate) fn is_outbound(&self, channel: &ChannelId) -> bool {
+        self.strategy
+            .channel(channel.as_str())
+            .is_some_and(|c| c.direction == concord_model::Direction::Outbound)
+    }
+
+    /// Up to `max` trigger fires of live events waiting for their decision, oldest first.
+    pub fn take_fires(&self, max: usize) -> Vec<concord_profile::TriggerFire> {
+        self.events.fires.lock().take(max)
+    }
+
+    /// Returns once a fire was queued since the last call (at once if one was meanwhile).
+    pub async fn fire_queued(&self) {
+        self.events.fire_queued.notified().await;
+    }
+
+    /// Decides for a trigger fire in the trigger's channel at `now`, with the trigger's
+    /// context and the fire's key (`context.fire`): once per fire, so `None` when a logged
+    /// decision names it already, or when the fire is older than `max_age_ms` at `now` (a
+    /// backfill of history must not reach customers today). An outbound decision with actions
+    /// waits in the outbox for its sink.
+    pub async fn decide_for_fire(
+        &self,
+        fire: &concord_profile::TriggerFire,
+        now: Timestamp,
+        max_age_ms: i64,
+    ) -> Result<Option<DecisionOutcome>, HubError> {
+        let key = crate::outbox::fire_key(fire);
+        if now.as_millisecond() - fire.time.as_millisecond() > max_age_ms
+            || self.outbox.lock().fire_decided(&key)
+        {
+            return Ok(None);
+        }
+        let mut context = fire.context.clone();
+        context.insert(
+            crate::outbox::FIRE_KEY.to_owned(),
+            concord_model::Value::Str(key),
+        );
+        context.insert(
+            "trigger".to_owned(),
+            concord_model::Value::Str(fire.trigger.clone()),
+        );
+        let request = DecisionRequest {
+            channel: fire.channel.clone(),
+            context,
+            limit: None,
+            placement: None,
+            explain: false,
+        };
+        self.decide(&fire.customer_id, request, now).await.map(Some)
+    }
+
+    /// Outbound decisions (made for a fire or a run, with actions) waiting for their sink, in
+    /// decision id order: the outbound worker's queue.
+    pub fn outbox_pending(&self) -> Vec<DecisionRecord> {
+        self.outbox.lock().pending()
+    }
+
+    /// Returns once an outbound decision was queued since the last call.
+    pub async fn outbox_queued(&self) {
+        self.outbox_queued.notified().await;
+    }
+
+    /// Records how a sink took an outbound decision's contacts (journaled; the decision leaves
+    /// the outbox). Returns false when it was not waiting (closed already).
+    pub async fn delivered(&self, record: crate::outbox::DeliveryRecord) -> Result<bool, HubError> {
+        let _gate = self.decision_gate.read().await;
+        if !self.outbox.lock().is_pending(&record.decision_id) {
+            return Ok(false);
+        }
+        self.journal
+            .append_durable(&[JournalRecord::Delivered(record.clone())])
+            .await?;
+        Ok(self.outbox.lock().close(&record))
+    }
+
+    /// The outbox: waiting decisions (up to `limit`), fires waiting, counts, the newest
+    /// `limit` deliveries.
+    pub fn outbox(&self, limit: usize) -> crate::outbox::OutboxReport {
+        self.outbox.lock().report(limit, &self.events.fires.lock())
+    }
+
+    /// The provisioning jobs still open (accepted, not yet provisioned nor failed for good),
+    /// in (decision, action) order: the fulfilment worker's queue.
+    pub fn provisions_pending(&self) -> Vec<crate::provision::ProvisionJob> {
+        self.provisions.lock().pending()
+    }
+
+    /// Returns once a job was queued since the last call (at once if one was meanwhile).
+    pub async fn provision_queued(&self) {
+        self.provision_queued.notified().await;
+    }
+
+    /// Records how a provisioning job ended (journaled, then the job closes). A job that
+    /// failed for good first gives its customer a `provisioning_failed` event (event id
+    /// `provisioning_failed:<decision>:<action>`, so a retry after a crash adds it once), for
+    /// service treatments and triggers to answer. Returns false when the job was not open
+    /// (closed already): nothing changes.
+    pub async fn provisioned(
+        &self,
+        job: &crate::provision::ProvisionJob,
+        result: crate::provision::ProvisionResult,
+        time: Timestamp,
+    ) -> Result<bool, HubError> {
+        if !self
+            .provisions
+            .lock()
+            .is_pending(&job.decision_id, &job.action_id)
+        {
+            return Ok(false);
+        }
+        if let crate::provision::ProvisionResult::Failed { reason, .. } = &result {
+            let event = Event {
+                event_id: concord_model::EventId::new(format!("provisioning_failed:{}", job.key())),
+                customer_id: job.customer_id.clone(),
+                time,
+                kind: concord_model::EventKind::ProvisioningFailed {
+                    action: job.action_id.to_string(),
+                    endpoint: job.endpoint.clone(),
+                    reason: reason.clone(),
+                },
+            };
+            self.ingest(vec![event]).await?;
+        }
+        let record = crate::provision::ProvisionRecord {
+            decision_id: job.decision_id.clone(),
+            action_id: job.action_id.clone(),
+            time,
+            result,
+        };
+        let _gate = self.decision_gate.read().await;
+        if !self
+            .provisions
+            .lock()
+            .is_pending(&job.decision_id, &job.action_id)
+        {
+            return Ok(false);
+        }
+        self.journal
+            .append_durable(&[JournalRecord::Provisioned(record.clone())])
+            .await?;
+        Ok(self.provisions.lock().close(&record))
+    }
+
+    /// Open provisioning jobs, counts, and the newest `limit` finished ones.
+    pub fn provisions(&self, limit: usize) -> crate::provision::ProvisionReport {
+        self.provisions.lock().report(limit)
     }
 
     /// A response's outcome by name: one of the four, or a custom one models.yaml declares.

@@ -11,6 +11,8 @@ mod error;
 mod evaluate;
 mod hub;
 mod open;
+mod outbox;
+mod provision;
 mod record;
 mod replay;
 mod simulate;
@@ -29,11 +31,15 @@ pub use hub::{
     learn_config,
 };
 pub use open::{HubOptions, Recovery};
+pub use outbox::{DeliveryDone, DeliveryRecord, FIRE_KEY, OutboxReport, RUN_KEY, fire_key};
+pub use provision::{
+    ProvisionDone, ProvisionJob, ProvisionRecord, ProvisionReport, ProvisionResult,
+};
 pub use record::JournalRecord;
 pub use replay::Replay;
 pub use simulate::{
     ActionSimulation, ChannelSimulation, SimulateOptions, SimulatedDecision, SimulationReport,
 };
 pub use snapshot::{SnapshotInfo, SnapshotPolicy, Snapshotter};
-pub use stats::{HubStats, LearningStats};
+pub use stats::{HubStats, LearningStats, ProvisionStats};
 pub use trigger_log::TriggerReport;

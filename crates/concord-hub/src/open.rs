@@ -6,6 +6,7 @@ use crate::contacts::ContactBook;
 use crate::decision_log::DecisionLog;
 use crate::error::HubError;
 use crate::hub::{Hub, action_value, offer_validity};
+use crate::provision::ProvisionBook;
 use crate::record::JournalRecord;
 use crate::snapshot::{Cuts, SnapshotDir};
 use crate::trigger_log::TriggerLog;
@@ -92,8 +93,34 @@ impl Hub {
         let learner = Learner::new(crate::hub::learn_config(&strategy));
         let kpis = KpiBook::new();
         let mut contacts = ContactBook::new(strategy.clone());
+        let mut provisions = ProvisionBook::default();
+        let mut outbox = crate::outbox::Outbox::default();
+        let is_outbound = |channel: &concord_model::ChannelId| {
+            strategy
+                .channel(channel.as_str())
+                .is_some_and(|c| c.direction == concord_model::Direction::Outbound)
+        };
         let (cuts, mut triggers, mut decisions, mut decision_count, snapshot) = match restored {
             Some(restored) => {
+                if let Some(bytes) = &restored.outbox {
+                    outbox =
+                        crate::snapshot::decode_outbox(bytes).map_err(|e| HubError::Snapshot {
+                            path: restored.path.clone(),
+                            reason: format!("outbox: {e}"),
+                        })?;
+                }
+                // The fires the restored decisions name (the section does not carry them).
+                for entry in restored.decisions.log.entries() {
+                    outbox.decided(&entry.record, false);
+                }
+                if let Some(bytes) = &restored.provisions {
+                    provisions = crate::snapshot::decode_provisions(bytes).map_err(|e| {
+                        HubError::Snapshot {
+                            path: restored.path.clone(),
+                            reason: format!("provisioning jobs: {e}"),
+                        }
+                    })?;
+                }
                 kpis.restore(restored.decisions.kpis);
                 learner.restore(restored.decisions.models_version, restored.decisions.models);
                 contacts = restore_contacts(
@@ -127,56 +154,79 @@ impl Hub {
             &data_dir.join(JOURNAL_DIR),
             options.journal,
             Position(cuts.replay_from),
-            |position, record| match record {
-                JournalRecord::Customer {
-                    customer_id,
-                    attributes,
-                    holdings,
-                } => {
-                    if cuts.shard(profiles.shard_of(&customer_id)) <= position.0 {
-                        skipped_values +=
-                            profiles.upsert(&customer_id, &attributes, &holdings).len();
-                    }
-                }
-                JournalRecord::Event { event, .. } => {
-                    profiles.replayed(&event, wall_ms);
-                    if cuts.shard(profiles.shard_of(&event.customer_id)) <= position.0 {
-                        // Replaying in journal order fires exactly what firing on arrival did.
-                        let fires = profiles.apply_admitted(&event, Some(position.0));
-                        if cuts.triggers <= position.0 {
-                            triggers.record(fires);
+            |position, record| {
+                let response = match record {
+                    JournalRecord::Customer {
+                        customer_id,
+                        attributes,
+                        holdings,
+                    } => {
+                        if cuts.shard(profiles.shard_of(&customer_id)) <= position.0 {
+                            skipped_values +=
+                                profiles.upsert(&customer_id, &attributes, &holdings).len();
                         }
+                        return;
                     }
-                }
-                JournalRecord::Decision(record) => {
-                    if cuts.decisions <= position.0 {
-                        decision_count += 1;
-                        kpis.record_decision(&record);
-                        contacts.replay_decision(&record);
-                        decisions.insert(record, position.0);
-                    }
-                }
-                JournalRecord::Response(response) => {
-                    if cuts.decisions <= position.0 {
-                        let mut predictors = Vec::new();
-                        if let Some(entry) = decisions.get_mut(&response.decision_id) {
-                            predictors.clone_from(&entry.record.predictors);
-                            entry.responded.insert(response.action_id.clone());
-                            entry.responses.push(response.clone());
-                            let value = action_value(&entry.record, &response.action_id);
-                            kpis.record_response(
-                                &response,
-                                value,
-                                concord_measure::Cell::of(&entry.record),
-                            );
-                            contacts.record_response(
-                                &response,
-                                entry.record.household.as_deref(),
-                                offer_validity(&entry.record, &response.action_id),
-                            );
+                    JournalRecord::Event { event, .. } => {
+                        profiles.replayed(&event, wall_ms);
+                        if cuts.shard(profiles.shard_of(&event.customer_id)) <= position.0 {
+                            // Replaying in journal order fires exactly what firing on arrival did.
+                            let fires = profiles.apply_admitted(&event, Some(position.0));
+                            if cuts.triggers <= position.0 {
+                                triggers.record(fires);
+                            }
                         }
-                        pending_responses.push((response, predictors));
+                        return;
                     }
+                    JournalRecord::Decision(record) => {
+                        if cuts.decisions <= position.0 {
+                            decision_count += 1;
+                            kpis.record_decision(&record);
+                            contacts.replay_decision(&record);
+                            outbox.decided(&record, is_outbound(&record.channel));
+                            decisions.insert(record, position.0);
+                        }
+                        return;
+                    }
+                    JournalRecord::Response(response) => response,
+                    JournalRecord::Fulfil { response, job } => {
+                        if cuts.decisions <= position.0 {
+                            provisions.queue(job);
+                        }
+                        response
+                    }
+                    JournalRecord::Provisioned(record) => {
+                        if cuts.decisions <= position.0 {
+                            provisions.close(&record);
+                        }
+                        return;
+                    }
+                    JournalRecord::Delivered(record) => {
+                        if cuts.decisions <= position.0 {
+                            outbox.close(&record);
+                        }
+                        return;
+                    }
+                };
+                if cuts.decisions <= position.0 {
+                    let mut predictors = Vec::new();
+                    if let Some(entry) = decisions.get_mut(&response.decision_id) {
+                        predictors.clone_from(&entry.record.predictors);
+                        entry.responded.insert(response.action_id.clone());
+                        entry.responses.push(response.clone());
+                        let value = action_value(&entry.record, &response.action_id);
+                        kpis.record_response(
+                            &response,
+                            value,
+                            concord_measure::Cell::of(&entry.record),
+                        );
+                        contacts.record_response(
+                            &response,
+                            entry.record.household.as_deref(),
+                            offer_validity(&entry.record, &response.action_id),
+                        );
+                    }
+                    pending_responses.push((response, predictors));
                 }
             },
         )?;
@@ -223,6 +273,8 @@ impl Hub {
         let events = Arc::new(EventSide {
             profiles,
             triggers: Mutex::new(triggers),
+            fires: Mutex::new(crate::outbox::FireQueue::default()),
+            fire_queued: tokio::sync::Notify::new(),
             applied_end: AtomicU64::new(replayed.end.0),
         });
         let applier = Applier::start(events.clone()).map_err(|source| {
@@ -240,6 +292,8 @@ impl Hub {
             kpis,
             decisions,
             contacts,
+            provisions,
+            outbox,
             decision_count,
             replayed,
             recovery,

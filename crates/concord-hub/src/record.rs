@@ -3,13 +3,13 @@
 //! On disk a record is one tag byte (`CUSTOMER`, `EVENT`, ...) and then the variant's fields in
 //! `concord_model::codec`'s binary form.
 
+use crate::outbox::DeliveryRecord;
+use crate::provision::{ProvisionJob, ProvisionRecord};
 use concord_model::codec::{BinaryCodec, DecodeError, Reader};
 use concord_model::{Attributes, CustomerId, DecisionRecord, Event, ResponseRecord};
 use concord_profile::JournalCodec;
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "record", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum JournalRecord {
     /// A base-load row: static attributes and initial holdings.
     Customer {
@@ -25,6 +25,16 @@ pub enum JournalRecord {
     },
     Decision(DecisionRecord),
     Response(ResponseRecord),
+    /// An acceptance that queues provisioning: one frame, so the job exists exactly when the
+    /// acceptance does.
+    Fulfil {
+        response: ResponseRecord,
+        job: ProvisionJob,
+    },
+    /// A provisioning job's end.
+    Provisioned(ProvisionRecord),
+    /// A sink took (or failed for good) an outbound decision's contacts.
+    Delivered(DeliveryRecord),
 }
 
 const CUSTOMER: u8 = 0;
@@ -39,6 +49,9 @@ const RESPONSE: u8 = 5;
 /// A decision in the third layout (no experiment variant): still read, no longer written.
 const DECISION_V3: u8 = 6;
 const DECISION: u8 = 7;
+const FULFIL: u8 = 8;
+const PROVISIONED: u8 = 9;
+const DELIVERED: u8 = 10;
 
 impl JournalCodec for JournalRecord {
     fn encode(&self, out: &mut Vec<u8>) {
@@ -65,6 +78,19 @@ impl JournalCodec for JournalRecord {
             JournalRecord::Response(response) => {
                 out.push(RESPONSE);
                 response.encode(out);
+            }
+            JournalRecord::Fulfil { response, job } => {
+                out.push(FULFIL);
+                response.encode(out);
+                job.encode(out);
+            }
+            JournalRecord::Provisioned(record) => {
+                out.push(PROVISIONED);
+                record.encode(out);
+            }
+            JournalRecord::Delivered(record) => {
+                out.push(DELIVERED);
+                record.encode(out);
             }
         }
     }
@@ -93,6 +119,12 @@ fn read(input: &mut Reader<'_>) -> Result<JournalRecord, DecodeError> {
         DECISION => JournalRecord::Decision(input.read()?),
         RESPONSE_V1 => JournalRecord::Response(ResponseRecord::decode_v1(input)?),
         RESPONSE => JournalRecord::Response(input.read()?),
+        FULFIL => JournalRecord::Fulfil {
+            response: input.read()?,
+            job: input.read()?,
+        },
+        PROVISIONED => JournalRecord::Provisioned(input.read()?),
+        DELIVERED => JournalRecord::Delivered(input.read()?),
         tag => return Err(input.error(format!("unknown journal record tag {tag}"))),
     })
 }
@@ -116,11 +148,14 @@ mod tests {
             JournalRecord::Event { .. } => EVENT,
             JournalRecord::Decision(_) => DECISION,
             JournalRecord::Response(_) => RESPONSE,
+            JournalRecord::Fulfil { .. } => FULFIL,
+            JournalRecord::Provisioned(_) => PROVISIONED,
+            JournalRecord::Delivered(_) => DELIVERED,
         }
     }
 
     fn one_of_each() -> Vec<JournalRecord> {
-        let records = vec![
+        let mut records = vec![
             JournalRecord::Customer {
                 customer_id: CustomerId::new("c1"),
                 attributes: Attributes::from([
@@ -192,9 +227,49 @@ mod tests {
                 time: at(2),
                 custom_outcome: Some("converted".into()),
             }),
+            JournalRecord::Fulfil {
+                response: ResponseRecord {
+                    decision_id: DecisionId::new("d1"),
+                    action_id: ActionId::new("a1"),
+                    customer_id: CustomerId::new("c1"),
+                    channel: ChannelId::new("ussd"),
+                    outcome: Outcome::Accepted,
+                    time: at(2),
+                    custom_outcome: None,
+                },
+                job: crate::provision::ProvisionJob {
+                    decision_id: DecisionId::new("d1"),
+                    action_id: ActionId::new("a1"),
+                    customer_id: CustomerId::new("c1"),
+                    channel: ChannelId::new("ussd"),
+                    endpoint: "charging".into(),
+                    product: None,
+                    price: Some(9.5),
+                    valid_until: Some(at(5)),
+                    accepted: at(2),
+                },
+            },
+            JournalRecord::Provisioned(crate::provision::ProvisionRecord {
+                decision_id: DecisionId::new("d1"),
+                action_id: ActionId::new("a1"),
+                time: at(3),
+                result: crate::provision::ProvisionResult::Failed {
+                    attempts: 5,
+                    status: None,
+                    reason: "connection refused".into(),
+                },
+            }),
         ];
+        records.push(JournalRecord::Delivered(crate::outbox::DeliveryRecord {
+            decision_id: DecisionId::new("d1"),
+            sink: "sms_gateway".into(),
+            time: at(4),
+            delivered: 1,
+            failed: 0,
+            reason: String::new(),
+        }));
         let covered: std::collections::BTreeSet<u8> = records.iter().map(tag).collect();
-        assert_eq!(covered.len(), 4, "one record of every variant");
+        assert_eq!(covered.len(), 7, "one record of every variant");
         records
     }
 
@@ -217,8 +292,8 @@ mod tests {
                 assert!(JournalRecord::decode(&bytes[..len]).is_err());
             }
         }
-        assert!(JournalRecord::decode(&[9]).is_err_and(|e| e.contains("tag 9")));
-        assert!(JournalRecord::decode(&[8]).is_err_and(|e| e.contains("tag 8")));
+        assert!(JournalRecord::decode(&[11]).is_err_and(|e| e.contains("tag 11")));
+        assert!(JournalRecord::decode(&[255]).is_err_and(|e| e.contains("tag 255")));
     }
 
     /// A journal written before decisions carried a household, prices and offer validity still

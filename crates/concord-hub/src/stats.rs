@@ -27,6 +27,17 @@ pub struct HubStats {
     /// Entries of the contact history kept for the contact policy (impressions, outcomes).
     pub contacts_kept: u64,
     pub learning: LearningStats,
+    pub provisions: ProvisionStats,
+}
+
+/// Provisioning jobs (accepted offers fulfilled through an endpoint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProvisionStats {
+    /// Open: not yet provisioned nor failed for good.
+    pub pending: u64,
+    /// Since the folder was created.
+    pub provisioned: u64,
+    pub failed: u64,
 }
 
 /// The learner's figures.
@@ -67,6 +78,7 @@ impl Hub {
                     timeouts_scheduled: self.timeouts_scheduled() as u64,
                 }
             },
+            provisions: self.provisions.lock().stats(),
         }
     }
 }

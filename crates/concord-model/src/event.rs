@@ -121,6 +121,13 @@ pub enum EventKind {
         #[serde(default)]
         answer: Option<String>,
     },
+    /// Concord's call to a provisioning endpoint (the charging system) for an accepted offer
+    /// failed for good: the customer said yes and did not get it. Written by the hub itself.
+    ProvisioningFailed {
+        action: String,
+        endpoint: String,
+        reason: String,
+    },
 }
 
 /// The type tag alone, for counting and for rules that test "what happened".
@@ -150,10 +157,11 @@ pub enum EventType {
     ConsentChange,
     PortOut,
     SurveyAnswer,
+    ProvisioningFailed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 23] = [
+    pub const ALL: [EventType; 24] = [
         EventType::VoiceCall,
         EventType::Sms,
         EventType::DataUsage,
@@ -177,6 +185,7 @@ impl EventType {
         EventType::ConsentChange,
         EventType::PortOut,
         EventType::SurveyAnswer,
+        EventType::ProvisioningFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -204,6 +213,7 @@ impl EventType {
             EventType::ConsentChange => "consent_change",
             EventType::PortOut => "port_out",
             EventType::SurveyAnswer => "survey_answer",
+            EventType::ProvisioningFailed => "provisioning_failed",
         }
     }
 
@@ -238,6 +248,7 @@ impl EventKind {
             EventKind::ConsentChange { .. } => EventType::ConsentChange,
             EventKind::PortOut { .. } => EventType::PortOut,
             EventKind::SurveyAnswer { .. } => EventType::SurveyAnswer,
+            EventKind::ProvisioningFailed { .. } => EventType::ProvisioningFailed,
         }
     }
 }

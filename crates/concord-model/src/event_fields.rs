@@ -47,6 +47,7 @@ impl EventType {
             EventType::ConsentChange => &[("channel", Str), ("granted", Bool)],
             EventType::PortOut => &[("reason", Str), ("destination", Str)],
             EventType::SurveyAnswer => &[("survey", Str), ("score", Num), ("answer", Str)],
+            EventType::ProvisioningFailed => &[("action", Str), ("endpoint", Str), ("reason", Str)],
         }
     }
 
@@ -129,6 +130,11 @@ impl EventKind {
             (EventKind::SurveyAnswer { survey, .. }, "survey") => Value::Str(survey.clone()),
             (EventKind::SurveyAnswer { score, .. }, "score") => opt_num(*score),
             (EventKind::SurveyAnswer { answer, .. }, "answer") => opt_str(answer),
+            (EventKind::ProvisioningFailed { action, .. }, "action") => Value::Str(action.clone()),
+            (EventKind::ProvisioningFailed { endpoint, .. }, "endpoint") => {
+                Value::Str(endpoint.clone())
+            }
+            (EventKind::ProvisioningFailed { reason, .. }, "reason") => Value::Str(reason.clone()),
             _ => Value::Null,
         }
     }
@@ -217,6 +223,11 @@ mod tests {
                 survey: "nps".into(),
                 score: Some(9.0),
                 answer: Some("ok".into()),
+            },
+            EventKind::ProvisioningFailed {
+                action: "bundle".into(),
+                endpoint: "charging".into(),
+                reason: "HTTP 400".into(),
             },
         ];
         assert_eq!(samples.len(), EventType::ALL.len());

@@ -14,6 +14,7 @@ mod state;
 mod wire;
 mod wire_lift;
 mod wire_models;
+mod wire_provisions;
 mod wire_reports;
 
 pub use auth::{ApiKeys, AuthError, Role};

@@ -55,6 +55,9 @@ pub struct StorageGauges {
     pub learn_models: Gauge,
     pub learn_published: Gauge,
     pub timeouts_scheduled: Gauge,
+    pub provisions_pending: Gauge,
+    pub provisions_provisioned: Gauge,
+    pub provisions_failed: Gauge,
 }
 
 #[derive(Debug)]
@@ -154,6 +157,10 @@ impl Metrics {
         g.learn_published.set(int(stats.learning.published_version));
         g.timeouts_scheduled
             .set(int(stats.learning.timeouts_scheduled));
+        g.provisions_pending.set(int(stats.provisions.pending));
+        g.provisions_provisioned
+            .set(int(stats.provisions.provisioned));
+        g.provisions_failed.set(int(stats.provisions.failed));
         if let Some(last) = &stats.last_snapshot {
             g.snapshot_seconds.set(last.seconds);
             g.snapshot_bytes.set(int(last.bytes));
@@ -193,7 +200,22 @@ impl Metrics {
 
 impl StorageGauges {
     fn register(&self, registry: &mut Registry) {
-        let gauges: [(&str, &str, Gauge); 13] = [
+        let gauges: [(&str, &str, Gauge); 16] = [
+            (
+                "concord_fulfilment_pending",
+                "Accepted offers queued for their provisioning endpoint, not yet provisioned nor failed",
+                self.provisions_pending.clone(),
+            ),
+            (
+                "concord_fulfilment_provisioned",
+                "Accepted offers the provisioning endpoint took, since the data folder was created",
+                self.provisions_provisioned.clone(),
+            ),
+            (
+                "concord_fulfilment_failed",
+                "Accepted offers whose provisioning failed for good (each one a provisioning_failed event)",
+                self.provisions_failed.clone(),
+            ),
             (
                 "concord_learn_pending_responses",
                 "Responses acknowledged and queued, not yet in the published models",

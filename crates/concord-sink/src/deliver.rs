@@ -222,7 +222,11 @@ mod tests {
                 wait >= full / 2 && wait <= full,
                 "attempt {attempt}: {wait:?}"
             );
-            assert_eq!(wait, retry.wait_after(attempt, "d-1:bundle"), "same key, same wait");
+            assert_eq!(
+                wait,
+                retry.wait_after(attempt, "d-1:bundle"),
+                "same key, same wait"
+            );
         }
         assert_ne!(retry.wait_after(1, "a"), retry.wait_after(1, "b"));
     }

@@ -99,19 +99,8 @@ impl KafkaSourceConfig {
                 return Err(KafkaSourceError::config(field, "must not be empty"));
             }
         }
-        if self.topic.len() > MAX_TOPIC_LEN
-            || !self
-                .topic
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        {
-            return Err(KafkaSourceError::config(
-                "topic",
-                format!(
-                    "must be at most {MAX_TOPIC_LEN} characters of [a-zA-Z0-9._-], got {:?}",
-                    self.topic
-                ),
-            ));
+        if let Some(problem) = topic_problem(&self.topic) {
+            return Err(KafkaSourceError::config("topic", problem));
         }
         if self.batch_max == 0 {
             return Err(KafkaSourceError::config("batch_max", "must be at least 1"));
@@ -137,6 +126,17 @@ impl KafkaSourceConfig {
             other => format!("extra.{other}"),
         }
     }
+}
+
+/// What is wrong with a topic name by Kafka's rules (the source's and the sink's), if anything.
+pub(crate) fn topic_problem(topic: &str) -> Option<String> {
+    let valid = topic.len() <= MAX_TOPIC_LEN
+        && topic
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    (!valid).then(|| {
+        format!("must be at most {MAX_TOPIC_LEN} characters of [a-zA-Z0-9._-], got {topic:?}")
+    })
 }
 
 /// Shows `extra`'s keys only: its values may be credentials (`sasl.password`, ...).

@@ -1,5 +1,7 @@
-//! Kafka source: a consumer-group member that reads OSS/BSS events from one topic and hands them,
-//! batch by batch, to an [`concord_ingest::EventSink`] (the hub).
+//! Kafka in and out of the hub. [`KafkaSource`] is a consumer-group member that reads OSS/BSS
+//! events from one topic and hands them, batch by batch, to an [`concord_ingest::EventSink`] (the
+//! hub). [`KafkaContactSink`] is a [`concord_sink::ContactSink`] that writes outbound contacts to
+//! a topic (see [the contact sink](#the-contact-sink)).
 //!
 //! # Messages
 //!
@@ -45,6 +47,20 @@
 //! While the sink keeps failing the consumer does not poll; past `max.poll.interval.ms`
 //! (default 5 min) librdkafka leaves the group, and the batch's commit fails once the sink
 //! recovers: those messages are read again (duplicates, ignored by the hub).
+//!
+//! # The contact sink
+//!
+//! [`KafkaContactSink`] produces one message per [`concord_sink::OutboundContact`]: key =
+//! `customer_id`, value = the contact as JSON, header `idempotency-key` = `contact_id`. The
+//! producer is idempotent with `acks=all` ([`SINK_RESERVED_KEYS`] can't be overridden), and a
+//! customer's contacts share a partition, so they arrive once each and in the order sent.
+//! `send` queues the whole batch (waiting while librdkafka's queue is full), then returns one
+//! result per contact in batch order once each is acknowledged or failed; `message.timeout.ms`
+//! (in `extra`, default 5 min) bounds how long that takes when brokers are unreachable. A
+//! contact sent again (after a restart) carries the same idempotency key, for consumers to
+//! drop. `finish` flushes within [`KafkaSinkConfig::flush_timeout`]. Partitioning uses
+//! librdkafka's default (CRC32 of the key); `extra` `partitioner=murmur2_random` matches the
+//! Java client's.
 
 mod backoff;
 mod batch;
@@ -55,12 +71,16 @@ mod decode;
 mod error;
 mod offsets;
 mod shutdown;
+mod sink;
+mod sink_config;
 mod source;
 mod stats;
 mod worker;
 
 pub use config::{DEFAULT_BATCH_MAX, DEFAULT_BATCH_WAIT, KafkaSourceConfig, RESERVED_KEYS};
 pub use decode::Rejection;
-pub use error::KafkaSourceError;
+pub use error::{KafkaSinkError, KafkaSourceError};
+pub use sink::{IDEMPOTENCY_KEY_HEADER, KafkaContactSink};
+pub use sink_config::{DEFAULT_FLUSH_TIMEOUT, KafkaSinkConfig, SINK_RESERVED_KEYS};
 pub use source::KafkaSource;
 pub use stats::{KafkaStats, LiveStats};

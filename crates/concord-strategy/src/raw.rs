@@ -452,6 +452,11 @@ pub(crate) struct ActionEntry {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub(crate) product: Option<Spanned<String>>,
+    /// The provisioning endpoint an acceptance is fulfilled through (its name; the URL and
+    /// retries are deployment settings, in the connections file).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub(crate) fulfilment: Option<Spanned<String>>,
     /// Products the customer must hold (prerequisites).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]

@@ -247,6 +247,8 @@ pub struct Action {
     pub mandatory: bool,
     /// The product it sells: not offered to a customer who holds it.
     pub product: Option<String>,
+    /// The provisioning endpoint (by name) an acceptance is fulfilled through.
+    pub fulfilment: Option<String>,
     /// Must all be held.
     pub requires: Vec<String>,
     /// Must none be held.

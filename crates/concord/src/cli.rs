@@ -262,6 +262,10 @@ pub struct ServeArgs {
     /// journal replayed on restart.
     #[arg(long, default_value_t = 512)]
     pub snapshot_after_mib: u64,
+    /// Connections file (YAML): the provisioning endpoints actions are fulfilled through
+    /// (`endpoints: {charging: {url, timeout, attempts, backoff, max_backoff}}`).
+    #[arg(long, env = "CONCORD_CONNECTIONS")]
+    pub connections: Option<PathBuf>,
     #[cfg(feature = "kafka")]
     #[command(flatten)]
     pub kafka: KafkaArgs,

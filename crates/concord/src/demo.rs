@@ -122,7 +122,17 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 tracing::error!(error = %e, "the demo's simulated operator stopped");
             }
         });
-        serve::serve(listener, state, concord_hub::SnapshotPolicy::default()).await
+        // The example's `charging` endpoint and the outbound channels' sinks are simulated
+        // systems served beside the API (and call-list files in the data folder).
+        let connections = crate::demo_systems::connections(addr, &data)?;
+        serve::serve(
+            listener,
+            state,
+            concord_hub::SnapshotPolicy::default(),
+            Some(connections),
+            Some(crate::demo_systems::router()),
+        )
+        .await
     })
 }
 

@@ -7,6 +7,26 @@ use concord_source_kafka::{KafkaSource, KafkaSourceConfig, KafkaSourceError, Kaf
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+/// A Kafka sink of the connections file (`sinks: {name: {kafka: {brokers, topic, options}}}`).
+pub fn contact_sink(
+    name: &str,
+    spec: &concord_channel::connections::SinkSpec,
+) -> Result<std::sync::Arc<dyn concord_sink::ContactSink>, String> {
+    let concord_channel::connections::SinkSpec::Kafka {
+        brokers,
+        topic,
+        options,
+    } = spec
+    else {
+        return Err(format!("sink {name} is not a Kafka sink"));
+    };
+    let mut config = concord_source_kafka::KafkaSinkConfig::new(name, brokers, topic);
+    config.extra.clone_from(options);
+    concord_source_kafka::KafkaContactSink::new(config)
+        .map(|sink| std::sync::Arc::new(sink) as std::sync::Arc<dyn concord_sink::ContactSink>)
+        .map_err(|e| e.to_string())
+}
+
 /// The Kafka source the flags ask for, validated before anything starts.
 pub fn source(args: &KafkaArgs) -> anyhow::Result<Option<KafkaSource>> {
     let (Some(brokers), Some(topic), Some(group)) =

@@ -8,6 +8,7 @@ mod bench_ussd;
 mod check;
 mod cli;
 mod demo;
+mod demo_systems;
 mod evaluate;
 mod export;
 mod export_kpis;

@@ -2,6 +2,8 @@
 
 use crate::cli::ServeArgs;
 use anyhow::Context;
+use concord_channel::Fulfiller;
+use concord_channel::connections::Connections;
 use concord_hub::{Hub, SnapshotPolicy, Snapshotter};
 use concord_model::SystemClock;
 use concord_server::{ApiKeys, AppState, app};
@@ -17,6 +19,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let policy = args.snapshot_policy();
     #[cfg(feature = "kafka")]
     let kafka = crate::kafka::source(&args.kafka)?;
+    let connections = load_connections(args.connections.as_deref(), &strategy)?;
     runtime.block_on(async move {
         let state = open(&args.data, strategy, keys)?;
         let listener = bind(args.listen).await?;
@@ -24,7 +27,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         #[cfg(feature = "kafka")]
         let consumer = crate::kafka::Consumer::start(kafka, &state);
         tracing::info!(%addr, "concord is serving");
-        let served = serve(listener, state, policy).await;
+        let served = serve(listener, state, policy, connections, None).await;
         #[cfg(feature = "kafka")]
         consumer.stop().await;
         served
@@ -47,6 +50,54 @@ pub fn load_strategy(dir: &Path) -> anyhow::Result<Arc<Strategy>> {
             dir.display()
         ),
     }
+}
+
+#[cfg(feature = "kafka")]
+fn kafka_sink(
+    name: &str,
+    spec: &concord_channel::connections::SinkSpec,
+) -> Result<Arc<dyn concord_sink::ContactSink>, String> {
+    crate::kafka::contact_sink(name, spec)
+}
+
+#[cfg(not(feature = "kafka"))]
+fn kafka_sink(
+    name: &str,
+    _: &concord_channel::connections::SinkSpec,
+) -> Result<Arc<dyn concord_sink::ContactSink>, String> {
+    Err(format!(
+        "sink {name} is a Kafka sink, and this build has no Kafka: build with --features kafka"
+    ))
+}
+
+/// Reads the connections file (the systems Concord calls out to) and checks that it defines
+/// every endpoint the strategy's actions are fulfilled through. Without a file, an action that
+/// needs one is reported once: its acceptances queue (`GET /v1/provisions`) until the hub is
+/// started with a file that defines the endpoint.
+pub fn load_connections(
+    path: Option<&Path>,
+    strategy: &Strategy,
+) -> anyhow::Result<Option<Connections>> {
+    let Some(path) = path else {
+        let waiting: Vec<String> = strategy
+            .actions()
+            .iter()
+            .filter_map(|a| Some(format!("{} (endpoint {})", a.id, a.fulfilment.as_ref()?)))
+            .collect();
+        if !waiting.is_empty() {
+            tracing::warn!(
+                actions = waiting.join(", "),
+                "no --connections file: acceptances of these actions queue for provisioning until one defines their endpoints"
+            );
+        }
+        return Ok(None);
+    };
+    let connections = Connections::load(path)
+        .map_err(|e| anyhow::anyhow!("the connections file is invalid, refusing to start:\n{e}"))?;
+    connections.check(strategy).map_err(|e| {
+        anyhow::anyhow!("the connections file does not fit the strategy, refusing to start:\n{e}")
+    })?;
+    Ok(Some(connections))
 }
 
 /// Opens an existing data folder for a command that only reads it (replay, export): a path
@@ -75,15 +126,40 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
 
 /// Serves until Ctrl-C, taking snapshots in the background and one last one on the way out (so
 /// the next start replays nothing).
+/// With `connections`, the fulfilment worker provisions accepted offers through its
+/// endpoints; `extra` routes are served beside the API (the demo's simulated systems).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     policy: SnapshotPolicy,
+    connections: Option<Connections>,
+    extra: Option<axum::Router>,
 ) -> anyhow::Result<()> {
     let hub = state.hub.clone();
     let snapshotter = Snapshotter::start(&hub, policy).context("starting the snapshot thread")?;
     let housekeeping = concord_server::spawn_housekeeping(&state);
-    let served = axum::serve(listener, app(state))
+    let mut workers = Vec::new();
+    if let Some(connections) = connections {
+        let fulfiller = Fulfiller::new(hub.clone(), &connections, state.clock.clone())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        workers.push(tokio::spawn(fulfiller.run()));
+        if !connections.channels.is_empty() {
+            let sinks = concord_channel::build_sinks(&connections, kafka_sink)
+                .map_err(|e| anyhow::anyhow!("the connections file's sinks: {e}"))?;
+            let outbound = concord_channel::Outbound::new(
+                hub.clone(),
+                &connections,
+                sinks,
+                state.clock.clone(),
+            );
+            workers.push(tokio::spawn(outbound.run()));
+        }
+    }
+    let mut router = app(state);
+    if let Some(extra) = extra {
+        router = router.merge(extra);
+    }
+    let served = axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
@@ -91,6 +167,11 @@ pub async fn serve(
         .await
         .context("serving HTTP");
     housekeeping.abort();
+    for worker in workers {
+        // Jobs and deliveries in flight stay open in the journal and are sent again (same
+        // keys) on restart.
+        worker.abort();
+    }
     tokio::task::spawn_blocking(move || {
         snapshotter.stop();
         hub.snapshot()

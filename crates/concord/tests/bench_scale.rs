@@ -69,7 +69,12 @@ fn bench_scale_reports_every_row_and_cleans_up() {
         if timed {
             assert!(number(row[2]) >= 0.0, "{row:?}");
         }
-        assert!(number(row[3]) > 0.0, "{row:?}");
+        // The recovery row's detail starts with the snapshot restore time, which rounds to
+        // 0.00 s for a base this small.
+        assert!(
+            number(row[3]) > 0.0 || step.starts_with("recovery"),
+            "{row:?}"
+        );
     }
     assert!(
         cells(&stdout, "bulk load")[1].starts_with("4000 rows"),

@@ -28,6 +28,10 @@ pub(crate) enum Section {
     Decisions,
     /// The contact history (absent from snapshots written before it existed).
     Contacts,
+    /// Provisioning jobs (absent from snapshots written before them: none open).
+    Provisions,
+    /// Outbound decisions waiting for their sink (absent from older snapshots: none).
+    Outbox,
 }
 
 impl Section {
@@ -40,6 +44,8 @@ impl Section {
             Section::Triggers => (4, 0),
             Section::Decisions => (5, 0),
             Section::Contacts => (6, 0),
+            Section::Provisions => (7, 0),
+            Section::Outbox => (8, 0),
         }
     }
 

@@ -20,8 +20,8 @@ use crate::error::HubError;
 use crate::trigger_log::TriggerLog;
 use concord_profile::ProfileStore;
 use file::{Section, SnapshotFile};
-pub(crate) use state::decode_contacts;
 use state::{DecisionSide, Meta};
+pub(crate) use state::{decode_contacts, decode_outbox, decode_provisions};
 use std::path::{Path, PathBuf};
 
 const SNAPSHOT_DIR: &str = "snapshots";
@@ -64,6 +64,10 @@ pub(crate) struct Restored {
     /// The contact book's section (decoded by the hub, which knows the strategy); `None` in
     /// snapshots older than it: the book is then rebuilt from the decision log.
     pub(crate) contacts: Option<Vec<u8>>,
+    /// The provisioning book's section; `None` in snapshots older than it.
+    pub(crate) provisions: Option<Vec<u8>>,
+    /// The outbox's section; `None` in snapshots older than it.
+    pub(crate) outbox: Option<Vec<u8>>,
 }
 
 /// The data folder's `snapshots/` folder.
@@ -187,6 +191,16 @@ fn restore(path: &Path, store: &ProfileStore) -> Result<Restored, String> {
     } else {
         None
     };
+    let outbox = if file.has(Section::Outbox) {
+        Some(file.read(Section::Outbox)?)
+    } else {
+        None
+    };
+    let provisions = if file.has(Section::Provisions) {
+        Some(file.read(Section::Provisions)?)
+    } else {
+        None
+    };
     tracing::info!(
         path = %path.display(),
         customers = store.len(),
@@ -204,6 +218,8 @@ fn restore(path: &Path, store: &ProfileStore) -> Result<Restored, String> {
         triggers,
         decisions,
         contacts,
+        provisions,
+        outbox,
     })
 }
 

@@ -3,6 +3,7 @@
 
 use crate::contacts::ContactBook;
 use crate::decision_log::DecisionLog;
+use crate::provision::ProvisionBook;
 use crate::trigger_log::TriggerLog;
 use concord_learn::adm::{AdmModel, Counts};
 use concord_learn::{Learner, ModelKey};
@@ -17,7 +18,7 @@ use concord_model::{Arm, Timestamp};
 /// experiment arm and KPIs are kept per arm with the accepted value's sum of squares; version 8:
 /// KPIs are kept per UTC day of decisions; version 9: decisions and KPIs carry the experiment
 /// variant; older sections are still read.
-const VERSION: u8 = 9;
+pub(crate) const VERSION: u8 = 9;
 
 /// Where each part of the snapshot was cut: replay applies a record to a part only at or after
 /// the part's cut.
@@ -143,6 +144,22 @@ pub(crate) fn decode_contacts(bytes: &[u8], book: &ContactBook) -> Result<(), De
     let mut input = versioned(bytes)?;
     book.decode(&mut input)?;
     input.finish()
+}
+
+/// The provisioning section: [`VERSION`] then the book (read from version 9, when it came).
+pub(crate) fn decode_provisions(bytes: &[u8]) -> Result<ProvisionBook, DecodeError> {
+    let (mut input, _) = versioned_from(bytes, 9)?;
+    let book = ProvisionBook::decode(&mut input)?;
+    input.finish()?;
+    Ok(book)
+}
+
+/// The outbox section: [`VERSION`] then the outbox (read from version 9, when it came).
+pub(crate) fn decode_outbox(bytes: &[u8]) -> Result<crate::outbox::Outbox, DecodeError> {
+    let (mut input, _) = versioned_from(bytes, 9)?;
+    let outbox = crate::outbox::Outbox::decode(&mut input)?;
+    input.finish()?;
+    Ok(outbox)
 }
 
 pub(crate) fn decode_decisions(bytes: &[u8]) -> Result<DecisionSide, DecodeError> {

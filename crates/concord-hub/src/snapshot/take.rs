@@ -79,7 +79,7 @@ impl Hub {
             reason: "the apply thread has stopped".into(),
         })?;
         out.put(Section::Triggers, &triggers).map_err(io)?;
-        let (decisions, contacts, decisions_cut) = {
+        let (decisions, contacts, provisions, outbox, decisions_cut) = {
             let _gate = self.decision_gate.blocking_write();
             let cut = self.journal.end().0;
             let bytes = state::encode_decisions(
@@ -88,10 +88,22 @@ impl Hub {
                 &self.kpis,
                 &self.learner,
             );
-            (bytes, state::encode_contacts(&self.contacts), cut)
+            let mut provisions = vec![state::VERSION];
+            self.provisions.lock().encode(&mut provisions);
+            let mut outbox = vec![state::VERSION];
+            self.outbox.lock().encode(&mut outbox);
+            (
+                bytes,
+                state::encode_contacts(&self.contacts),
+                provisions,
+                outbox,
+                cut,
+            )
         };
         out.put(Section::Decisions, &decisions).map_err(io)?;
         out.put(Section::Contacts, &contacts).map_err(io)?;
+        out.put(Section::Provisions, &provisions).map_err(io)?;
+        out.put(Section::Outbox, &outbox).map_err(io)?;
         // The dedup copy may name events still being written: publish only once they are on
         // disk, or a crash could leave them remembered as seen but never applied.
         self.journal.wait_durable_blocking(Position(journal_end))?;

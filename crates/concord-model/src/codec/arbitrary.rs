@@ -90,6 +90,11 @@ fn kind(t: EventType, f: Fields) -> EventKind {
             score: of,
             answer: o2,
         },
+        EventType::ProvisioningFailed => EventKind::ProvisioningFailed {
+            action: s1,
+            endpoint: s3,
+            reason: o2.unwrap_or_default(),
+        },
     }
 }
 

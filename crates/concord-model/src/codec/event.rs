@@ -120,6 +120,15 @@ impl BinaryCodec for EventKind {
                 score.encode(out);
                 answer.encode(out);
             }
+            K::ProvisioningFailed {
+                action,
+                endpoint,
+                reason,
+            } => {
+                action.encode(out);
+                endpoint.encode(out);
+                reason.encode(out);
+            }
         }
     }
 
@@ -204,6 +213,11 @@ impl BinaryCodec for EventKind {
                 survey: r.read()?,
                 score: r.read()?,
                 answer: r.read()?,
+            },
+            T::ProvisioningFailed => K::ProvisioningFailed {
+                action: r.read()?,
+                endpoint: r.read()?,
+                reason: r.read()?,
             },
         })
     }

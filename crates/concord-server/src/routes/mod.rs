@@ -7,6 +7,7 @@ mod kpis;
 mod lift;
 mod models;
 mod ops;
+mod provisions;
 mod reports;
 mod responses;
 mod triggers;
@@ -29,6 +30,7 @@ pub(crate) use kpis::__path_get_kpis;
 pub(crate) use lift::{__path_get_lift, __path_get_plan};
 pub(crate) use models::{__path_get_model, __path_get_models};
 pub(crate) use ops::{__path_healthz, __path_metrics, __path_readyz};
+pub(crate) use provisions::__path_get_provisions;
 pub(crate) use reports::{__path_get_report, __path_get_reports, __path_get_value_finder};
 pub(crate) use responses::__path_post_response;
 pub(crate) use triggers::__path_get_triggers;
@@ -56,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/models", get(models::get_models))
         .route("/v1/models/{id}", get(models::get_model))
         .route("/v1/triggers", get(triggers::get_triggers))
+        .route("/v1/provisions", get(provisions::get_provisions))
         .route("/v1/ussd", post(ussd::post_ussd))
         .fallback(|| async {
             ApiError::not_found(

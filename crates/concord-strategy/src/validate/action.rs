@@ -113,6 +113,25 @@ pub(super) fn action(
             })
             .ok()
     });
+    let fulfilment = entry.fulfilment.as_ref().and_then(|name| {
+        let ok = !name.value.is_empty()
+            && name
+                .value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !ok {
+            report.at(
+                &name.referenced,
+                format!("{field}.fulfilment"),
+                StrategyErrorKind::InvalidValue,
+                format!(
+                    "`{}` is not an endpoint name: use letters, digits, `_` and `-`",
+                    name.value
+                ),
+            );
+        }
+        ok.then(|| name.value.clone())
+    });
     let mut product_name = |product: &Spanned<String>, at: String| {
         if product.value.trim().is_empty() {
             report.at(
@@ -153,6 +172,7 @@ pub(super) fn action(
         lever,
         mandatory: entry.mandatory,
         product,
+        fulfilment,
         requires,
         excludes,
         price,

@@ -1,0 +1,424 @@
+//! Outbound and fulfilment end to end with the real binary (`concord serve --connections`),
+//! against real HTTP servers in the test for the SMS gateway and the charging system:
+//! three dropped calls put a customer on the call list once (the trigger's cool-down holds);
+//! a bundle 85% used sends one SMS through a gateway that fails twice first; the USSD menu
+//! then shows the same offer at the same price; accepting it provisions it exactly once, even
+//! when the acceptance is replayed; a customer who opted out appears in no sink.
+
+mod common;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_concord");
+const ADMIN: &str = "outbound-admin-key-000001";
+const CHANNEL: &str = "outbound-channel-key-0001";
+const BUNDLE: &str = "grow_bigger_bundle_private";
+
+/// Every request a fake system got: (idempotency key, status answered, body).
+#[derive(Default)]
+struct Seen {
+    requests: Mutex<Vec<(String, u16, Value)>>,
+    /// Failures to answer each new key with before succeeding.
+    fail_first: usize,
+}
+
+impl Seen {
+    fn succeeded(&self) -> Vec<(String, Value)> {
+        self.requests
+            .lock()
+            .iter()
+            .filter(|(_, status, _)| *status < 300)
+            .map(|(k, _, b)| (k.clone(), b.clone()))
+            .collect()
+    }
+
+    fn tries(&self, key: &str) -> usize {
+        self.requests
+            .lock()
+            .iter()
+            .filter(|(k, _, _)| k == key)
+            .count()
+    }
+}
+
+async fn receive(
+    State(seen): State<Arc<Seen>>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> StatusCode {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let mut requests = seen.requests.lock();
+    let before = requests.iter().filter(|(k, _, _)| *k == key).count();
+    let status = if before < seen.fail_first { 503 } else { 200 };
+    requests.push((key, status, body));
+    StatusCode::from_u16(status).unwrap_or(StatusCode::OK)
+}
+
+/// Serves `seen` at `http://127.0.0.1:<port>/in` on `rt`; returns the URL.
+fn fake_system(rt: &tokio::runtime::Runtime, seen: Arc<Seen>) -> String {
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("binds");
+    let url = format!("http://{}/in", listener.local_addr().expect("addr"));
+    let app = axum::Router::new()
+        .route("/in", axum::routing::post(receive))
+        .with_state(seen);
+    rt.spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+struct Serve(Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+fn post(url: &str, key: &str, body: Value) -> Value {
+    let response = client()
+        .post(url)
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .expect("answered");
+    let status = response.status();
+    let body: Value = response.json().unwrap_or(Value::Null);
+    assert!(status.is_success(), "{url}: {status} {body}");
+    body
+}
+
+fn get(url: &str, key: &str) -> Value {
+    client()
+        .get(url)
+        .bearer_auth(key)
+        .send()
+        .expect("answered")
+        .json()
+        .expect("json")
+}
+
+/// Polls `check` for up to 30 s.
+fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The example strategy without quiet hours (the test runs at any hour), without outbound
+/// maturity capping (young models reach everyone), and with the private bundle's lever raised
+/// so the one SMS of the bundle trigger carries it whatever the exploration draws, in `dir`.
+fn strategy(dir: &Path) -> PathBuf {
+    let to = dir.join("strategy");
+    common::copy_dir(&common::repo().join("examples/telco"), &to);
+    let channels = std::fs::read_to_string(to.join("channels.yaml")).expect("channels");
+    let channels: String = channels
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("quiet_hours:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(to.join("channels.yaml"), channels).expect("written");
+    let models = std::fs::read_to_string(to.join("models.yaml")).expect("models");
+    assert!(models.contains("outbound_start_share: 0.02"));
+    std::fs::write(
+        to.join("models.yaml"),
+        models.replace("outbound_start_share: 0.02", "outbound_start_share: 1"),
+    )
+    .expect("written");
+    let growth = std::fs::read_to_string(to.join("actions/growth.yaml")).expect("growth");
+    assert!(growth.contains("    fulfilment: charging\n"));
+    std::fs::write(
+        to.join("actions/growth.yaml"),
+        growth.replace(
+            "    fulfilment: charging\n",
+            "    fulfilment: charging\n    lever: 1000\n",
+        ),
+    )
+    .expect("written");
+    to
+}
+
+/// Three customers: `bundle` (SMS consent), `caller` (call consent), `opted_out` (neither).
+fn load_base(dir: &Path, strategy: &Path, data: &Path) {
+    let csv = dir.join("base.csv");
+    std::fs::write(
+        &csv,
+        "customer_id,segment,tenure_months,balance,avg_recharge,device_type,network,data_bundle_mb,consent_sms,consent_outbound_call\n\
+         27830000001,prepaid,20,80,20,smartphone,4g,1024,true,false\n\
+         27830000002,prepaid,20,80,20,smartphone,4g,1024,false,true\n\
+         27830000003,prepaid,20,80,20,smartphone,4g,1024,false,false\n",
+    )
+    .expect("csv");
+    let mapping = dir.join("mapping.yaml");
+    let mut yaml = String::from("id: customer_id\nattributes:\n");
+    for column in [
+        "segment",
+        "tenure_months",
+        "balance",
+        "avg_recharge",
+        "device_type",
+        "network",
+        "data_bundle_mb",
+        "consent_sms",
+        "consent_outbound_call",
+    ] {
+        yaml.push_str(&format!("  {column}: {{column: {column}}}\n"));
+    }
+    std::fs::write(&mapping, yaml).expect("mapping");
+    let output = Command::new(BIN)
+        .arg("load")
+        .arg("--strategy")
+        .arg(strategy)
+        .arg("--data")
+        .arg(data)
+        .arg("--mapping")
+        .arg(&mapping)
+        .arg(&csv)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn event(id: &str, customer: &str, minutes_ago: i64, kind: Value) -> Value {
+    let time = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_mins(minutes_ago))
+        .expect("time");
+    let mut event = json!({"event_id": id, "customer_id": customer, "time": time.to_string()});
+    if let (Some(event), Some(kind)) = (event.as_object_mut(), kind.as_object()) {
+        event.extend(kind.clone());
+    }
+    event
+}
+
+fn dropped(id: &str, customer: &str, minutes_ago: i64) -> Value {
+    event(
+        id,
+        customer,
+        minutes_ago,
+        json!({"type": "dropped_call", "cell": "C-1"}),
+    )
+}
+
+fn bundle(id: &str, customer: &str) -> Value {
+    event(
+        id,
+        customer,
+        1,
+        json!({"type": "bundle_usage", "bundle": "data_1gb", "used_mb": 870.0, "total_mb": 1024.0}),
+    )
+}
+
+/// Every row of every call-list file in `dir`, as (customer, action).
+fn call_list(dir: &Path) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            let mut reader = csv::Reader::from_path(&path).expect("csv");
+            let headers = reader.headers().expect("headers").clone();
+            let at = |name: &str| headers.iter().position(|h| h == name).expect(name);
+            let (customer, action) = (at("customer_id"), at("action_id"));
+            for record in reader.records() {
+                let record = record.expect("row");
+                rows.push((record[customer].to_owned(), record[action].to_owned()));
+            }
+        }
+    }
+    rows
+}
+
+#[test]
+fn triggers_reach_the_sinks_once_and_an_acceptance_is_provisioned_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sms = Arc::new(Seen {
+        fail_first: 2,
+        ..Seen::default()
+    });
+    let charging = Arc::new(Seen::default());
+    let sms_url = fake_system(&rt, sms.clone());
+    let charging_url = fake_system(&rt, charging.clone());
+    let strategy = strategy(dir.path());
+    let data = dir.path().join("data");
+    load_base(dir.path(), &strategy, &data);
+    let calls = dir.path().join("calls");
+    let connections = dir.path().join("connections.yaml");
+    std::fs::write(
+        &connections,
+        format!(
+            "endpoints:\n  charging: {{url: \"{charging_url}\", attempts: 3, backoff: 20ms}}\n\
+             sinks:\n  call_list: {{file: {{dir: calls, format: csv}}}}\n  sms_gateway: {{webhook: {{url: \"{sms_url}\", attempts: 4, backoff: 20ms, max_backoff: 100ms}}}}\n\
+             channels:\n  outbound_call: call_list\n  sms: sms_gateway\n"
+        ),
+    )
+    .expect("connections");
+    let port = common::free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let _serve = Serve(
+        Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--strategy")
+            .arg(&strategy)
+            .arg("--data")
+            .arg(&data)
+            .arg("--connections")
+            .arg(&connections)
+            .env(
+                "CONCORD_API_KEYS",
+                format!("admin={ADMIN},channel={CHANNEL}"),
+            )
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .expect("serve starts"),
+    );
+    eventually("ready", || {
+        client()
+            .get(format!("{url}/readyz"))
+            .send()
+            .ok()
+            .filter(|r| r.status().is_success())
+    });
+
+    // Three dropped calls for the caller and the opted-out customer; a bundle 85% used for
+    // the SMS customer and the opted-out one.
+    let mut events = Vec::new();
+    for customer in ["27830000002", "27830000003"] {
+        for k in 0..3 {
+            events.push(dropped(&format!("{customer}-drop-{k}"), customer, 10 - k));
+        }
+    }
+    for customer in ["27830000001", "27830000003"] {
+        events.push(bundle(&format!("{customer}-bundle"), customer));
+    }
+    post(&format!("{url}/v1/events"), ADMIN, Value::Array(events));
+
+    let calls_rows = eventually("the call list", || {
+        let rows = call_list(&calls);
+        (!rows.is_empty()).then_some(rows)
+    });
+    let (sms_key, sms_body) = eventually("the SMS", || sms.succeeded().into_iter().next());
+    // More dropped calls inside the trigger's cool-down: no second call.
+    let more: Vec<Value> = (3..6)
+        .map(|k| dropped(&format!("27830000002-drop-{k}"), "27830000002", 6 - k))
+        .collect();
+    post(&format!("{url}/v1/events"), ADMIN, Value::Array(more));
+    std::thread::sleep(Duration::from_millis(2_500));
+    let calls_rows_after = call_list(&calls);
+    assert_eq!(calls_rows, calls_rows_after, "the cool-down holds");
+    assert_eq!(
+        calls_rows,
+        vec![(
+            "27830000002".to_owned(),
+            "svc_dropped_call_health_check".to_owned()
+        )],
+        "the caller, once; never the opted-out customer"
+    );
+    // The SMS: delivered once through two failures, to the SMS customer only.
+    let delivered = sms.succeeded();
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    assert_eq!(sms.tries(&sms_key), 3, "two failures, then the delivery");
+    assert_eq!(sms_body["customer_id"], "27830000001");
+    assert_eq!(sms_body["action_id"], BUNDLE);
+    let sms_text = sms_body["text"].as_str().expect("a text").to_owned();
+    let price = sms_text
+        .split("price of R")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .expect("the SMS names the price")
+        .to_owned();
+    assert!(
+        sms.requests
+            .lock()
+            .iter()
+            .all(|(_, _, b)| b["customer_id"] != "27830000003"),
+        "the opted-out customer is in no sink"
+    );
+
+    // The USSD menu shows the same offer at the same price; accept it.
+    let ussd = |input: &str, id: &str| {
+        post(
+            &format!("{url}/v1/ussd"),
+            CHANNEL,
+            json!({"session_id": "s-1", "msisdn": "27830000001", "input": input, "request_id": id}),
+        )
+    };
+    let menu = ussd("*123#", "r1");
+    let text = menu["text"].as_str().expect("menu text").to_owned();
+    let line = text
+        .lines()
+        .find(|l| l.contains("2GB at your price"))
+        .unwrap_or_else(|| panic!("the offer is on the menu:\n{text}"));
+    assert!(
+        line.contains(&format!("R{price}")),
+        "{line} vs SMS {sms_text}"
+    );
+    let option = line.split('.').next().expect("numbered").to_owned();
+    let confirm = ussd(&option, "r2");
+    assert!(
+        confirm["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&price),
+        "{confirm}"
+    );
+    let done = ussd("1", "r3");
+    assert_eq!(done["end"], true, "{done}");
+
+    // Provisioned once; the acceptance replayed through the API changes nothing.
+    let provisions = eventually("the provisioning", || {
+        let p = get(&format!("{url}/v1/provisions"), ADMIN);
+        (p["provisioned"] == 1).then_some(p)
+    });
+    let decision = provisions["recent"][0]["decision_id"]
+        .as_str()
+        .expect("decision")
+        .to_owned();
+    let replayed = post(
+        &format!("{url}/v1/responses"),
+        CHANNEL,
+        json!({"decision_id": decision, "action_id": BUNDLE, "outcome": "accepted"}),
+    );
+    assert_eq!(replayed["duplicate"], true, "{replayed}");
+    std::thread::sleep(Duration::from_millis(1_500));
+    let provisioned = charging.succeeded();
+    assert_eq!(provisioned.len(), 1, "exactly one provisioning call");
+    assert_eq!(charging.requests.lock().len(), 1);
+    let (key, body) = &provisioned[0];
+    assert_eq!(key, &format!("{decision}:{BUNDLE}"));
+    assert_eq!(body["customer_id"], "27830000001");
+    assert_eq!(
+        body["price"].as_f64(),
+        price.parse::<f64>().ok(),
+        "the price shown everywhere"
+    );
+}
