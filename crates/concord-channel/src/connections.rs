@@ -626,6 +626,19 @@ mod tests {
             ]),
         );
         check(
+            "sinks:\n  calls: {file: {dir: out}}\n  sms: {webhook: {url: http://sms/send, concurrency: 4}}\nchannels:\n  outbound_call: calls\n  sms: sms\n",
+            Ok(""),
+        );
+        check(
+            "sinks:\n  calls: {file: {dir: out, format: xlsx}}\n  both: {file: {dir: a}, webhook: {url: http://x/}}\n  hook: {webhook: {url: http://x/, concurrency: 0}}\nchannels:\n  sms: nowhere\n",
+            Err(&[
+                "connections.yaml:2:36: sinks.calls.file.format: format `xlsx`: use csv or parquet",
+                "connections.yaml:3:3: sinks.both: a sink is exactly one of `file`, `webhook` or `kafka`",
+                "connections.yaml:4:49: sinks.hook.webhook.concurrency: concurrency must be 1 to 256, found 0",
+                "connections.yaml:6:8: channels.sms: no sink `nowhere` (sinks: calls, hook)",
+            ]),
+        );
+        check(
             "endpoints:\n  charging:\n    uri: http://c/p\n",
             Err(&[
                 "connections.yaml:3:5: endpoints.charging: unknown field `uri`, expected one of url, timeout, attempts, backoff, max_backoff",

@@ -270,10 +270,23 @@ impl Hub {
             decisions = decision_count,
             "data folder opened"
         );
+        // Fires of the last hour no decision names: a crash came between them and their
+        // decision (the outbound worker decides them; one decided meanwhile is skipped).
+        let mut fires = crate::outbox::FireQueue::default();
+        let wall = Timestamp::now().as_millisecond();
+        fires.push(
+            triggers
+                .recent()
+                .filter(|f| {
+                    wall - f.time.as_millisecond() <= crate::outbox::FIRE_REQUEUE_MS
+                        && !outbox.fire_decided(&crate::outbox::fire_key(f))
+                })
+                .cloned(),
+        );
         let events = Arc::new(EventSide {
             profiles,
             triggers: Mutex::new(triggers),
-            fires: Mutex::new(crate::outbox::FireQueue::default()),
+            fires: Mutex::new(fires),
             fire_queued: tokio::sync::Notify::new(),
             applied_end: AtomicU64::new(replayed.end.0),
         });

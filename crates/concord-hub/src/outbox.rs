@@ -21,6 +21,9 @@ pub const FIRE_KEY: &str = "fire";
 pub const RUN_KEY: &str = "run";
 /// Fires waiting at most; past it the oldest are dropped (and counted).
 const FIRES_WAITING: usize = 100_000;
+/// After a restart, fires this recent (event time against the wall clock) that no logged
+/// decision names are queued again: the ones a crash caught between the event and its decision.
+pub(crate) const FIRE_REQUEUE_MS: i64 = 3_600_000;
 /// Finished deliveries kept for reading back; counts cover all.
 const RECENT_DONE: usize = 10_000;
 

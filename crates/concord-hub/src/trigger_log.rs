@@ -34,6 +34,11 @@ impl TriggerLog {
         }
     }
 
+    /// The recent fires, oldest first.
+    pub(crate) fn recent(&self) -> impl Iterator<Item = &TriggerFire> {
+        self.recent.iter()
+    }
+
     pub(crate) fn counts(&self) -> &BTreeMap<String, u64> {
         &self.counts
     }

@@ -8,6 +8,24 @@ use std::process::ExitCode;
 pub fn run(args: &CheckArgs) -> ExitCode {
     match Strategy::load(&args.dir) {
         Ok(strategy) => {
+            if let Some(path) = &args.connections {
+                let checked = concord_channel::connections::Connections::load(path)
+                    .and_then(|c| c.check(&strategy).map(|()| c));
+                match checked {
+                    Ok(c) => println!(
+                        "{}: ok: {} endpoint(s), {} sink(s), {} outbound channel(s) routed",
+                        path.display(),
+                        c.endpoints.len(),
+                        c.sinks.len(),
+                        c.channels.len()
+                    ),
+                    Err(errors) => {
+                        eprintln!("{errors}");
+                        eprintln!("{}: {} error(s)", path.display(), errors.errors.len());
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
             println!(
                 "{}: ok: strategy {} v{}, {} channels, {} actions, hash {}",
                 args.dir.display(),

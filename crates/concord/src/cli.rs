@@ -511,4 +511,8 @@ pub struct ReplayArgs {
 pub struct CheckArgs {
     /// The strategy folder to validate.
     pub dir: PathBuf,
+    /// A connections file to validate with it (endpoints every `fulfilment` names, sinks,
+    /// routes for outbound channels only).
+    #[arg(long)]
+    pub connections: Option<PathBuf>,
 }

@@ -375,6 +375,44 @@ fn check_passes_the_example_and_fails_a_broken_folder_with_its_location() {
     );
     assert!(stderr.contains("colour"), "{stderr}");
 
+    // With a connections file: the example's passes; one that misses the charging endpoint
+    // and routes an inbound channel fails, naming both.
+    let output = Command::new(BIN)
+        .arg("check")
+        .arg(example_strategy())
+        .arg("--connections")
+        .arg(example_strategy().join("../connections.yaml"))
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let bad = dir.path().join("connections.yaml");
+    std::fs::write(
+        &bad,
+        "sinks:\n  calls: {file: {dir: out}}\nchannels:\n  ussd: calls\n",
+    )
+    .expect("write");
+    let output = Command::new(BIN)
+        .arg("check")
+        .arg(example_strategy())
+        .arg("--connections")
+        .arg(&bad)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("channels.ussd: `ussd` is not an outbound channel"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("is fulfilled through endpoint `charging`, which is not defined here"),
+        "{stderr}"
+    );
+
     let output = Command::new(BIN).arg("schema").output().expect("runs");
     assert!(output.status.success());
     let schema: Value = serde_json::from_slice(&output.stdout).expect("schema is JSON");
