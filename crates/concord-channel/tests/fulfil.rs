@@ -331,6 +331,11 @@ fn an_open_job_survives_a_restart_and_keeps_its_key() {
         let hub = Hub::open(data.path(), strategy()).expect("reopens");
         let pending = hub.provisions_pending();
         assert_eq!(pending.len(), 1, "snapshot: {snapshot}");
+        assert_eq!(
+            hub.recovery().snapshot.is_some(),
+            snapshot,
+            "restored from it"
+        );
         assert_eq!(pending[0].decision_id, decision);
         if !snapshot {
             hub.snapshot().expect("snapshot");

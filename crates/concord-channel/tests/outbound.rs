@@ -182,6 +182,11 @@ fn the_outbox_survives_restarts_and_honours_a_late_opt_out() {
     for snapshot in [false, true] {
         let hub = Hub::open(data.path(), strategy.clone()).expect("reopens");
         assert_eq!(hub.outbox_pending().len(), 2, "snapshot: {snapshot}");
+        assert_eq!(
+            hub.recovery().snapshot.is_some(),
+            snapshot,
+            "restored from it"
+        );
         if !snapshot {
             hub.snapshot().expect("snapshot");
         }
