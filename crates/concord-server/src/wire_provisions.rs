@@ -103,3 +103,87 @@ impl From<ProvisionReport> for ProvisionsBody {
         }
     }
 }
+
+/// The outbox: outbound decisions waiting for their sink, fires waiting for their decision,
+/// counts, and the newest deliveries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboundBody {
+    /// Outbound decisions (made for a trigger fire or a run) waiting for their channel's sink.
+    pub pending: Vec<OutboundDecisionBody>,
+    /// Trigger fires of live events waiting for their decision.
+    pub fires_waiting: u64,
+    /// Fires dropped because too many were waiting (since the hub started).
+    pub fires_dropped: u64,
+    /// Contacts the sinks took, since the data folder was created.
+    pub contacts_delivered: u64,
+    /// Contacts failed for good or withheld (consent withdrawn after the decision).
+    pub contacts_failed: u64,
+    /// Deliveries, newest first.
+    pub recent: Vec<OutboundDeliveryBody>,
+}
+
+/// An outbound decision waiting for its sink.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboundDecisionBody {
+    pub decision_id: String,
+    pub customer_id: String,
+    pub channel: String,
+    /// The actions to send, in rank order.
+    pub actions: Vec<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub decided_at: jiff::Timestamp,
+}
+
+/// How a sink took an outbound decision's contacts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboundDeliveryBody {
+    #[serde(flatten)]
+    pub decision: OutboundDecisionBody,
+    pub sink: String,
+    pub delivered: u32,
+    pub failed: u32,
+    /// Why contacts failed (empty when none did).
+    pub reason: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub delivered_at: jiff::Timestamp,
+}
+
+impl From<&concord_model::DecisionRecord> for OutboundDecisionBody {
+    fn from(record: &concord_model::DecisionRecord) -> Self {
+        Self {
+            decision_id: record.decision_id.to_string(),
+            customer_id: record.customer_id.to_string(),
+            channel: record.channel.to_string(),
+            actions: record
+                .actions
+                .iter()
+                .map(|a| a.action_id.to_string())
+                .collect(),
+            decided_at: record.time,
+        }
+    }
+}
+
+impl From<concord_hub::OutboxReport> for OutboundBody {
+    fn from(report: concord_hub::OutboxReport) -> Self {
+        Self {
+            pending: report.pending.iter().map(Into::into).collect(),
+            fires_waiting: report.fires_waiting,
+            fires_dropped: report.fires_dropped,
+            contacts_delivered: report.contacts_delivered,
+            contacts_failed: report.contacts_failed,
+            recent: report
+                .recent
+                .into_iter()
+                .map(|done| OutboundDeliveryBody {
+                    decision: (&done.decision).into(),
+                    sink: done.record.sink,
+                    delivered: done.record.delivered,
+                    failed: done.record.failed,
+                    reason: done.record.reason,
+                    delivered_at: done.record.time,
+                })
+                .collect(),
+        }
+    }
+}

@@ -364,6 +364,14 @@ fn triggers_reach_the_sinks_once_and_an_acceptance_is_provisioned_once() {
         "the opted-out customer is in no sink"
     );
 
+    // The outbox: nothing waiting, the call and the SMS delivered.
+    let outbox = eventually("the outbox to empty", || {
+        let o = get(&format!("{url}/v1/outbound"), ADMIN);
+        (o["pending"].as_array().is_some_and(Vec::is_empty) && o["contacts_delivered"] == 2)
+            .then_some(o)
+    });
+    assert_eq!(outbox["contacts_failed"], 0, "{outbox}");
+
     // The USSD menu shows the same offer at the same price; accept it.
     let ussd = |input: &str, id: &str| {
         post(

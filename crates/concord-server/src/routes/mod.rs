@@ -30,7 +30,7 @@ pub(crate) use kpis::__path_get_kpis;
 pub(crate) use lift::{__path_get_lift, __path_get_plan};
 pub(crate) use models::{__path_get_model, __path_get_models};
 pub(crate) use ops::{__path_healthz, __path_metrics, __path_readyz};
-pub(crate) use provisions::__path_get_provisions;
+pub(crate) use provisions::{__path_get_outbound, __path_get_provisions};
 pub(crate) use reports::{__path_get_report, __path_get_reports, __path_get_value_finder};
 pub(crate) use responses::__path_post_response;
 pub(crate) use triggers::__path_get_triggers;
@@ -59,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/models/{id}", get(models::get_model))
         .route("/v1/triggers", get(triggers::get_triggers))
         .route("/v1/provisions", get(provisions::get_provisions))
+        .route("/v1/outbound", get(provisions::get_outbound))
         .route("/v1/ussd", post(ussd::post_ussd))
         .fallback(|| async {
             ApiError::not_found(
@@ -68,6 +69,26 @@ pub fn app(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// A list's `?limit=`: 100 by default, at most 10,000 (400 naming `limit` otherwise).
+pub(crate) fn list_limit<T>(
+    query: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+    limit: impl FnOnce(&T) -> Option<usize>,
+) -> Result<usize, ApiError> {
+    const DEFAULT_LIMIT: usize = 100;
+    const MAX_LIMIT: usize = 10_000;
+    let axum::extract::Query(query) =
+        query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()).field("limit"))?;
+    let limit = limit(&query).unwrap_or(DEFAULT_LIMIT);
+    if limit > MAX_LIMIT {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("limit is at most {MAX_LIMIT}"),
+        )
+        .field("limit"));
+    }
+    Ok(limit)
 }
 
 /// The authenticated caller of a `/v1` route. Extracting it answers 401 without a valid key.

@@ -10,9 +10,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 
-const DEFAULT_LIMIT: usize = 100;
-const MAX_LIMIT: usize = 10_000;
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct TriggersQuery {
@@ -34,15 +31,6 @@ pub async fn get_triggers(
     query: Result<Query<TriggersQuery>, QueryRejection>,
 ) -> Result<Json<TriggersBody>, ApiError> {
     caller.require(&[Role::Marketer, Role::Admin])?;
-    let Query(query) =
-        query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()).field("limit"))?;
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if limit > MAX_LIMIT {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            format!("limit is at most {MAX_LIMIT}"),
-        )
-        .field("limit"));
-    }
+    let limit = super::list_limit(query, |q| q.limit)?;
     Ok(Json(state.hub.triggers(limit).into()))
 }
