@@ -41,5 +41,5 @@ pub use simulate::{
     ActionSimulation, ChannelSimulation, SimulateOptions, SimulatedDecision, SimulationReport,
 };
 pub use snapshot::{SnapshotInfo, SnapshotPolicy, Snapshotter};
-pub use stats::{HubStats, LearningStats, ProvisionStats};
+pub use stats::{HubStats, LearningStats, OutboundStats, ProvisionStats};
 pub use trigger_log::TriggerReport;

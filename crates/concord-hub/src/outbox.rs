@@ -136,6 +136,10 @@ impl Outbox {
         self.pending.values().cloned().collect()
     }
 
+    pub(crate) fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
     pub(crate) fn is_pending(&self, decision: &DecisionId) -> bool {
         self.pending.contains_key(decision)
     }

@@ -28,6 +28,18 @@ pub struct HubStats {
     pub contacts_kept: u64,
     pub learning: LearningStats,
     pub provisions: ProvisionStats,
+    pub outbound: OutboundStats,
+}
+
+/// The outbox and the fires waiting for their outbound decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboundStats {
+    /// Outbound decisions waiting for their sink.
+    pub pending: u64,
+    pub fires_waiting: u64,
+    /// Since the folder was created.
+    pub contacts_delivered: u64,
+    pub contacts_failed: u64,
 }
 
 /// Provisioning jobs (accepted offers fulfilled through an endpoint).
@@ -79,6 +91,15 @@ impl Hub {
                 }
             },
             provisions: self.provisions.lock().stats(),
+            outbound: {
+                let report = self.outbox(0);
+                OutboundStats {
+                    pending: self.outbox.lock().pending_len() as u64,
+                    fires_waiting: report.fires_waiting,
+                    contacts_delivered: report.contacts_delivered,
+                    contacts_failed: report.contacts_failed,
+                }
+            },
         }
     }
 }

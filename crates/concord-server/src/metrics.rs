@@ -58,6 +58,10 @@ pub struct StorageGauges {
     pub provisions_pending: Gauge,
     pub provisions_provisioned: Gauge,
     pub provisions_failed: Gauge,
+    pub outbound_pending: Gauge,
+    pub outbound_fires_waiting: Gauge,
+    pub outbound_delivered: Gauge,
+    pub outbound_failed: Gauge,
 }
 
 #[derive(Debug)]
@@ -161,6 +165,12 @@ impl Metrics {
         g.provisions_provisioned
             .set(int(stats.provisions.provisioned));
         g.provisions_failed.set(int(stats.provisions.failed));
+        g.outbound_pending.set(int(stats.outbound.pending));
+        g.outbound_fires_waiting
+            .set(int(stats.outbound.fires_waiting));
+        g.outbound_delivered
+            .set(int(stats.outbound.contacts_delivered));
+        g.outbound_failed.set(int(stats.outbound.contacts_failed));
         if let Some(last) = &stats.last_snapshot {
             g.snapshot_seconds.set(last.seconds);
             g.snapshot_bytes.set(int(last.bytes));
@@ -200,7 +210,27 @@ impl Metrics {
 
 impl StorageGauges {
     fn register(&self, registry: &mut Registry) {
-        let gauges: [(&str, &str, Gauge); 16] = [
+        let gauges: [(&str, &str, Gauge); 20] = [
+            (
+                "concord_outbound_pending",
+                "Outbound decisions waiting for their channel's sink",
+                self.outbound_pending.clone(),
+            ),
+            (
+                "concord_outbound_fires_waiting",
+                "Trigger fires of live events waiting for their outbound decision",
+                self.outbound_fires_waiting.clone(),
+            ),
+            (
+                "concord_outbound_contacts_delivered",
+                "Outbound contacts the sinks took, since the data folder was created",
+                self.outbound_delivered.clone(),
+            ),
+            (
+                "concord_outbound_contacts_failed",
+                "Outbound contacts failed for good or withheld (consent withdrawn after the decision)",
+                self.outbound_failed.clone(),
+            ),
             (
                 "concord_fulfilment_pending",
                 "Accepted offers queued for their provisioning endpoint, not yet provisioned nor failed",

@@ -371,6 +371,15 @@ fn triggers_reach_the_sinks_once_and_an_acceptance_is_provisioned_once() {
             .then_some(o)
     });
     assert_eq!(outbox["contacts_failed"], 0, "{outbox}");
+    let metrics = client()
+        .get(format!("{url}/metrics"))
+        .send()
+        .and_then(reqwest::blocking::Response::text)
+        .expect("metrics");
+    assert!(
+        metrics.contains("concord_outbound_contacts_delivered 2"),
+        "{metrics}"
+    );
 
     // The USSD menu shows the same offer at the same price; accept it.
     let ussd = |input: &str, id: &str| {
