@@ -213,38 +213,15 @@ impl Connections {
         let mut endpoints = BTreeMap::new();
         for (name, entry) in raw.endpoints.0 {
             let field = format!("endpoints.{}", name.value);
-            let line = name.referenced.line();
-            let column = name.referenced.column();
-            if !is_name(&name.value) {
-                at(
-                    StrategyErrorKind::InvalidValue,
-                    line,
-                    column,
-                    field.clone(),
-                    format!(
-                        "`{}` is not an endpoint name: use letters, digits, `_` and `-`",
-                        name.value
-                    ),
-                );
-            }
-            if endpoints.contains_key(&name.value) {
-                at(
-                    StrategyErrorKind::Duplicate,
-                    line,
-                    column,
-                    field.clone(),
-                    format!("endpoint `{}` is defined twice", name.value),
-                );
-            }
-            if let Err(message) = check_url(&entry.url.value) {
-                at(
-                    StrategyErrorKind::InvalidValue,
-                    entry.url.referenced.line(),
-                    entry.url.referenced.column(),
-                    format!("{field}.url"),
-                    message,
-                );
-            }
+            let (line, column) = (name.referenced.line(), name.referenced.column());
+            named(
+                &mut at,
+                "endpoint",
+                &name,
+                &field,
+                endpoints.contains_key(&name.value),
+            );
+            url(&mut at, &entry.url, format!("{field}.url"));
             let retry = retry(
                 &mut at,
                 &field,
@@ -265,18 +242,13 @@ impl Connections {
         for (name, entry) in raw.sinks.0 {
             let field = format!("sinks.{}", name.value);
             let (line, column) = (name.referenced.line(), name.referenced.column());
-            if !is_name(&name.value) {
-                at(
-                    StrategyErrorKind::InvalidValue,
-                    line,
-                    column,
-                    field.clone(),
-                    format!(
-                        "`{}` is not a sink name: use letters, digits, `_` and `-`",
-                        name.value
-                    ),
-                );
-            }
+            named(
+                &mut at,
+                "sink",
+                &name,
+                &field,
+                sinks.contains_key(&name.value),
+            );
             let kinds = usize::from(entry.file.is_some())
                 + usize::from(entry.webhook.is_some())
                 + usize::from(entry.kafka.is_some());
@@ -313,15 +285,7 @@ impl Connections {
                     format,
                 }
             } else if let Some(hook) = entry.webhook {
-                if let Err(message) = check_url(&hook.url.value) {
-                    at(
-                        StrategyErrorKind::InvalidValue,
-                        hook.url.referenced.line(),
-                        hook.url.referenced.column(),
-                        format!("{field}.webhook.url"),
-                        message,
-                    );
-                }
+                url(&mut at, &hook.url, format!("{field}.webhook.url"));
                 let webhook_field = format!("{field}.webhook");
                 let retry = retry(
                     &mut at,
@@ -453,6 +417,60 @@ impl Connections {
         } else {
             Err(StrategyErrors { errors })
         }
+    }
+}
+
+/// Reports a name that is not letters, digits, `_` and `-`, or one defined before.
+fn named(
+    at: &mut impl FnMut(StrategyErrorKind, u64, u64, String, String),
+    kind: &str,
+    name: &Spanned<String>,
+    field: &str,
+    seen: bool,
+) {
+    let (line, column) = (name.referenced.line(), name.referenced.column());
+    if !is_name(&name.value) {
+        let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        at(
+            StrategyErrorKind::InvalidValue,
+            line,
+            column,
+            field.to_owned(),
+            format!(
+                "`{}` is not {article} {kind} name: use letters, digits, `_` and `-`",
+                name.value
+            ),
+        );
+    }
+    if seen {
+        at(
+            StrategyErrorKind::Duplicate,
+            line,
+            column,
+            field.to_owned(),
+            format!("{kind} `{}` is defined twice", name.value),
+        );
+    }
+}
+
+/// Reports a URL [`check_url`] refuses, at its place.
+fn url(
+    at: &mut impl FnMut(StrategyErrorKind, u64, u64, String, String),
+    url: &Spanned<String>,
+    field: String,
+) {
+    if let Err(message) = check_url(&url.value) {
+        at(
+            StrategyErrorKind::InvalidValue,
+            url.referenced.line(),
+            url.referenced.column(),
+            field,
+            message,
+        );
     }
 }
 

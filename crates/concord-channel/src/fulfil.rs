@@ -126,26 +126,21 @@ impl Fulfiller {
     /// Provisions one job and records the result; `Ok(false)` when it was closed meanwhile.
     pub async fn fulfil(&self, job: &ProvisionJob) -> Result<bool, HubError> {
         let result = self.call(job).await;
-        match &result {
+        let attempts = match &result {
             ProvisionResult::Provisioned { attempts, .. } => {
                 self.stats.provisioned.fetch_add(1, Ordering::Relaxed);
-                self.stats
-                    .attempts
-                    .fetch_add(u64::from(*attempts), Ordering::Relaxed);
                 tracing::info!(
                     key = job.key(),
                     endpoint = job.endpoint,
                     attempts,
                     "provisioned"
                 );
+                *attempts
             }
             ProvisionResult::Failed {
                 attempts, reason, ..
             } => {
                 self.stats.failed.fetch_add(1, Ordering::Relaxed);
-                self.stats
-                    .attempts
-                    .fetch_add(u64::from(*attempts), Ordering::Relaxed);
                 tracing::warn!(
                     key = job.key(),
                     endpoint = job.endpoint,
@@ -153,8 +148,12 @@ impl Fulfiller {
                     reason,
                     "provisioning failed"
                 );
+                *attempts
             }
-        }
+        };
+        self.stats
+            .attempts
+            .fetch_add(u64::from(attempts), Ordering::Relaxed);
         self.hub.provisioned(job, result, self.clock.now()).await
     }
 

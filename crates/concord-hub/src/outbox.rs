@@ -136,10 +136,6 @@ impl Outbox {
         self.pending.values().cloned().collect()
     }
 
-    pub(crate) fn pending_len(&self) -> usize {
-        self.pending.len()
-    }
-
     pub(crate) fn is_pending(&self, decision: &DecisionId) -> bool {
         self.pending.contains_key(decision)
     }
@@ -159,6 +155,15 @@ impl Outbox {
             self.recent.pop_front();
         }
         true
+    }
+
+    pub(crate) fn stats(&self, fires: &FireQueue) -> crate::stats::OutboundStats {
+        crate::stats::OutboundStats {
+            pending: self.pending.len() as u64,
+            fires_waiting: fires.len() as u64,
+            contacts_delivered: self.delivered,
+            contacts_failed: self.failed,
+        }
     }
 
     pub(crate) fn report(&self, limit: usize, fires: &FireQueue) -> OutboxReport {

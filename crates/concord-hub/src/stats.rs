@@ -91,15 +91,7 @@ impl Hub {
                 }
             },
             provisions: self.provisions.lock().stats(),
-            outbound: {
-                let report = self.outbox(0);
-                OutboundStats {
-                    pending: self.outbox.lock().pending_len() as u64,
-                    fires_waiting: report.fires_waiting,
-                    contacts_delivered: report.contacts_delivered,
-                    contacts_failed: report.contacts_failed,
-                }
-            },
+            outbound: self.outbox.lock().stats(&self.events.fires.lock()),
         }
     }
 }
