@@ -82,6 +82,10 @@ pub struct Decision {
     /// How every action that reached arbitration competed for the top (off-policy
     /// evaluation reads it).
     pub competed: Vec<concord_model::Competed>,
+    /// For a decision that placed nothing: the furthest stage of the funnel an action reached
+    /// before it was dropped (the channel's contact policy when consent, quiet hours or a
+    /// channel-wide cap stopped the customer first); what a batch run reports as held back.
+    pub held: Option<TraceStage>,
 }
 
 struct RequestEnv<'a> {
@@ -109,6 +113,32 @@ impl RuleEnv for RequestEnv<'_> {
 struct Trace {
     on: bool,
     entries: Vec<TraceEntry>,
+    /// The furthest stage (in funnel order) any action was dropped at.
+    furthest: Option<TraceStage>,
+}
+
+/// A stage's place in the funnel's order (the enum's order is the trace's, not the funnel's:
+/// the contact policy per action comes after suppression).
+fn funnel_order(stage: TraceStage) -> u8 {
+    match stage {
+        TraceStage::Channel => 0,
+        TraceStage::Holdout => 1,
+        TraceStage::Experiment => 2,
+        TraceStage::Eligibility => 3,
+        TraceStage::Applicability => 4,
+        TraceStage::Suitability => 5,
+        TraceStage::Holdings => 6,
+        TraceStage::Suppression => 7,
+        TraceStage::ContactPolicy => 8,
+        TraceStage::OfferMemory => 9,
+        TraceStage::Pricing => 10,
+        TraceStage::Maturity => 11,
+        TraceStage::Arbitration => 12,
+        TraceStage::Diversity => 13,
+        TraceStage::Volume => 14,
+        TraceStage::Treatment => 15,
+        TraceStage::Placement => 16,
+    }
 }
 
 impl Trace {
@@ -120,6 +150,13 @@ impl Trace {
         reason: impl FnOnce() -> String,
         factors: Option<Factors>,
     ) {
+        if !passed
+            && self
+                .furthest
+                .is_none_or(|f| funnel_order(stage) > funnel_order(f))
+        {
+            self.furthest = Some(stage);
+        }
         if self.on {
             self.entries.push(TraceEntry {
                 action_id: action.clone(),
@@ -314,6 +351,7 @@ pub fn decide_in(
         } else {
             0
         }),
+        furthest: None,
     };
     let zone = customer_zone(strategy, &env);
     let now_ms = now.as_millisecond();
@@ -341,6 +379,7 @@ pub fn decide_in(
             predictors: Vec::new(),
             variant: None,
             competed: Vec::new(),
+            held: Some(TraceStage::ContactPolicy),
         });
     }
     let experiments = strategy.experiments();
@@ -745,7 +784,13 @@ pub fn decide_in(
             &mut score,
         );
     }
+    let held = if ranked.is_empty() {
+        trace.furthest
+    } else {
+        None
+    };
     Ok(Decision {
+        held,
         actions: ranked,
         trace: trace.entries,
         do_not_mention,

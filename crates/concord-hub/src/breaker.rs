@@ -157,5 +157,6 @@ pub(crate) fn fallback(
         predictors: Vec::new(),
         variant: None,
         competed: Vec::new(),
+        held: None,
     }
 }

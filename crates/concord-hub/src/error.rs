@@ -35,6 +35,12 @@ pub enum HubError {
         path: std::path::PathBuf,
         reason: String,
     },
+    /// A batch run that can't start: which field of its request, and why.
+    #[error("run: {field}: {reason}")]
+    BadRun { field: String, reason: String },
+    /// A batch run stopped because its sink failed.
+    #[error("run stopped: the sink failed: {0}")]
+    RunDelivery(String),
     #[error(transparent)]
     Journal(#[from] concord_profile::ProfileError),
     /// The candidate strategy can't be evaluated on this log (off-policy evaluation).

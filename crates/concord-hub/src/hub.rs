@@ -52,6 +52,8 @@ pub struct Hub {
     /// Woken when an outbound decision is queued.
     pub(crate) outbox_queued: tokio::sync::Notify,
     pub(crate) next_decision: AtomicU64,
+    /// Batch runs planned since the hub opened (run ids carry it with the time).
+    pub(crate) next_run: AtomicU64,
     /// Held (shared) by a decision or response from journaling to recording, and exclusively by
     /// a snapshot while it copies the decision side, so that copy is exact at one position.
     pub(crate) decision_gate: tokio::sync::RwLock<()>,
@@ -198,6 +200,7 @@ impl Hub {
             outbox: Mutex::new(parts.outbox),
             outbox_queued: tokio::sync::Notify::new(),
             next_decision: AtomicU64::new(parts.decision_count),
+            next_run: AtomicU64::new(0),
             decision_gate: tokio::sync::RwLock::new(()),
             snapshots: parts.snapshots,
             replayed: parts.replayed,
@@ -509,7 +512,7 @@ impl Hub {
         let household = self.household(customer_id, time);
         let arm = self.strategy.control_arms().assign(customer_id.as_str());
         let (mut decision, inputs) =
-            self.run_funnel(customer_id, &request, household.as_deref(), time, arm)?;
+            self.run_funnel(customer_id, &request, household.as_deref(), time, arm, true)?;
         let (fallback, new_customer) = (inputs.fallback, inputs.new_customer);
         let reads = if request.explain {
             self.strategy.named_reads(&inputs.reads)
@@ -569,14 +572,16 @@ impl Hub {
 
     /// The funnel (or the open breaker's defaults) with the customer's contact history held,
     /// and the answer's impressions recorded before the history is let go. Synchronous: the
-    /// history's locks never wait across an await.
-    fn run_funnel(
+    /// history's locks never wait across an await. Without `keep_history` the inputs hold no
+    /// copy of the contact history (a batch run's decisions are not replayed one by one).
+    pub(crate) fn run_funnel(
         &self,
         customer_id: &CustomerId,
         request: &DecisionRequest,
         household: Option<&str>,
         time: Timestamp,
         arm: Arm,
+        keep_history: bool,
     ) -> Result<(concord_decide::Decision, Box<concord_model::DecisionInputs>), HubError> {
         let models = self.learner.snapshot();
         let audience = concord_model::symbol_hash(customer_id.as_str());
@@ -660,10 +665,10 @@ impl Hub {
             placement: request.placement.clone(),
             reads: std::mem::take(&mut decision.reads),
             propensities: std::mem::take(&mut decision.propensities),
-            contacts: history.own.to_vec(),
-            household_contacts: history.household.to_vec(),
-            offers: history.offers.to_vec(),
-            volume: history.volume.to_vec(),
+            contacts: copy(keep_history, history.own),
+            household_contacts: copy(keep_history, history.household),
+            offers: copy(keep_history, history.offers),
+            volume: copy(keep_history, history.volume),
             fallback,
             new_customer,
             competed: std::mem::take(&mut decision.competed),
@@ -1315,6 +1320,11 @@ fn late_reason(event: &Event, watermark_ms: i64, schema: &CompiledSchema) -> Str
 }
 
 /// The learner's configuration from the strategy's models.yaml.
+/// `items` copied, or nothing when not `keep`.
+fn copy<T: Clone>(keep: bool, items: &[T]) -> Vec<T> {
+    if keep { items.to_vec() } else { Vec::new() }
+}
+
 pub fn learn_config(strategy: &Strategy) -> concord_learn::LearnConfig {
     use concord_learn::adm::{AdmConfig, PredictorKind};
     let models = strategy.models();

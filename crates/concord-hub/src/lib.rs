@@ -15,6 +15,7 @@ mod outbox;
 mod provision;
 mod record;
 mod replay;
+mod run;
 mod simulate;
 mod snapshot;
 mod stats;
@@ -37,6 +38,7 @@ pub use provision::{
 };
 pub use record::JournalRecord;
 pub use replay::Replay;
+pub use run::{RunPlan, RunProgress, RunSpec, RunTally};
 pub use simulate::{
     ActionSimulation, ChannelSimulation, SimulateOptions, SimulatedDecision, SimulationReport,
 };

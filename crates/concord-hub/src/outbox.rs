@@ -122,7 +122,8 @@ impl Outbox {
         if let Some(fire) = fire {
             self.decided_fires.insert(fire.to_owned());
         }
-        if outbound && (fire.is_some() || run) && !record.actions.is_empty() {
+        // A run's decisions are delivered by the run itself (`Hub::run_batch`).
+        if outbound && fire.is_some() && !run && !record.actions.is_empty() {
             self.pending
                 .insert(record.decision_id.clone(), record.clone());
         }

@@ -113,6 +113,7 @@ impl Hub {
                         predictors: Vec::new(),
                         variant: None,
                         competed: Vec::new(),
+                        held: None,
                     }
                 }
             }

@@ -219,6 +219,31 @@ pub enum TraceStage {
     Placement,
 }
 
+impl TraceStage {
+    /// The stage's name as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TraceStage::Channel => "channel",
+            TraceStage::ContactPolicy => "contact_policy",
+            TraceStage::Holdout => "holdout",
+            TraceStage::Experiment => "experiment",
+            TraceStage::Eligibility => "eligibility",
+            TraceStage::Applicability => "applicability",
+            TraceStage::Suitability => "suitability",
+            TraceStage::Holdings => "holdings",
+            TraceStage::Suppression => "suppression",
+            TraceStage::OfferMemory => "offer_memory",
+            TraceStage::Pricing => "pricing",
+            TraceStage::Maturity => "maturity",
+            TraceStage::Arbitration => "arbitration",
+            TraceStage::Diversity => "diversity",
+            TraceStage::Volume => "volume",
+            TraceStage::Treatment => "treatment",
+            TraceStage::Placement => "placement",
+        }
+    }
+}
+
 /// Why one action was kept or dropped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraceEntry {
@@ -241,4 +266,36 @@ pub struct Factors {
     pub levers: f64,
     pub priority: f64,
     pub mandatory: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TraceStage;
+
+    #[test]
+    fn stage_names_are_the_wire_names() {
+        use TraceStage::*;
+        for stage in [
+            Channel,
+            ContactPolicy,
+            Holdout,
+            Experiment,
+            Eligibility,
+            Applicability,
+            Suitability,
+            Holdings,
+            Suppression,
+            OfferMemory,
+            Pricing,
+            Maturity,
+            Arbitration,
+            Diversity,
+            Volume,
+            Treatment,
+            Placement,
+        ] {
+            let wire = serde_json::to_value(stage).expect("serialises");
+            assert_eq!(wire, stage.as_str(), "{stage:?}");
+        }
+    }
 }

@@ -121,6 +121,12 @@ impl From<HubError> for ApiError {
                 message.clone(),
             )
             .field(source.attribute.clone()),
+            HubError::BadRun { field, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_run", message).field(field)
+            }
+            HubError::RunDelivery(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "sink_failed", message)
+            }
             HubError::DataDirInUse(_) | HubError::Journal(_) | HubError::Snapshot { .. } => {
                 // The cause is logged once here; the client learns only that storage failed.
                 tracing::error!(error = %message, "storage failed");

@@ -16,6 +16,7 @@ mod wire_lift;
 mod wire_models;
 mod wire_provisions;
 mod wire_reports;
+mod wire_runs;
 
 pub use auth::{ApiKeys, AuthError, Role};
 pub use error::ApiError;
@@ -27,6 +28,7 @@ pub use wire::ReplayBody;
 pub use wire_lift::LiftValue;
 pub use wire_models::ModelReportBody;
 pub use wire_reports::{GroupBody, MeasureBody, ReportBody};
+pub use wire_runs::RunBody;
 
 pub use concord_hub::Hub;
 

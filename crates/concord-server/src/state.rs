@@ -15,6 +15,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The USSD menu's sessions, when the strategy has a menu channel.
     pub ussd: Option<Arc<concord_channel::UssdSessions>>,
+    /// Batch outbound runs; without a connections file every run is refused, naming the flag
+    /// (`serve` replaces it with one over the connections' sinks).
+    pub runs: Arc<concord_channel::Runs>,
     ready: Arc<AtomicBool>,
 }
 
@@ -31,8 +34,15 @@ impl AppState {
         let ussd = concord_channel::UssdSessions::new(hub.clone())
             .ok()
             .map(Arc::new);
+        let runs = concord_channel::Runs::new(
+            hub.clone(),
+            None,
+            std::collections::BTreeMap::new(),
+            clock.clone(),
+        );
         Self {
             ussd,
+            runs,
             hub,
             keys: Arc::new(keys),
             metrics: Arc::new(Metrics::new()),

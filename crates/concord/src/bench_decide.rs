@@ -108,7 +108,7 @@ fn action_yaml(i: usize, out: &mut String) {
         }
         let _ = writeln!(
             out,
-            "    treatments:\n      ussd: {{text: \"Offer {i}\"}}\n      app: {{text: \"Offer {i} in the app\"}}\n      call_centre: {{text: \"Offer {i}: tell the customer\"}}"
+            "    treatments:\n      ussd: {{text: \"Offer {i}\"}}\n      app: {{text: \"Offer {i} in the app\"}}\n      call_centre: {{text: \"Offer {i}: tell the customer\"}}\n      sms: {{text: \"Offer {i}: dial *123# to take it\"}}"
         );
     }
 }
@@ -249,7 +249,7 @@ fn history(
     list
 }
 
-fn generated_strategy(n: usize) -> anyhow::Result<Strategy> {
+pub(crate) fn generated_strategy(n: usize) -> anyhow::Result<Strategy> {
     let files = generated_files(n)?;
     Strategy::from_files(
         files

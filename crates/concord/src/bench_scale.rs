@@ -32,7 +32,7 @@ pub fn run(args: BenchScaleArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(demo::default_strategy_dir);
     let strategy = serve::load_strategy(&strategy_dir)?;
-    let dir = bench_dir(args.data.clone())?;
+    let dir = bench_dir(args.data.clone(), "scale")?;
     let plan = Plan {
         seed: args.seed,
         subscribers: args.subscribers,
@@ -346,9 +346,11 @@ fn expect_customers(reported: u64, expected: u64) -> anyhow::Result<()> {
 }
 
 /// The bench's folder: new or empty, since it is removed at the end.
-fn bench_dir(requested: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+/// A new or empty folder for a benchmark's files: `requested`, or one named after `bench` in
+/// the temporary folder.
+pub(crate) fn bench_dir(requested: Option<PathBuf>, bench: &str) -> anyhow::Result<PathBuf> {
     let dir = requested.unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("concord-bench-scale-{}", std::process::id()))
+        std::env::temp_dir().join(format!("concord-bench-{bench}-{}", std::process::id()))
     });
     if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
         anyhow::bail!(

@@ -31,6 +31,10 @@ pub enum Command {
     Bench(BenchCommand),
     /// Validate a strategy folder; errors name file:line:col and the field.
     Check(CheckArgs),
+    /// A batch outbound run now (server stopped; a running server takes POST /v1/runs): the
+    /// base or a segment decided in an outbound channel, each contact journaled as a decision,
+    /// written to the channel's sink in the connections file. Prints the run report (JSON).
+    Run(RunArgs),
     /// Make a logged decision again from its logged inputs and compare it bit for bit (server
     /// stopped; a running server answers GET /v1/decisions/{id}/replay).
     Replay(ReplayArgs),
@@ -344,6 +348,34 @@ pub enum BenchCommand {
     /// The USSD menu's round trip in process (open: decide and page; choose; accept), each
     /// step timed, on simulated subscribers and the example strategy.
     Ussd(BenchUssdArgs),
+    /// A batch outbound run: a simulated base decided in SMS over the generated strategy
+    /// (`bench decide`'s), written to a Parquet call list through the real run path; wall
+    /// time, subscribers/s and where the time went.
+    Outbound(BenchOutboundArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchOutboundArgs {
+    /// Simulated subscribers in the base.
+    #[arg(long, default_value_t = 100_000)]
+    pub subscribers: usize,
+    /// Actions in the generated strategy.
+    #[arg(long, default_value_t = 200)]
+    pub actions: usize,
+    /// Subscribers generated at a time (memory holds one partition, about 5 KB each).
+    #[arg(long, default_value_t = 500_000)]
+    pub partition: usize,
+    /// Contacts of the first (teaching) run whose responses train the models.
+    #[arg(long, default_value_t = 20_000)]
+    pub teach: u64,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// The data folder, new or empty (default: one in the temporary folder); removed after
+    /// unless --keep.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long)]
+    pub keep: bool,
 }
 
 #[derive(Debug, Args)]
@@ -505,6 +537,27 @@ pub struct ReplayArgs {
     pub json: bool,
     /// The decision id, as answered by POST /v1/decisions.
     pub decision_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub folders: Folders,
+    /// The connections file: the channel's sink.
+    #[arg(long, env = "CONCORD_CONNECTIONS")]
+    pub connections: PathBuf,
+    /// The outbound channel (channels.yaml).
+    #[arg(long)]
+    pub channel: String,
+    /// A rule over the profile, e.g. "customer.tenure_months >= 12"; default: the whole base.
+    #[arg(long)]
+    pub segment: Option<String>,
+    /// Contacts at most.
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// A label for the run.
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_decide;
 mod bench_learn;
+mod bench_outbound;
 mod bench_scale;
 mod bench_ussd;
 mod check;
@@ -18,6 +19,7 @@ mod kafka;
 mod keys;
 mod load;
 mod replay;
+mod run;
 mod serve;
 mod simulate;
 
@@ -42,7 +44,9 @@ fn main() -> ExitCode {
         Command::Bench(cli::BenchCommand::Echo(args)) => bench_decide::echo(args),
         Command::Bench(cli::BenchCommand::Learn(args)) => bench_learn::run(args),
         Command::Bench(cli::BenchCommand::Ussd(args)) => bench_ussd::run(args),
+        Command::Bench(cli::BenchCommand::Outbound(args)) => bench_outbound::run(args),
         Command::Check(args) => return check::run(&args),
+        Command::Run(args) => run::run(&args),
         Command::Replay(args) => return replay::run(&args),
         Command::Schema => check::print_schema(),
         Command::Export(cli::ExportCommand::Models(args)) => export::models(args),

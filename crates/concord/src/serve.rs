@@ -53,7 +53,7 @@ pub fn load_strategy(dir: &Path) -> anyhow::Result<Arc<Strategy>> {
 }
 
 #[cfg(feature = "kafka")]
-fn kafka_sink(
+pub(crate) fn kafka_sink(
     name: &str,
     spec: &concord_channel::connections::SinkSpec,
 ) -> Result<Arc<dyn concord_sink::ContactSink>, String> {
@@ -61,7 +61,7 @@ fn kafka_sink(
 }
 
 #[cfg(not(feature = "kafka"))]
-fn kafka_sink(
+pub(crate) fn kafka_sink(
     name: &str,
     _: &concord_channel::connections::SinkSpec,
 ) -> Result<Arc<dyn concord_sink::ContactSink>, String> {
@@ -135,6 +135,7 @@ pub async fn serve(
     connections: Option<Connections>,
     extra: Option<axum::Router>,
 ) -> anyhow::Result<()> {
+    let mut state = state;
     let hub = state.hub.clone();
     let snapshotter = Snapshotter::start(&hub, policy).context("starting the snapshot thread")?;
     let housekeeping = concord_server::spawn_housekeeping(&state);
@@ -149,10 +150,24 @@ pub async fn serve(
             let outbound = concord_channel::Outbound::new(
                 hub.clone(),
                 &connections,
-                sinks,
+                sinks.clone(),
                 state.clock.clone(),
             );
             workers.push(tokio::spawn(outbound.run()));
+            state.runs = concord_channel::Runs::new(
+                hub.clone(),
+                Some(&connections),
+                sinks,
+                state.clock.clone(),
+            );
+        } else {
+            // Runs are refused naming the missing `channels` route, not the flag.
+            state.runs = concord_channel::Runs::new(
+                hub.clone(),
+                Some(&connections),
+                std::collections::BTreeMap::new(),
+                state.clock.clone(),
+            );
         }
     }
     let mut router = app(state);

@@ -163,17 +163,24 @@ fn strategy(dir: &Path) -> PathBuf {
     to
 }
 
+const BASE_HEADER: &str = "customer_id,segment,tenure_months,balance,avg_recharge,device_type,network,data_bundle_mb,consent_sms,consent_outbound_call\n";
+
 /// Three customers: `bundle` (SMS consent), `caller` (call consent), `opted_out` (neither).
 fn load_base(dir: &Path, strategy: &Path, data: &Path) {
-    let csv = dir.join("base.csv");
-    std::fs::write(
-        &csv,
-        "customer_id,segment,tenure_months,balance,avg_recharge,device_type,network,data_bundle_mb,consent_sms,consent_outbound_call\n\
-         27830000001,prepaid,20,80,20,smartphone,4g,1024,true,false\n\
+    load_rows(
+        dir,
+        strategy,
+        data,
+        "27830000001,prepaid,20,80,20,smartphone,4g,1024,true,false\n\
          27830000002,prepaid,20,80,20,smartphone,4g,1024,false,true\n\
          27830000003,prepaid,20,80,20,smartphone,4g,1024,false,false\n",
-    )
-    .expect("csv");
+    );
+}
+
+/// `concord load` of `rows` (CSV lines under [`BASE_HEADER`]).
+fn load_rows(dir: &Path, strategy: &Path, data: &Path, rows: &str) {
+    let csv = dir.join("base.csv");
+    std::fs::write(&csv, format!("{BASE_HEADER}{rows}")).expect("csv");
     let mapping = dir.join("mapping.yaml");
     let mut yaml = String::from("id: customer_id\nattributes:\n");
     for column in [
@@ -238,6 +245,37 @@ fn bundle(id: &str, customer: &str) -> Value {
     )
 }
 
+/// `concord serve` on a free port with the connections file, once ready; its base URL.
+fn serve(strategy: &Path, data: &Path, connections: &Path) -> (Serve, String) {
+    let port = common::free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let serve = Serve(
+        Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--strategy")
+            .arg(strategy)
+            .arg("--data")
+            .arg(data)
+            .arg("--connections")
+            .arg(connections)
+            .env(
+                "CONCORD_API_KEYS",
+                format!("admin={ADMIN},channel={CHANNEL}"),
+            )
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .expect("serve starts"),
+    );
+    eventually("ready", || {
+        client()
+            .get(format!("{url}/readyz"))
+            .send()
+            .ok()
+            .filter(|r| r.status().is_success())
+    });
+    (serve, url)
+}
+
 /// Every row of every call-list file in `dir`, as (customer, action).
 fn call_list(dir: &Path) -> Vec<(String, String)> {
     let mut rows = Vec::new();
@@ -282,32 +320,7 @@ fn triggers_reach_the_sinks_once_and_an_acceptance_is_provisioned_once() {
         ),
     )
     .expect("connections");
-    let port = common::free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _serve = Serve(
-        Command::new(BIN)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--strategy")
-            .arg(&strategy)
-            .arg("--data")
-            .arg(&data)
-            .arg("--connections")
-            .arg(&connections)
-            .env(
-                "CONCORD_API_KEYS",
-                format!("admin={ADMIN},channel={CHANNEL}"),
-            )
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .expect("serve starts"),
-    );
-    eventually("ready", || {
-        client()
-            .get(format!("{url}/readyz"))
-            .send()
-            .ok()
-            .filter(|r| r.status().is_success())
-    });
+    let (_serve, url) = serve(&strategy, &data, &connections);
 
     // Three dropped calls for the caller and the opted-out customer; a bundle 85% used for
     // the SMS customer and the opted-out one.
@@ -437,5 +450,290 @@ fn triggers_reach_the_sinks_once_and_an_acceptance_is_provisioned_once() {
         body["price"].as_f64(),
         price.parse::<f64>().ok(),
         "the price shown everywhere"
+    );
+}
+
+fn post_status(url: &str, key: &str, body: &str) -> (u16, Value) {
+    let response = client()
+        .post(url)
+        .bearer_auth(key)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .expect("answered");
+    let status = response.status().as_u16();
+    (status, response.json().unwrap_or(Value::Null))
+}
+
+/// Customer `i` of the run test's base: tenure `i % 40` months; SMS consent unless `i % 3 ==
+/// 0`; call consent when `i` is even; postpaid when `i % 4 == 0` (the example's contract
+/// renewal call is for postpaid customers of 22 months or more).
+fn run_customer(i: usize) -> (String, u64, bool, bool) {
+    (
+        format!("2784{i:07}"),
+        (i % 40) as u64,
+        !i.is_multiple_of(3),
+        i.is_multiple_of(2),
+    )
+}
+
+fn plan_of(i: usize) -> &'static str {
+    if i.is_multiple_of(4) {
+        "postpaid"
+    } else {
+        "prepaid"
+    }
+}
+
+/// Waits for the run to end and returns its report.
+fn finished_run(url: &str, id: &str) -> Value {
+    eventually("the run to end", || {
+        let run = get(&format!("{url}/v1/runs/{id}"), ADMIN);
+        (run["state"] != "running" && run["state"] != "scheduled").then_some(run)
+    })
+}
+
+/// A batch run over a segment writes one call list of the segment's consenting customers
+/// once; every contact is an impression, so a second run the same day is held back by the
+/// contact policy; a limit caps an SMS run at the gateway; bad requests are refused naming
+/// the field.
+#[test]
+fn a_batch_run_reaches_its_segment_once_within_the_contact_policy() {
+    const CUSTOMERS: usize = 300;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sms = Arc::new(Seen::default());
+    let sms_url = fake_system(&rt, sms.clone());
+    let strategy = strategy(dir.path());
+    let data = dir.path().join("data");
+    let rows: String = (0..CUSTOMERS)
+        .map(|i| {
+            let (id, tenure, sms, call) = run_customer(i);
+            let plan = plan_of(i);
+            format!("{id},{plan},{tenure},80,20,smartphone,4g,1024,{sms},{call}\n")
+        })
+        .collect();
+    load_rows(dir.path(), &strategy, &data, &rows);
+    let connections = dir.path().join("connections.yaml");
+    std::fs::write(
+        &connections,
+        format!(
+            "endpoints:\n  charging: {{url: \"{sms_url}\"}}\n\
+             sinks:\n  call_list: {{file: {{dir: calls, format: csv}}}}\n  sms_gateway: {{webhook: {{url: \"{sms_url}\", attempts: 2, backoff: 20ms}}}}\n\
+             channels:\n  outbound_call: call_list\n  sms: sms_gateway\n"
+        ),
+    )
+    .expect("connections");
+    let (_serve, url) = serve(&strategy, &data, &connections);
+    let runs = format!("{url}/v1/runs");
+
+    // Refused, naming the field; nothing started.
+    for (body, status, field) in [
+        (r#"{"channel": "ussd"}"#, 422, "channel"),
+        (r#"{"channel": "fax"}"#, 422, "channel"),
+        (r#"{"channel": "email"}"#, 422, "channel"),
+        (
+            r#"{"channel": "outbound_call", "segment": "customer.shoe_size > 3"}"#,
+            422,
+            "segment",
+        ),
+        (r#"{"channel": "outbound_call", "limit": 0}"#, 422, "limit"),
+        (
+            r#"{"channel": "outbound_call", "at": "2001-01-01T00:00:00Z"}"#,
+            422,
+            "at",
+        ),
+    ] {
+        let (got, answer) = post_status(&runs, ADMIN, body);
+        assert_eq!(got, status, "{body}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
+    }
+    let (got, answer) = post_status(&runs, ADMIN, r#"{"channel": "sms", "colour": "red"}"#);
+    assert_eq!(got, 400, "{answer}");
+    let (got, _) = post_status(&runs, CHANNEL, r#"{"channel": "sms"}"#);
+    assert_eq!(got, 403, "a channel key can't start runs");
+    assert_eq!(get(&runs, ADMIN)["runs"], json!([]));
+
+    // The segment: tenure of a year or more.
+    let started = post(
+        &runs,
+        ADMIN,
+        json!({"channel": "outbound_call", "segment": "customer.tenure_months >= 12", "name": "loyal calls"}),
+    );
+    let id = started["id"].as_str().expect("run id").to_owned();
+    let run = finished_run(&url, &id);
+    assert_eq!(run["state"], "done", "{run}");
+    let in_segment = (0..CUSTOMERS).filter(|i| run_customer(*i).1 >= 12).count() as u64;
+    assert_eq!(run["customers"], CUSTOMERS as u64, "{run}");
+    assert_eq!(run["scanned"], CUSTOMERS as u64, "{run}");
+    assert_eq!(run["excluded"], CUSTOMERS as u64 - in_segment, "{run}");
+    assert_eq!(run["decided"], in_segment, "{run}");
+    let contacted = run["contacted"].as_u64().expect("contacted");
+    let held: u64 = run["held_back"]
+        .as_object()
+        .expect("held back")
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert_eq!(contacted + held, in_segment, "{run}");
+    let rows = call_list(&dir.path().join("calls"));
+    assert_eq!(rows.len() as u64, contacted, "{run}");
+    assert_eq!(run["delivered"], contacted, "{run}");
+    assert!(
+        run["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with(&format!("{id}.csv"))),
+        "{run}"
+    );
+    let consenting = (0..CUSTOMERS)
+        .map(run_customer)
+        .filter(|(_, tenure, _, call)| *tenure >= 12 && *call)
+        .count() as u64;
+    assert!(
+        contacted > 0 && contacted <= consenting,
+        "{contacted} of {consenting} consenting: {run}"
+    );
+    assert!(
+        held >= in_segment - consenting,
+        "no consent is held back: {run}"
+    );
+    let mut seen = std::collections::HashSet::new();
+    for (customer, _) in &rows {
+        let (_, tenure, _, call) = (0..CUSTOMERS)
+            .map(run_customer)
+            .find(|c| c.0 == *customer)
+            .expect("a customer of the base");
+        assert!(
+            tenure >= 12 && call,
+            "{customer} is outside the segment or opted out"
+        );
+        assert!(seen.insert(customer.clone()), "{customer} twice");
+    }
+    let actions: u64 = run["actions"]
+        .as_object()
+        .expect("per action")
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert_eq!(actions, contacted, "{run}");
+    // Each contact is an impression in the customer's contact history.
+    let customer = get(&format!("{url}/v1/customers/{}", rows[0].0), ADMIN);
+    assert!(
+        customer["contact_history"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["channel"] == "outbound_call")),
+        "{customer}"
+    );
+
+    // The same run again today: the outbound cap (one a day) holds everyone it reached.
+    let again = post(
+        &runs,
+        ADMIN,
+        json!({"channel": "outbound_call", "segment": "customer.tenure_months >= 12"}),
+    );
+    let again = finished_run(&url, again["id"].as_str().expect("id"));
+    assert_eq!(again["contacted"], 0, "{again}");
+    assert!(
+        again["held_back"]["contact_policy"].as_u64() >= Some(contacted),
+        "{again}"
+    );
+
+    // An SMS run capped at 5 contacts: the gateway gets 5, keyed by contact id.
+    let capped = post(&runs, ADMIN, json!({"channel": "sms", "limit": 5}));
+    let capped = finished_run(&url, capped["id"].as_str().expect("id"));
+    assert_eq!(capped["state"], "done", "{capped}");
+    assert_eq!(capped["contacted"], 5, "{capped}");
+    assert_eq!(capped["limit_reached"], true, "{capped}");
+    assert_eq!(capped["delivered"], 5, "{capped}");
+    let sent = sms.succeeded();
+    assert_eq!(sent.len(), 5);
+    for (key, body) in &sent {
+        assert_eq!(
+            key,
+            &format!(
+                "{}:{}",
+                body["decision_id"].as_str().unwrap_or(""),
+                body["action_id"].as_str().unwrap_or("")
+            ),
+        );
+        assert_eq!(body["run"], capped["id"], "{body}");
+        let customer = body["customer_id"].as_str().expect("customer");
+        let (_, _, consents, _) = (0..CUSTOMERS)
+            .map(run_customer)
+            .find(|c| c.0 == customer)
+            .expect("a customer of the base");
+        assert!(consents, "{customer} opted out of SMS");
+    }
+    let listed = get(&runs, ADMIN);
+    assert_eq!(listed["runs"].as_array().map(Vec::len), Some(3), "{listed}");
+    assert_eq!(listed["runs"][0]["id"], capped["id"], "newest first");
+    let (got, _) = post_status(&format!("{runs}/{id}/cancel"), ADMIN, "");
+    assert_eq!(got, 409, "an ended run can't be cancelled");
+    let missing = client()
+        .get(format!("{runs}/run-nope"))
+        .bearer_auth(ADMIN)
+        .send()
+        .expect("answered");
+    assert_eq!(missing.status().as_u16(), 404);
+}
+
+/// `concord run` with the server stopped: the run report on stdout, the call list in the
+/// sink's folder, the contact policy holding a second run; a bad channel fails naming it.
+#[test]
+fn the_run_command_writes_a_call_list_with_the_server_stopped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let strategy = strategy(dir.path());
+    let data = dir.path().join("data");
+    load_base(dir.path(), &strategy, &data);
+    let connections = dir.path().join("connections.yaml");
+    std::fs::write(
+        &connections,
+        "endpoints:\n  charging: {url: \"http://127.0.0.1:9/in\"}\n\
+         sinks:\n  texts: {file: {dir: texts, format: csv}}\n\
+         channels:\n  sms: texts\n",
+    )
+    .expect("connections");
+    let run = |channel: &str| {
+        Command::new(BIN)
+            .arg("run")
+            .arg("--strategy")
+            .arg(&strategy)
+            .arg("--data")
+            .arg(&data)
+            .arg("--connections")
+            .arg(&connections)
+            .args(["--channel", channel])
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("runs")
+    };
+    let first = run("sms");
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let report: Value = serde_json::from_slice(&first.stdout).expect("a JSON report");
+    assert_eq!(report["state"], "done", "{report}");
+    assert_eq!(report["scanned"], 3, "{report}");
+    assert_eq!(
+        report["contacted"], 1,
+        "only the SMS customer consents: {report}"
+    );
+    let rows = call_list(&dir.path().join("texts"));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0, "27830000001");
+    let second = run("sms");
+    let report: Value = serde_json::from_slice(&second.stdout).expect("a JSON report");
+    assert_eq!(
+        report["contacted"], 0,
+        "one outbound contact a day: {report}"
+    );
+    let bad = run("ussd");
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("channel") && stderr.contains("inbound"),
+        "{stderr}"
     );
 }

@@ -439,6 +439,21 @@ impl ProfileStore {
         }
     }
 
+    /// Up to `max` customer ids of shard `shard` (of [`Self::shard_count`]) from row `from` on, in row order (rows are
+    /// never removed, so walking `from` upwards sees every customer the shard held when the
+    /// walk began, and some added since). Empty past the shard's end or for no such shard.
+    pub fn ids_in(&self, shard: usize, from: usize, max: usize) -> Vec<CustomerId> {
+        let Some(shard) = self.shards.get(shard) else {
+            return Vec::new();
+        };
+        let shard = shard.read();
+        let end = shard.len().min(from.saturating_add(max));
+        (from..end)
+            .filter_map(|row| u32::try_from(row).ok())
+            .filter_map(|row| shard.ids.id(row).map(CustomerId::new))
+            .collect()
+    }
+
     pub fn get(&self, id: &CustomerId) -> Option<Profile> {
         self.read(id, |p| p.view())
     }

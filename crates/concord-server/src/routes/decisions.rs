@@ -118,7 +118,7 @@ pub async fn get_replay(
 /// Context values are scalars or lists of scalars (objects mean nothing to rules), and a field
 /// profile.yaml declares must have its declared type (or be null). Undeclared fields are kept
 /// with the decision but no rule can read them.
-fn context_values(
+pub(crate) fn context_values(
     raw: std::collections::BTreeMap<String, serde_json::Value>,
     schema: &concord_strategy::ProfileSchema,
 ) -> Result<Attributes, ApiError> {

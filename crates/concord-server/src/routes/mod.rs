@@ -10,6 +10,7 @@ mod ops;
 mod provisions;
 mod reports;
 mod responses;
+mod runs;
 mod triggers;
 mod ussd;
 
@@ -33,6 +34,7 @@ pub(crate) use ops::{__path_healthz, __path_metrics, __path_readyz};
 pub(crate) use provisions::{__path_get_outbound, __path_get_provisions};
 pub(crate) use reports::{__path_get_report, __path_get_reports, __path_get_value_finder};
 pub(crate) use responses::__path_post_response;
+pub(crate) use runs::{__path_cancel_run, __path_get_run, __path_get_runs, __path_post_run};
 pub(crate) use triggers::__path_get_triggers;
 pub(crate) use ussd::{__path_post_ussd, UssdBody, UssdRequestBody};
 
@@ -60,6 +62,9 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/triggers", get(triggers::get_triggers))
         .route("/v1/provisions", get(provisions::get_provisions))
         .route("/v1/outbound", get(provisions::get_outbound))
+        .route("/v1/runs", post(runs::post_run).get(runs::get_runs))
+        .route("/v1/runs/{id}", get(runs::get_run))
+        .route("/v1/runs/{id}/cancel", post(runs::cancel_run))
         .route("/v1/ussd", post(ussd::post_ussd))
         .fallback(|| async {
             ApiError::not_found(
