@@ -3,7 +3,8 @@
 //!
 //! Each sweep: the fires waiting are decided (once per fire, `Hub::decide_for_fire`, so the
 //! contact policy, quiet hours, volume budgets and control arms of the channel hold, and every
-//! contact is an impression before it is sent); then the outbox's decisions are sent, grouped by
+//! contact is an impression before it is sent), and the follow-ups of responses (channels.yaml
+//! `follow_up`, `Hub::follow_up`); then the outbox's decisions are sent, grouped by
 //! sink, each action one `OutboundContact` keyed `<decision>:<action>`; a customer whose consent
 //! for the channel was withdrawn since the decision is not sent. A decision leaves the outbox
 //! only once its sink answered for every contact (journaled), so a restart sends what was not
@@ -14,7 +15,7 @@ mod files;
 pub use files::CallListDir;
 
 use crate::connections::{Connections, SinkSpec};
-use concord_hub::{DeliveryRecord, Hub, HubError};
+use concord_hub::{DeliveryRecord, FollowedUp, Hub, HubError};
 use concord_model::{Clock, DecisionRecord, Value};
 use concord_sink::{ContactSink, OutboundContact, WebhookConfig, WebhookSink};
 use std::collections::BTreeMap;
@@ -106,6 +107,9 @@ pub struct OutboundStats {
     pub contacts_failed: AtomicU64,
     /// Not sent: consent withdrawn after the decision.
     pub contacts_withheld: AtomicU64,
+    /// Follow-ups of responses decided, and not sent (no consent, a text without a value).
+    pub follow_ups_decided: AtomicU64,
+    pub follow_ups_skipped: AtomicU64,
 }
 
 /// The outbound worker.
@@ -180,6 +184,7 @@ impl Outbound {
                 }
             }
         }
+        self.follow_ups().await?;
         let mut by_sink: BTreeMap<&str, Vec<DecisionRecord>> = BTreeMap::new();
         for record in self.hub.outbox_pending() {
             match self.routes.get(record.channel.as_str()) {
@@ -198,6 +203,40 @@ impl Outbound {
             sent += self.send(sink.as_ref(), &records).await?;
         }
         Ok(sent)
+    }
+
+    /// Decides the follow-ups waiting (channels.yaml `follow_up`); those in quiet hours, and
+    /// the rest after an error, wait for the next sweep.
+    async fn follow_ups(&self) -> Result<(), HubError> {
+        let mut jobs = self.hub.take_follow_ups().into_iter();
+        let mut later = Vec::new();
+        while let Some(job) = jobs.next() {
+            match self.hub.follow_up(&job, self.clock.now()).await {
+                Ok(FollowedUp::Decided(_)) => {
+                    self.stats
+                        .follow_ups_decided
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(FollowedUp::Done) => {}
+                Ok(FollowedUp::Later) => later.push(job),
+                Ok(FollowedUp::Skipped(reason)) => {
+                    self.stats
+                        .follow_ups_skipped
+                        .fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(follow_up = %job.key, reason, "follow-up not sent");
+                }
+                Err(e) => {
+                    later.push(job);
+                    later.extend(jobs);
+                    self.hub.defer_follow_ups(later);
+                    return Err(e);
+                }
+            }
+        }
+        if !later.is_empty() {
+            self.hub.defer_follow_ups(later);
+        }
+        Ok(())
     }
 
     async fn send(

@@ -36,7 +36,7 @@ impl History<'_> {
 
 /// The customer's time zone: the profile's zone attribute when it names a valid zone, else the
 /// strategy's default, else UTC.
-pub(crate) fn customer_zone(strategy: &Strategy, env: &Frame<'_>) -> TimeZone {
+pub fn customer_zone(strategy: &Strategy, env: &Frame<'_>) -> TimeZone {
     let rule = strategy.time_zone();
     rule.and_then(|r| r.attribute.as_ref())
         .and_then(|var| match &*env.value(var) {

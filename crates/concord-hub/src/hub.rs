@@ -840,8 +840,16 @@ impl Hub {
             }
             return Err(e.into());
         }
-        if let Some(entry) = self.decisions.lock().get_mut(decision_id) {
-            entry.responses.push(record.clone());
+        let follow_up = {
+            let mut log = self.decisions.lock();
+            log.get_mut(decision_id).and_then(|entry| {
+                entry.responses.push(record.clone());
+                crate::follow_up::job_for(&self.strategy, &entry.record, action_id, outcome, time)
+            })
+        };
+        if let Some(follow_up) = follow_up {
+            self.outbox.lock().queue_follow_ups([follow_up]);
+            self.events.fire_queued.notify_one();
         }
         if let Some(job) = job {
             self.provisions.lock().queue(job);

@@ -9,6 +9,7 @@ mod contacts;
 mod decision_log;
 mod error;
 mod evaluate;
+mod follow_up;
 mod hub;
 mod open;
 mod outbox;
@@ -27,6 +28,7 @@ pub use concord_ingest::IngestSummary;
 pub use contacts::ContactEntry;
 pub use error::HubError;
 pub use evaluate::{EstimateRow, EvaluateOptions, Evaluated, Evaluation, Reward};
+pub use follow_up::{FOLLOW_UP_KEY, FollowUpJob, FollowedUp};
 pub use hub::{
     Answer, CustomerSnapshot, DecisionOutcome, Hub, Outcomes, ResponseOutcome, TimelineItem,
     learn_config,

@@ -283,6 +283,9 @@ impl Hub {
                 })
                 .cloned(),
         );
+        let since = wall - crate::follow_up::FOLLOW_UP_REQUEUE_MS;
+        let follow_ups = crate::follow_up::missing(&strategy, &decisions, &outbox, since);
+        outbox.queue_follow_ups(follow_ups);
         let events = Arc::new(EventSide {
             profiles,
             triggers: Mutex::new(triggers),

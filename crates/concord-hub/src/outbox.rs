@@ -98,20 +98,25 @@ pub struct OutboxReport {
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     pending: BTreeMap<DecisionId, DecisionRecord>,
-    /// Fire keys some logged decision names.
+    /// Fire keys and follow-up keys some logged decision names.
     decided_fires: HashSet<String>,
+    /// Follow-ups of durable responses waiting for their decision.
+    follow_ups: VecDeque<crate::follow_up::FollowUpJob>,
     recent: VecDeque<DeliveryDone>,
     delivered: u64,
     failed: u64,
 }
 
-/// The fire key or run a decision was made for, when it was made for one.
+/// The fire key (or follow-up key) or run a decision was made for, when it was made for one.
 fn made_for(record: &DecisionRecord) -> (Option<&str>, bool) {
     let text = |key: &str| match record.context.get(key) {
         Some(Value::Str(s)) => Some(s.as_str()),
         _ => None,
     };
-    (text(FIRE_KEY), text(RUN_KEY).is_some())
+    (
+        text(FIRE_KEY).or_else(|| text(crate::follow_up::FOLLOW_UP_KEY)),
+        text(RUN_KEY).is_some(),
+    )
 }
 
 impl Outbox {
@@ -131,6 +136,22 @@ impl Outbox {
 
     pub(crate) fn fire_decided(&self, key: &str) -> bool {
         self.decided_fires.contains(key)
+    }
+
+    pub(crate) fn queue_follow_ups(
+        &mut self,
+        jobs: impl IntoIterator<Item = crate::follow_up::FollowUpJob>,
+    ) {
+        for job in jobs {
+            if self.follow_ups.len() >= FIRES_WAITING {
+                self.follow_ups.pop_front();
+            }
+            self.follow_ups.push_back(job);
+        }
+    }
+
+    pub(crate) fn take_follow_ups(&mut self) -> Vec<crate::follow_up::FollowUpJob> {
+        self.follow_ups.drain(..).collect()
     }
 
     pub(crate) fn pending(&self) -> Vec<DecisionRecord> {

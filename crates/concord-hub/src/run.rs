@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 /// Customers one worker takes at a time (one journal append per chunk).
-const CHUNK: usize = 2_048;
+const CHUNK: usize = 8_192;
 
 /// What to run: a channel, optionally a segment rule and a cap on contacts.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -342,11 +342,15 @@ impl Hub {
             }
         };
         let mut records = Vec::with_capacity(journaled.len());
-        for (record, position) in journaled.into_iter().zip(positions) {
-            if let JournalRecord::Decision(record) = record {
-                self.kpis.record_decision(&record);
-                self.decisions.lock().insert(record.clone(), position.0);
-                records.push(record);
+        {
+            // One lock for the chunk: the log is shared with every request.
+            let mut log = self.decisions.lock();
+            for (record, position) in journaled.into_iter().zip(positions) {
+                if let JournalRecord::Decision(record) = record {
+                    self.kpis.record_decision(&record);
+                    log.insert(record.clone(), position.0);
+                    records.push(record);
+                }
             }
         }
         drop(gate);

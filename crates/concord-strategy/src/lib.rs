@@ -46,8 +46,8 @@ pub use reports::{
 };
 pub use rule::{EvalError, Frame, Recorded, Rule, RuleEnv, RuleError, Var};
 pub use strategy::{
-    Action, ActionKind, Arbitration, Breaker, Channel, ContextWeight, Group, Issue, LanguageRule,
-    Menu, Policies, PriceRule, QuietHours, Strategy, Suppression, Target, TimeZoneRule, Treatment,
-    Trigger,
+    Action, ActionKind, Arbitration, Breaker, Channel, ContextWeight, FollowUp, Group, Issue,
+    LanguageRule, Menu, Policies, PriceRule, QuietHours, Strategy, Suppression, Target,
+    TimeZoneRule, Treatment, Trigger,
 };
 pub use template::{MissingValue, Offered, Template};

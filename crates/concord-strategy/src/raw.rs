@@ -205,6 +205,23 @@ pub(crate) struct ChannelEntry {
     /// A menu channel (USSD): how a session shows a decision as numbered pages.
     #[serde(default)]
     pub(crate) menu: Option<MenuEntry>,
+    /// After a response to an action here (an inbound channel, e.g. the call centre), a
+    /// message in an outbound channel consistent with it (the reinforcement SMS).
+    #[serde(default)]
+    pub(crate) follow_up: Option<FollowUpEntry>,
+}
+
+/// A follow-up: the outbound channel and, per outcome, the text (placeholders as in
+/// treatments: `{action.name}`, `{price}`, `{valid_until}`, `{customer.<field>}`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FollowUpEntry {
+    /// An outbound channel (`sms`, `email`).
+    #[schemars(with = "String")]
+    pub(crate) channel: Spanned<String>,
+    /// Outcome (`accepted`, `declined`, `clicked`, `ignored`) -> the text sent after it.
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub(crate) texts: SpannedMap<Spanned<String>>,
 }
 
 /// A menu session's settings (`POST /v1/ussd`).
@@ -522,7 +539,7 @@ pub(crate) struct TreatmentEntry {
 }
 
 /// A YAML mapping kept in file order, each key with its location (serde maps drop it).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SpannedMap<V>(pub Vec<(Spanned<String>, V)>);
 
 impl<V> Default for SpannedMap<V> {

@@ -130,6 +130,27 @@ pub struct Channel {
     pub fallback: Vec<usize>,
     /// A menu channel's session settings (USSD).
     pub menu: Option<Menu>,
+    /// The message an outbound channel sends after a response here (channels.yaml
+    /// `follow_up`).
+    #[serde(skip)]
+    pub follow_up: Option<FollowUp>,
+}
+
+/// After a response in an inbound channel, a message in an outbound one, per outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    pub channel: ChannelId,
+    pub texts: Vec<(concord_model::Outcome, crate::template::Template)>,
+}
+
+impl FollowUp {
+    /// The text sent after `outcome`, if any.
+    pub fn text(&self, outcome: concord_model::Outcome) -> Option<&crate::template::Template> {
+        self.texts
+            .iter()
+            .find(|(o, _)| *o == outcome)
+            .map(|(_, t)| t)
+    }
 }
 
 /// How a menu session (USSD) shows a decision: numbered options on pages of at most

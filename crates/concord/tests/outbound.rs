@@ -737,3 +737,72 @@ fn the_run_command_writes_a_call_list_with_the_server_stopped() {
         "{stderr}"
     );
 }
+
+/// An agent records the customer's acceptance: one SMS follows through the outbound path with
+/// the channel's follow-up text, once however often the response is replayed; a customer who
+/// opted out of SMS gets none.
+#[test]
+fn an_agents_acceptance_is_followed_by_one_sms() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sms = Arc::new(Seen::default());
+    let sms_url = fake_system(&rt, sms.clone());
+    let strategy = strategy(dir.path());
+    let data = dir.path().join("data");
+    load_base(dir.path(), &strategy, &data);
+    let connections = dir.path().join("connections.yaml");
+    std::fs::write(
+        &connections,
+        format!(
+            "endpoints:\n  charging: {{url: \"{sms_url}\"}}\n\
+             sinks:\n  sms_gateway: {{webhook: {{url: \"{sms_url}\", attempts: 2, backoff: 20ms}}}}\n\
+             channels:\n  sms: sms_gateway\n"
+        ),
+    )
+    .expect("connections");
+    let (_serve, url) = serve(&strategy, &data, &connections);
+    let accept = |customer: &str| {
+        let decision = post(
+            &format!("{url}/v1/decisions"),
+            ADMIN,
+            json!({"customer_id": customer, "channel": "call_centre"}),
+        );
+        let id = decision["decision_id"]
+            .as_str()
+            .expect("decision")
+            .to_owned();
+        let action = decision["actions"][0]["action_id"]
+            .as_str()
+            .expect("an action for the agent")
+            .to_owned();
+        let response = json!({"decision_id": id, "action_id": action, "outcome": "accepted"});
+        let first = post(&format!("{url}/v1/responses"), ADMIN, response.clone());
+        assert_eq!(first["duplicate"], false, "{first}");
+        let again = post(&format!("{url}/v1/responses"), ADMIN, response);
+        assert_eq!(again["duplicate"], true, "{again}");
+        action
+    };
+    let action = accept("27830000001");
+    let (key, body) = eventually("the follow-up SMS", || {
+        sms.succeeded()
+            .into_iter()
+            .find(|(_, b)| b["channel"] == "sms")
+    });
+    assert_eq!(body["customer_id"], "27830000001", "{body}");
+    assert_eq!(body["action_id"], action.as_str(), "{body}");
+    let text = body["text"].as_str().unwrap_or_default();
+    assert!(text.starts_with("Thank you for choosing "), "{text}");
+    assert!(key.ends_with(&format!(":{action}")), "{key}");
+    accept("27830000003");
+    std::thread::sleep(Duration::from_millis(2_500));
+    let texts: Vec<_> = sms
+        .succeeded()
+        .into_iter()
+        .filter(|(_, b)| b["channel"] == "sms")
+        .collect();
+    assert_eq!(
+        texts.len(),
+        1,
+        "one follow-up, none for the opted-out: {texts:?}"
+    );
+}

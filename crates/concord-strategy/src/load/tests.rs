@@ -932,3 +932,52 @@ mod experiments;
 mod menus;
 mod reports;
 mod treatments;
+
+#[test]
+fn follow_ups_are_checked() {
+    let profile = "attributes:\n  balance: number\n  first_name: string\n";
+    let channels = |follow: &str| {
+        format!(
+            "channels:\n  - {{ id: ussd, name: USSD, direction: inbound, max_actions: 5, follow_up: {follow} }}\n  - {{ id: sms, name: SMS, direction: outbound, max_actions: 1 }}\n"
+        )
+    };
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "{ channel: sms, texts: { accepted: \"Thanks {customer.first_name}: {action.name} is yours\" } }",
+            &["ok: 1 actions"],
+        ),
+        (
+            "{ channel: fax, texts: { accepted: \"Thanks\" } }",
+            &["channels[0].follow_up.channel: unknown channel `fax` (channels: ussd, sms)"],
+        ),
+        (
+            "{ channel: ussd, texts: { accepted: \"Thanks\" } }",
+            &[
+                "channels[0].follow_up.channel: `ussd` is inbound; a follow-up goes out through an outbound channel",
+            ],
+        ),
+        (
+            "{ channel: sms, texts: { converted: \"Thanks\" } }",
+            &[
+                "channels[0].follow_up.texts.converted: unknown outcome `converted` (outcomes: accepted, declined, clicked, ignored)",
+            ],
+        ),
+        (
+            "{ channel: sms, texts: { accepted: \"Thanks {customer.shoe}\" } }",
+            &["channels[0].follow_up.texts.accepted: unknown attribute `customer.shoe`"],
+        ),
+        (
+            "{ channel: sms, texts: {} }",
+            &["channels[0].follow_up.texts: a follow-up needs the text of at least one outcome"],
+        ),
+    ];
+    for (follow, expected) in cases {
+        check(
+            &[
+                ("profile.yaml", Some(profile)),
+                ("channels.yaml", Some(&channels(follow))),
+            ],
+            expected,
+        );
+    }
+}

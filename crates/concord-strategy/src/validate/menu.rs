@@ -1,4 +1,4 @@
-//! channels.yaml's `afford`, `fallback` and `menu` (checked once the profile and the actions
+//! channels.yaml's `afford`, `fallback`, `menu` and `follow_up` (`follow_up.rs`) (checked once the profile and the actions
 //! are known): `afford` a number formula over the profile, `fallback` actions with a
 //! treatment in the channel and no per-customer price, a menu's page size (40-182
 //! characters), timeout and placement.
@@ -7,7 +7,7 @@ use super::report::Report;
 use crate::error::{StrategyError, StrategyErrorKind};
 use crate::load::Source;
 use crate::profile::{ProfileSchema, ValueType};
-use crate::raw::{ChannelsFile, MenuEntry};
+use crate::raw::{ChannelsFile, FollowUpEntry, MenuEntry};
 use crate::rule::Rule;
 use crate::strategy::{Action, Channel, Menu};
 use serde_saphyr::Spanned;
@@ -19,6 +19,7 @@ pub(super) struct Pending {
     afford: Option<Spanned<String>>,
     fallback: Vec<Spanned<String>>,
     menu: Option<MenuEntry>,
+    follow_up: Option<FollowUpEntry>,
 }
 
 pub(super) fn pending(file: &ChannelsFile) -> Vec<Pending> {
@@ -31,8 +32,14 @@ pub(super) fn pending(file: &ChannelsFile) -> Vec<Pending> {
             afford: entry.value.afford.clone(),
             fallback: entry.value.fallback.clone().unwrap_or_default(),
             menu: entry.value.menu.clone(),
+            follow_up: entry.value.follow_up.clone(),
         })
-        .filter(|p| p.afford.is_some() || !p.fallback.is_empty() || p.menu.is_some())
+        .filter(|p| {
+            p.afford.is_some()
+                || !p.fallback.is_empty()
+                || p.menu.is_some()
+                || p.follow_up.is_some()
+        })
         .collect()
 }
 
@@ -45,6 +52,10 @@ pub(super) fn resolve(
     errors: &mut Vec<StrategyError>,
 ) {
     let mut report = Report { source, errors };
+    let directions: Vec<_> = channels
+        .iter()
+        .map(|c| (c.id.clone(), c.direction))
+        .collect();
     for p in pending {
         let Some(channel) = channels.iter_mut().find(|c| c.id.as_str() == p.channel) else {
             continue;
@@ -110,6 +121,16 @@ pub(super) fn resolve(
         }
         if let Some(entry) = &p.menu {
             channel.menu = menu(&mut report, entry, &format!("{field}.menu"), channel);
+        }
+        if let Some(entry) = &p.follow_up {
+            channel.follow_up = super::follow_up::resolve(
+                &mut report,
+                entry,
+                &format!("{field}.follow_up"),
+                channel.direction,
+                &directions,
+                profile,
+            );
         }
     }
 }

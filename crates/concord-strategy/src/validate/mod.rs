@@ -5,6 +5,7 @@
 mod action;
 mod contact;
 mod experiments;
+mod follow_up;
 mod language;
 mod measures;
 mod menu;
@@ -451,6 +452,7 @@ fn channels(
                 afford: None,
                 fallback: Vec::new(),
                 menu: None,
+                follow_up: None,
             });
         }
     }

@@ -77,7 +77,7 @@ pub(super) fn treatment(
 }
 
 /// One text, trimmed and compiled; each defect is reported where it sits in the file.
-fn text(
+pub(super) fn text(
     report: &mut Report<'_, '_>,
     checks: &Checks<'_>,
     text: &Spanned<String>,
