@@ -34,7 +34,8 @@ pub enum RunError {
 }
 
 /// Where a run stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RunState {
     /// Waiting for its start time.
     Scheduled,
@@ -43,6 +44,9 @@ pub enum RunState {
     /// Stopped by an error (the report says which); what it sent stays sent.
     Failed,
     Cancelled,
+    /// The hub stopped while it was scheduled or running (found so at the next start): the
+    /// decisions it journaled stand, its call list is left `.partial`.
+    Interrupted,
 }
 
 impl RunState {
@@ -53,12 +57,14 @@ impl RunState {
             RunState::Done => "done",
             RunState::Failed => "failed",
             RunState::Cancelled => "cancelled",
+            RunState::Interrupted => "interrupted",
         }
     }
 }
 
-/// A run's report: its request, state, times, figures and output.
-#[derive(Debug, Clone, PartialEq)]
+/// A run's report: its request, state, times, figures and output (kept as JSON in the data
+/// folder's `runs/`, so the list survives restarts).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunReport {
     pub id: String,
     pub spec: RunSpec,
@@ -79,17 +85,18 @@ pub struct RunReport {
     pub error: Option<String>,
 }
 
-/// One run.
+/// One run (`plan` is `None` for a run of an earlier process, read back from its report).
 #[derive(Debug)]
 pub struct Run {
-    plan: RunPlan,
+    id: String,
+    plan: Option<RunPlan>,
     progress: RunProgress,
     report: Mutex<RunReport>,
 }
 
 impl Run {
     pub fn id(&self) -> &str {
-        &self.plan.id
+        &self.id
     }
 
     /// The report, with the live figures of a run still going.
@@ -112,6 +119,8 @@ pub struct Runs {
     configured: bool,
     clock: Arc<dyn Clock>,
     runs: Mutex<Vec<Arc<Run>>>,
+    /// Where the reports are kept (`<data>/runs`).
+    dir: PathBuf,
 }
 
 impl std::fmt::Debug for Runs {
@@ -131,7 +140,8 @@ impl Runs {
         sinks: BTreeMap<String, Arc<dyn ContactSink>>,
         clock: Arc<dyn Clock>,
     ) -> Arc<Self> {
-        Arc::new(Self {
+        let dir = hub.data_dir().join("runs");
+        let runs = Self {
             hub,
             sinks,
             specs: connections.map(|c| c.sinks.clone()).unwrap_or_default(),
@@ -139,7 +149,69 @@ impl Runs {
             configured: connections.is_some(),
             clock,
             runs: Mutex::new(Vec::new()),
-        })
+            dir,
+        };
+        let earlier = runs.read_back();
+        *runs.runs.lock() = earlier;
+        Arc::new(runs)
+    }
+
+    /// The reports of earlier runs in the data folder, oldest first (the newest
+    /// [`RUNS_KEPT`]); one left scheduled or running by a stopped process is interrupted.
+    fn read_back(&self) -> Vec<Arc<Run>> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut reports: Vec<RunReport> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .filter_map(|path| {
+                let read = std::fs::read(&path).map_err(|e| e.to_string());
+                match read.and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string())) {
+                    Ok(report) => Some(report),
+                    Err(e) => {
+                        tracing::warn!(path = %path.display(), error = %e, "an unreadable run report is skipped");
+                        None
+                    }
+                }
+            })
+            .collect();
+        reports.sort_by_key(|r| r.created);
+        let skip = reports.len().saturating_sub(RUNS_KEPT);
+        reports
+            .into_iter()
+            .skip(skip)
+            .map(|mut report| {
+                if matches!(report.state, RunState::Scheduled | RunState::Running) {
+                    report.state = RunState::Interrupted;
+                    report.finished = Some(self.clock.now());
+                    self.save(&report);
+                }
+                Arc::new(Run {
+                    id: report.id.clone(),
+                    plan: None,
+                    progress: RunProgress::default(),
+                    report: Mutex::new(report),
+                })
+            })
+            .collect()
+    }
+
+    /// Writes `report` to `<data>/runs/<id>.json` (a temporary file moved into place); a
+    /// failure is logged, the run goes on.
+    fn save(&self, report: &RunReport) {
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(&self.dir)?;
+            let path = self.dir.join(format!("{}.json", report.id));
+            let tmp = path.with_extension("json.tmp");
+            let bytes = serde_json::to_vec_pretty(report).map_err(std::io::Error::other)?;
+            std::fs::write(&tmp, bytes)?;
+            std::fs::rename(&tmp, &path)
+        };
+        if let Err(e) = write() {
+            tracing::warn!(run = %report.id, error = %e, "the run report could not be kept");
+        }
     }
 
     /// Checks `spec` and registers the run (scheduled for `at`, or to start at once); the
@@ -167,6 +239,7 @@ impl Runs {
             });
         };
         let run = Arc::new(Run {
+            id: plan.id.clone(),
             report: Mutex::new(RunReport {
                 id: plan.id.clone(),
                 spec: plan.spec.clone(),
@@ -186,9 +259,10 @@ impl Runs {
                 failed: 0,
                 error: None,
             }),
-            plan,
+            plan: Some(plan),
             progress: RunProgress::default(),
         });
+        self.save(&run.report.lock());
         let mut runs = self.runs.lock();
         if runs.len() >= RUNS_KEPT
             && let Some(i) = runs.iter().position(|r| {
@@ -221,6 +295,7 @@ impl Runs {
             RunState::Scheduled => {
                 report.state = RunState::Cancelled;
                 report.finished = Some(self.clock.now());
+                self.save(&report);
                 true
             }
             RunState::Running => {
@@ -234,16 +309,20 @@ impl Runs {
     /// Runs `run` to its end on this thread (blocking; `runtime` drives webhook and Kafka
     /// sends). A cancelled scheduled run does nothing. Returns the final report.
     pub fn execute(&self, run: &Run, runtime: &tokio::runtime::Handle) -> RunReport {
+        let Some(plan) = &run.plan else {
+            return run.report();
+        };
         {
             let mut report = run.report.lock();
-            if report.state == RunState::Cancelled {
+            if report.state != RunState::Scheduled && report.state != RunState::Running {
                 return report.clone();
             }
             report.state = RunState::Running;
             report.started = Some(self.clock.now());
+            self.save(&report);
         }
         let sink_name = run.report.lock().sink.clone();
-        let outcome = self.deliver_run(run, &sink_name, runtime);
+        let outcome = self.deliver_run(run, plan, &sink_name, runtime);
         let mut report = run.report.lock();
         report.tally = run.progress.tally();
         report.finished = Some(self.clock.now());
@@ -273,25 +352,27 @@ impl Runs {
             contacted = report.tally.contacted,
             "run ended"
         );
+        self.save(&report);
         report.clone()
     }
 
     fn deliver_run(
         &self,
         run: &Run,
+        plan: &RunPlan,
         sink_name: &str,
         runtime: &tokio::runtime::Handle,
     ) -> Result<Delivered, (String, u64, u64)> {
         let clock = || self.clock.now();
         match self.specs.get(sink_name) {
             Some(SinkSpec::File { dir, format }) => {
-                let path = run_file(dir, run.id(), *format);
+                let path = run_file(dir, &plan.id, *format);
                 let mut writer =
                     CallListWriter::create(&path, *format).map_err(|e| (e.to_string(), 0, 0))?;
                 let mut written = 0u64;
                 let tally = self
                     .hub
-                    .run_batch(&run.plan, &clock, &run.progress, &mut |records| {
+                    .run_batch(plan, &clock, &run.progress, &mut |records| {
                         for contact in records.iter().flat_map(contacts_of) {
                             writer.push(&contact).map_err(|e| e.to_string())?;
                             written += 1;
@@ -327,7 +408,7 @@ impl Runs {
                 };
                 let tally = self
                     .hub
-                    .run_batch(&run.plan, &clock, &run.progress, &mut send)
+                    .run_batch(plan, &clock, &run.progress, &mut send)
                     .map_err(|e| (e.to_string(), delivered, failed))?;
                 runtime
                     .block_on(sink.finish())

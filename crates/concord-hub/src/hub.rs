@@ -63,6 +63,7 @@ pub struct Hub {
     recovery: Recovery,
     /// Held for the hub's life: one process writes a data folder at a time.
     _lock: std::fs::File,
+    data_dir: std::path::PathBuf,
 }
 
 /// What [`Hub::open`] hands over to build the hub.
@@ -82,6 +83,7 @@ pub(crate) struct Parts {
     pub(crate) recovery: Recovery,
     pub(crate) snapshots: SnapshotDir,
     pub(crate) lock: std::fs::File,
+    pub(crate) data_dir: std::path::PathBuf,
 }
 
 /// The business outcomes per customer (experiments.yaml `outcomes`): per control arm, and per
@@ -206,7 +208,13 @@ impl Hub {
             replayed: parts.replayed,
             recovery: parts.recovery,
             _lock: parts.lock,
+            data_dir: parts.data_dir,
         }
+    }
+
+    /// The data folder the hub holds (locked while it is open).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
     }
 
     pub(crate) fn profiles(&self) -> &ProfileStore {

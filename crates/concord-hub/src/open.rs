@@ -315,6 +315,7 @@ impl Hub {
             recovery,
             snapshots,
             lock,
+            data_dir: data_dir.to_owned(),
         }))
     }
 }

@@ -26,7 +26,7 @@ use std::time::Instant;
 const CHUNK: usize = 8_192;
 
 /// What to run: a channel, optionally a segment rule and a cap on contacts.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RunSpec {
     /// A label for people (defaults to the channel).
     pub name: Option<String>,
@@ -49,7 +49,8 @@ pub struct RunPlan {
 }
 
 /// Where a run stands, as it goes and when it ended.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct RunTally {
     /// Customers in the base when the run started.
     pub customers: u64,

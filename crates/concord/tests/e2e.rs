@@ -213,9 +213,14 @@ fn demo_serves_the_whole_path_events_decision_response_kpis_profile() {
         profile["aggregates"]["dropped_calls_24h"].as_f64() >= Some(3.0),
         "{profile}"
     );
-    assert_eq!(
-        profile["recent_decisions"][0]["decision_id"],
-        decision_id.as_str()
+    // The decision is among the newest (a follow-up SMS of the acceptance may follow it).
+    let recent = profile["recent_decisions"].as_array().expect("recent decisions");
+    assert!(
+        recent
+            .iter()
+            .take(2)
+            .any(|d| d["decision_id"] == decision_id.as_str()),
+        "{profile}"
     );
 
     // Three dropped calls in 24 hours make the health check eligible in the call centre.

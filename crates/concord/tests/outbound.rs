@@ -152,12 +152,10 @@ fn strategy(dir: &Path) -> PathBuf {
     .expect("written");
     let growth = std::fs::read_to_string(to.join("actions/growth.yaml")).expect("growth");
     assert!(growth.contains("    fulfilment: charging\n"));
+    assert!(growth.contains("    lever: 5\n"));
     std::fs::write(
         to.join("actions/growth.yaml"),
-        growth.replace(
-            "    fulfilment: charging\n",
-            "    fulfilment: charging\n    lever: 1000\n",
-        ),
+        growth.replace("    lever: 5\n", "    lever: 1000\n"),
     )
     .expect("written");
     to
@@ -524,7 +522,7 @@ fn a_batch_run_reaches_its_segment_once_within_the_contact_policy() {
         ),
     )
     .expect("connections");
-    let (_serve, url) = serve(&strategy, &data, &connections);
+    let (server, url) = serve(&strategy, &data, &connections);
     let runs = format!("{url}/v1/runs");
 
     // Refused, naming the field; nothing started.
@@ -675,6 +673,15 @@ fn a_batch_run_reaches_its_segment_once_within_the_contact_policy() {
         .send()
         .expect("answered");
     assert_eq!(missing.status().as_u16(), 404);
+
+    // The reports outlive the server.
+    drop(server);
+    let (_server, url) = serve(&strategy, &data, &connections);
+    let after = get(&format!("{url}/v1/runs"), ADMIN);
+    assert_eq!(
+        after["runs"], listed["runs"],
+        "the same reports after a restart"
+    );
 }
 
 /// `concord run` with the server stopped: the run report on stdout, the call list in the
