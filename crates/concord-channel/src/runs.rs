@@ -250,7 +250,7 @@ impl Runs {
                 },
                 created: now,
                 at,
-                started: None,
+                started: at.is_none().then_some(now),
                 finished: None,
                 sink,
                 file: None,
@@ -276,6 +276,16 @@ impl Runs {
         }
         runs.push(run.clone());
         Ok(run)
+    }
+
+    /// Runs scheduled or running, and the customers every run kept contacted (for /metrics).
+    pub fn totals(&self) -> (u64, u64) {
+        let reports = self.list();
+        let active = reports
+            .iter()
+            .filter(|r| matches!(r.state, RunState::Scheduled | RunState::Running))
+            .count() as u64;
+        (active, reports.iter().map(|r| r.tally.contacted).sum())
     }
 
     /// Every run kept, newest first.

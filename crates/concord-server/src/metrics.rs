@@ -62,6 +62,8 @@ pub struct StorageGauges {
     pub outbound_fires_waiting: Gauge,
     pub outbound_delivered: Gauge,
     pub outbound_failed: Gauge,
+    pub runs_active: Gauge,
+    pub runs_contacted: Gauge,
 }
 
 #[derive(Debug)]
@@ -201,6 +203,13 @@ impl Metrics {
         }
     }
 
+    /// Batch runs: scheduled or running, and the customers the runs kept have contacted.
+    pub fn observe_runs(&self, active: u64, contacted: u64) {
+        let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.storage.runs_active.set(int(active));
+        self.storage.runs_contacted.set(int(contacted));
+    }
+
     pub fn encode(&self) -> Result<String, std::fmt::Error> {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
@@ -210,7 +219,17 @@ impl Metrics {
 
 impl StorageGauges {
     fn register(&self, registry: &mut Registry) {
-        let gauges: [(&str, &str, Gauge); 20] = [
+        let gauges: [(&str, &str, Gauge); 22] = [
+            (
+                "concord_runs_active",
+                "Batch outbound runs scheduled or running",
+                self.runs_active.clone(),
+            ),
+            (
+                "concord_runs_contacted",
+                "Customers contacted by the batch runs whose reports are kept",
+                self.runs_contacted.clone(),
+            ),
             (
                 "concord_outbound_pending",
                 "Outbound decisions waiting for their channel's sink",

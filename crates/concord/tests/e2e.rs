@@ -214,7 +214,9 @@ fn demo_serves_the_whole_path_events_decision_response_kpis_profile() {
         "{profile}"
     );
     // The decision is among the newest (a follow-up SMS of the acceptance may follow it).
-    let recent = profile["recent_decisions"].as_array().expect("recent decisions");
+    let recent = profile["recent_decisions"]
+        .as_array()
+        .expect("recent decisions");
     assert!(
         recent
             .iter()

@@ -674,6 +674,18 @@ fn a_batch_run_reaches_its_segment_once_within_the_contact_policy() {
         .expect("answered");
     assert_eq!(missing.status().as_u16(), 404);
 
+    let metrics = client()
+        .get(format!("{url}/metrics"))
+        .send()
+        .and_then(reqwest::blocking::Response::text)
+        .expect("metrics");
+    let total = contacted + 5;
+    assert!(
+        metrics.contains(&format!("concord_runs_contacted {total}"))
+            && metrics.contains("concord_runs_active 0"),
+        "{metrics}"
+    );
+
     // The reports outlive the server.
     drop(server);
     let (_server, url) = serve(&strategy, &data, &connections);

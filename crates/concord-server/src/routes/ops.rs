@@ -56,6 +56,8 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
             )
         })?;
     state.metrics.observe(&stats);
+    let (active, contacted) = state.runs.totals();
+    state.metrics.observe_runs(active, contacted);
     let text = state.metrics.encode().map_err(|_| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
