@@ -11,8 +11,8 @@
 //! hours waits for them to end. After a restart, responses of the last hour whose follow-up no
 //! logged decision names are queued again.
 
+use crate::HubError;
 use crate::hub::Hub;
-use crate::{HubError, JournalRecord};
 use concord_model::{
     Arm, Attributes, ChannelId, CustomerId, DecisionId, DecisionRecord, Outcome, RankedAction,
     Timestamp, Value,
@@ -234,24 +234,7 @@ impl Hub {
             now,
         );
         held.record(job.channel.as_str(), &record.actions, now);
-        let journaled = [JournalRecord::Decision(record)];
-        let position = match self.journal.append_durable(&journaled).await {
-            Ok(positions) => positions.first().map_or(u64::MAX, |p| p.0),
-            Err(e) => {
-                let [JournalRecord::Decision(record)] = &journaled else {
-                    unreachable!("built above as one decision")
-                };
-                self.contacts.forget(record);
-                return Err(e.into());
-            }
-        };
-        let [JournalRecord::Decision(record)] = journaled else {
-            unreachable!("built above as one decision")
-        };
-        self.kpis.record_decision(&record);
-        self.decisions.lock().insert(record.clone(), position);
-        self.outbox.lock().decided(&record, true);
-        self.outbox_queued.notify_one();
+        let record = self.log_decision(record).await?;
         Ok(FollowedUp::Decided(Box::new(record)))
     }
 }

@@ -542,6 +542,24 @@ impl Hub {
             arm,
             variant: decision.variant.take(),
         };
+        let record = self.log_decision(record).await?;
+        Ok(DecisionOutcome {
+            record,
+            trace: decision.trace,
+            do_not_mention: decision.do_not_mention,
+            fallback,
+            new_customer,
+            reads,
+        })
+    }
+
+    /// Journals a decision whose impressions are recorded (forgetting them when the journal
+    /// fails: not durable, not made), then logs it (KPIs, the decision log, the outbox when it
+    /// is outbound and made for a fire or a follow-up). Returns it.
+    pub(crate) async fn log_decision(
+        &self,
+        record: DecisionRecord,
+    ) -> Result<DecisionRecord, HubError> {
         let journaled = [JournalRecord::Decision(record)];
         let position = match self.journal.append_durable(&journaled).await {
             Ok(positions) => positions.first().map_or(u64::MAX, |p| p.0),
@@ -549,7 +567,6 @@ impl Hub {
                 let [JournalRecord::Decision(record)] = &journaled else {
                     unreachable!("built above as one decision")
                 };
-                // Not durable, so not made: its impressions must not count.
                 self.contacts.forget(record);
                 return Err(e.into());
             }
@@ -568,14 +585,7 @@ impl Hub {
         if queued {
             self.outbox_queued.notify_one();
         }
-        Ok(DecisionOutcome {
-            record,
-            trace: decision.trace,
-            do_not_mention: decision.do_not_mention,
-            fallback,
-            new_customer,
-            reads,
-        })
+        Ok(record)
     }
 
     /// The funnel (or the open breaker's defaults) with the customer's contact history held,
