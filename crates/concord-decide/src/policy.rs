@@ -5,6 +5,7 @@
 
 use concord_model::TraceStage;
 use concord_strategy::{Action, EvalError, Frame, Policies, Rule, Strategy};
+use std::borrow::Cow;
 
 const STAGES: [TraceStage; 3] = [
     TraceStage::Eligibility,
@@ -118,14 +119,16 @@ impl<'s, 'f> Policy<'s, 'f> {
         }
     }
 
-    /// `Ok` when the action passes all nine checks, else the first that drops it; `levels` 1
-    /// judges eligibility only (the `eligibility_only` control arm), 3 every level.
+    /// `Ok` when the action passes all nine checks, else the first that drops it (an issue's
+    /// or group's verdict borrowed from the cache, not copied: most actions of a failing group
+    /// are dropped by it); `levels` 1 judges eligibility only (the `eligibility_only` control
+    /// arm), 3 every level.
     pub(crate) fn check(
         &mut self,
         strategy: &'s Strategy,
         action: &'s Action,
         levels: usize,
-    ) -> Result<(), Failed<'s>> {
+    ) -> Result<(), Cow<'_, Failed<'s>>> {
         let frame = self.frame;
         let (i, g) = strategy.taxonomy_at(action);
         let (Some((issue, group)), Some(issue_slot), Some(group_slot)) = (
@@ -142,9 +145,13 @@ impl<'s, 'f> Policy<'s, 'f> {
             .get_or_insert_with(|| judge(&group.policies, frame, Level::Group, &group.id));
         let own = rules(&action.policies);
         for k in 0..levels.min(3) {
-            issue_verdicts[k].clone()?;
-            group_verdicts[k].clone()?;
-            judge_one(own[k], k, frame, Level::Action, "")?;
+            if let Err(failed) = &issue_verdicts[k] {
+                return Err(Cow::Borrowed(failed));
+            }
+            if let Err(failed) = &group_verdicts[k] {
+                return Err(Cow::Borrowed(failed));
+            }
+            judge_one(own[k], k, frame, Level::Action, "").map_err(Cow::Owned)?;
         }
         Ok(())
     }

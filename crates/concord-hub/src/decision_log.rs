@@ -99,8 +99,17 @@ impl DecisionLog {
             entry.record.inputs = None;
         }
         while self.order.len() > DECISIONS_KEPT {
-            if let Some(old) = self.order.pop_front() {
-                self.by_id.remove(&old);
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            // The customer's list forgets it too, so the index stays as small as the log.
+            if let Some(entry) = self.by_id.remove(&old)
+                && let Some(recent) = self.by_customer.get_mut(&entry.record.customer_id)
+            {
+                recent.retain(|id| *id != old);
+                if recent.is_empty() {
+                    self.by_customer.remove(&entry.record.customer_id);
+                }
             }
         }
     }
