@@ -150,6 +150,12 @@ async fn every_v1_route_needs_a_key_and_the_right_role() {
         ("GET", "/v1/models", &[MARKETER, ADMIN]),
         ("GET", "/v1/models/x@ussd", &[MARKETER, ADMIN]),
         ("POST", "/v1/ussd", &[CHANNEL, ADMIN]),
+        ("GET", "/v1/provisions", &[MARKETER, ADMIN]),
+        ("GET", "/v1/outbound", &[MARKETER, ADMIN]),
+        ("POST", "/v1/runs", &[MARKETER, ADMIN]),
+        ("GET", "/v1/runs", &[MARKETER, ADMIN]),
+        ("GET", "/v1/runs/run-x", &[MARKETER, ADMIN]),
+        ("POST", "/v1/runs/run-x/cancel", &[MARKETER, ADMIN]),
     ];
     for (method, uri, allowed) in routes {
         let (status, body) = call(&h, method, uri, None, "").await;
@@ -808,6 +814,42 @@ async fn bad_decision_and_response_requests_name_the_field() {
         "rules that need a value say so: {json}"
     );
     assert_eq!(decision["new_customer"], false, "{decision}");
+}
+
+#[tokio::test]
+async fn a_run_without_a_connections_file_is_refused_naming_the_flag() {
+    let h = harness().await;
+    let (status, body) = call(
+        &h,
+        "POST",
+        "/v1/runs",
+        Some(MARKETER),
+        r#"{"channel": "sms", "segment": "customer.tenure_months >= 12"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "no_sink", "{body}");
+    assert_eq!(body["error"]["field"], "channel", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--connections")),
+        "{body}"
+    );
+    // The request itself is checked first: a bad segment names the segment.
+    let (status, body) = call(
+        &h,
+        "POST",
+        "/v1/runs",
+        Some(MARKETER),
+        r#"{"channel": "sms", "segment": "customer.tenure_months >="}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "segment", "{body}");
+    let (status, body) = call(&h, "GET", "/v1/runs", Some(MARKETER), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["runs"], serde_json::json!([]), "nothing started");
 }
 
 #[tokio::test]
