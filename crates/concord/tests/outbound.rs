@@ -694,6 +694,25 @@ fn a_batch_run_reaches_its_segment_once_within_the_contact_policy() {
         after["runs"], listed["runs"],
         "the same reports after a restart"
     );
+
+    // A run scheduled two seconds ahead waits, then runs.
+    let at = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_secs(2))
+        .expect("time");
+    let scheduled = post(
+        &format!("{url}/v1/runs"),
+        ADMIN,
+        json!({"channel": "sms", "limit": 1, "at": at.to_string()}),
+    );
+    assert_eq!(scheduled["state"], "scheduled", "{scheduled}");
+    assert_eq!(scheduled["started"], Value::Null, "{scheduled}");
+    let done = finished_run(&url, scheduled["id"].as_str().expect("id"));
+    assert_eq!(done["state"], "done", "{done}");
+    let started: jiff::Timestamp = done["started"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("a start time");
+    assert!(started >= at, "started {started}, asked for {at}");
 }
 
 /// `concord run` with the server stopped: the run report on stdout, the call list in the
