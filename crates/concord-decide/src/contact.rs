@@ -73,10 +73,7 @@ pub(crate) fn consent_block(
         }
     }
     let quiet = channel.quiet_hours?;
-    let local = now.to_zoned(zone.clone());
-    let minute =
-        u16::try_from(local.hour()).unwrap_or(0) * 60 + u16::try_from(local.minute()).unwrap_or(0);
-    quiet.contains(minute).then(|| {
+    quiet_local_time(channel, zone, now).map(|local| {
         format!(
             "quiet hours {:02}:{:02}-{:02}:{:02} in channel {}: local time {} ({})",
             quiet.from / 60,
@@ -88,6 +85,16 @@ pub(crate) fn consent_block(
             local.time_zone().iana_name().unwrap_or("UTC")
         )
     })
+}
+
+/// The customer's local time when it is in the channel's quiet hours (`None`: contact is
+/// allowed now, or the channel has none).
+pub fn quiet_local_time(channel: &Channel, zone: &TimeZone, now: Timestamp) -> Option<jiff::Zoned> {
+    let quiet = channel.quiet_hours?;
+    let local = now.to_zoned(zone.clone());
+    let minute =
+        u16::try_from(local.hour()).unwrap_or(0) * 60 + u16::try_from(local.minute()).unwrap_or(0);
+    quiet.contains(minute).then_some(local)
 }
 
 /// The key a rule counts an action under: the action, its group, its issue, or one for all.

@@ -167,13 +167,8 @@ impl Hub {
             let render = |env: &dyn RuleEnv| {
                 let frame = Frame::new(self.strategy.profile_schema(), env);
                 let zone = concord_decide::customer_zone(&self.strategy, &frame);
-                if let Some(quiet) = channel.quiet_hours {
-                    let local = now.to_zoned(zone.clone());
-                    let minute = u16::try_from(local.hour()).unwrap_or(0) * 60
-                        + u16::try_from(local.minute()).unwrap_or(0);
-                    if quiet.contains(minute) {
-                        return None;
-                    }
+                if concord_decide::quiet_local_time(channel, &zone, now).is_some() {
+                    return None;
                 }
                 let offered = Offered {
                     price: job.action.price,

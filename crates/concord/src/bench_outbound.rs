@@ -7,7 +7,7 @@ use anyhow::Context;
 use concord_channel::connections::{Connections, SinkSpec};
 use concord_channel::{RunState, Runs};
 use concord_hub::{Hub, RunProgress, RunSpec};
-use concord_model::{Clock, DecisionRecord, Outcome, Timestamp};
+use concord_model::{DecisionRecord, ManualClock, Outcome, Timestamp};
 use concord_sim::{Operator, Partition, SimConfig};
 use concord_sink::{ContactSink, FileFormat};
 use std::collections::BTreeMap;
@@ -17,16 +17,6 @@ use std::time::Instant;
 
 /// Base rows per `load_customers` call.
 const LOAD_BATCH: usize = 50_000;
-
-/// The run's fixed clock: noon in Johannesburg on the simulated day, outside every quiet hour.
-#[derive(Debug)]
-struct Fixed(Timestamp);
-
-impl Clock for Fixed {
-    fn now(&self) -> Timestamp {
-        self.0
-    }
-}
 
 #[allow(clippy::print_stdout)]
 pub fn run(args: BenchOutboundArgs) -> anyhow::Result<()> {
@@ -104,13 +94,21 @@ pub fn run(args: BenchOutboundArgs) -> anyhow::Result<()> {
         )]),
         channels: BTreeMap::from([("sms".to_owned(), "call_list".to_owned())]),
     };
-    std::fs::create_dir_all(&calls).context("the call-list folder")?;
-    let sinks: BTreeMap<String, Arc<dyn ContactSink>> = BTreeMap::new();
+    let sinks: BTreeMap<String, Arc<dyn ContactSink>> = BTreeMap::from([(
+        "call_list".to_owned(),
+        Arc::new(concord_channel::CallListDir::create(
+            "call_list",
+            calls.clone(),
+            FileFormat::Parquet,
+        )?) as Arc<dyn ContactSink>,
+    )]);
+    // The run's clock stands at noon in Johannesburg on the simulated day, outside every
+    // quiet hour.
     let runs = Runs::new(
         hub.clone(),
         Some(&connections),
-        with_file_sink(sinks, &calls)?,
-        Arc::new(Fixed(noon)),
+        sinks,
+        Arc::new(ManualClock::new(noon)),
     );
     let run = runs.plan(
         RunSpec {
@@ -179,22 +177,6 @@ pub fn run(args: BenchOutboundArgs) -> anyhow::Result<()> {
         std::fs::remove_dir_all(&data).with_context(|| format!("removing {}", data.display()))?;
     }
     Ok(())
-}
-
-/// The sinks `connections` names (here one call-list folder).
-fn with_file_sink(
-    mut sinks: BTreeMap<String, Arc<dyn ContactSink>>,
-    dir: &std::path::Path,
-) -> anyhow::Result<BTreeMap<String, Arc<dyn ContactSink>>> {
-    sinks.insert(
-        "call_list".to_owned(),
-        Arc::new(concord_channel::CallListDir::create(
-            "call_list",
-            dir.to_path_buf(),
-            FileFormat::Parquet,
-        )?),
-    );
-    Ok(sinks)
 }
 
 /// A first run in SMS capped at `limit` contacts, answered: every tenth accepted, the rest
