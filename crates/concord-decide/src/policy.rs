@@ -1,11 +1,10 @@
 //! The engagement policies of one decision: each issue's and group's policies judged once,
 //! then each action's own, in Pega's order (eligibility, applicability, suitability; issue,
-//! group, action within each). Verdicts are compact; their text is written only when a trace
-//! is asked for.
+//! group, action within each). Verdicts are compact and judged level by level as they are
+//! needed; their text is written only when a trace is asked for.
 
 use concord_model::TraceStage;
 use concord_strategy::{Action, EvalError, Frame, Policies, Rule, Strategy};
-use std::borrow::Cow;
 
 const STAGES: [TraceStage; 3] = [
     TraceStage::Eligibility,
@@ -28,7 +27,7 @@ pub(crate) struct Failed<'s> {
     level: Level,
     rule: &'s Rule,
     /// `None`: the rule was false; `Some`: it could not be judged.
-    error: Option<EvalError>,
+    error: Option<Box<EvalError>>,
     /// The issue's or group's id, for the message.
     owner: &'s str,
 }
@@ -53,85 +52,94 @@ impl Failed<'_> {
     }
 }
 
-type Verdicts<'s> = [Result<(), Failed<'s>>; 3];
-
-fn rules(policies: &Policies) -> [Option<&Rule>; 3] {
-    [
-        policies.eligibility.as_ref(),
-        policies.applicability.as_ref(),
-        policies.suitability.as_ref(),
-    ]
+/// One policy rule's verdict for this decision (a word: the error is boxed, and rare).
+#[derive(Debug, Clone, Default)]
+enum Verdict {
+    #[default]
+    Unjudged,
+    Pass,
+    False,
+    Error(Box<EvalError>),
 }
 
-/// Judges the `k`th policy rule (absent: passes).
-fn judge_one<'s>(
-    rule: Option<&'s Rule>,
+fn rule_at(policies: &Policies, k: usize) -> Option<&Rule> {
+    match k {
+        0 => policies.eligibility.as_ref(),
+        1 => policies.applicability.as_ref(),
+        _ => policies.suitability.as_ref(),
+    }
+}
+
+/// The `k`th policy of an issue or group (absent: passes), judged on first use and kept;
+/// `Err` names why it drops the action.
+#[inline]
+fn cached<'s>(
+    slot: &mut Verdict,
+    policies: &'s Policies,
     k: usize,
     frame: &Frame<'_>,
     level: Level,
     owner: &'s str,
 ) -> Result<(), Failed<'s>> {
-    let Some(rule) = rule else {
+    let Some(rule) = rule_at(policies, k) else {
         return Ok(());
     };
-    let failed = |error| Failed {
+    if matches!(slot, Verdict::Unjudged) {
+        *slot = match rule.judge_frame(frame) {
+            Ok(true) => Verdict::Pass,
+            Ok(false) => Verdict::False,
+            Err(e) => Verdict::Error(e),
+        };
+    }
+    let error = match slot {
+        Verdict::Pass | Verdict::Unjudged => return Ok(()),
+        Verdict::False => None,
+        Verdict::Error(e) => Some(e.clone()),
+    };
+    Err(Failed {
         stage: STAGES[k],
         level,
         rule,
         error,
         owner,
-    };
-    match rule.eval_frame(frame) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(failed(None)),
-        Err(e) => Err(failed(Some(e))),
-    }
+    })
 }
 
-fn judge<'s>(
-    policies: &'s Policies,
-    frame: &Frame<'_>,
-    level: Level,
-    owner: &'s str,
-) -> Verdicts<'s> {
-    let rules = rules(policies);
-    [0, 1, 2].map(|k| judge_one(rules[k], k, frame, level, owner))
-}
-
-/// Issue and group verdicts, computed on first use and shared by their actions.
+/// Issue and group verdicts, judged on first use and shared by their actions.
 pub(crate) struct Policy<'s, 'f> {
     frame: &'f Frame<'f>,
-    issues: Vec<Option<Verdicts<'s>>>,
+    issues: Vec<[Verdict; 3]>,
     /// Per issue, per group.
-    groups: Vec<Vec<Option<Verdicts<'s>>>>,
+    groups: Vec<Vec<[Verdict; 3]>>,
+    _strategy: std::marker::PhantomData<&'s Strategy>,
 }
 
 impl<'s, 'f> Policy<'s, 'f> {
     pub(crate) fn new(strategy: &'s Strategy, frame: &'f Frame<'f>) -> Self {
         Policy {
             frame,
-            issues: vec![None; strategy.issues().len()],
+            issues: vec![Default::default(); strategy.issues().len()],
             groups: strategy
                 .issues()
                 .iter()
-                .map(|i| vec![None; i.groups.len()])
+                .map(|i| vec![Default::default(); i.groups.len()])
                 .collect(),
+            _strategy: std::marker::PhantomData,
         }
     }
 
-    /// `Ok` when the action passes all nine checks, else the first that drops it (an issue's
-    /// or group's verdict borrowed from the cache, not copied: most actions of a failing group
-    /// are dropped by it); `levels` 1 judges eligibility only (the `eligibility_only` control
-    /// arm), 3 every level.
+    /// `Ok` when the action passes all nine checks, else the first that drops it; `levels` 1
+    /// judges eligibility only (the `eligibility_only` control arm), 3 every level. An issue's
+    /// or group's rule is judged once a decision, and only once an action gets to it.
     pub(crate) fn check(
         &mut self,
         strategy: &'s Strategy,
         action: &'s Action,
         levels: usize,
-    ) -> Result<(), Cow<'_, Failed<'s>>> {
+    ) -> Result<(), Failed<'s>> {
         let frame = self.frame;
         let (i, g) = strategy.taxonomy_at(action);
-        let (Some((issue, group)), Some(issue_slot), Some(group_slot)) = (
+        let (Some((issue, group)), Some(issue_slots), Some(group_slots)) = (
             strategy.taxonomy(action),
             self.issues.get_mut(i),
             self.groups.get_mut(i).and_then(|groups| groups.get_mut(g)),
@@ -139,19 +147,37 @@ impl<'s, 'f> Policy<'s, 'f> {
             // Validation resolves every action's issue and group; nothing to judge otherwise.
             return Ok(());
         };
-        let issue_verdicts = issue_slot
-            .get_or_insert_with(|| judge(&issue.policies, frame, Level::Issue, &issue.id));
-        let group_verdicts = group_slot
-            .get_or_insert_with(|| judge(&group.policies, frame, Level::Group, &group.id));
-        let own = rules(&action.policies);
         for k in 0..levels.min(3) {
-            if let Err(failed) = &issue_verdicts[k] {
-                return Err(Cow::Borrowed(failed));
+            cached(
+                &mut issue_slots[k],
+                &issue.policies,
+                k,
+                frame,
+                Level::Issue,
+                &issue.id,
+            )?;
+            cached(
+                &mut group_slots[k],
+                &group.policies,
+                k,
+                frame,
+                Level::Group,
+                &group.id,
+            )?;
+            if let Some(rule) = rule_at(&action.policies, k) {
+                let error = match rule.judge_frame(frame) {
+                    Ok(true) => continue,
+                    Ok(false) => None,
+                    Err(e) => Some(e),
+                };
+                return Err(Failed {
+                    stage: STAGES[k],
+                    level: Level::Action,
+                    rule,
+                    error,
+                    owner: "",
+                });
             }
-            if let Err(failed) = &group_verdicts[k] {
-                return Err(Cow::Borrowed(failed));
-            }
-            judge_one(own[k], k, frame, Level::Action, "").map_err(Cow::Owned)?;
         }
         Ok(())
     }

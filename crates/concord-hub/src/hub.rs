@@ -607,16 +607,16 @@ impl Hub {
         // Thompson sampling draws each propensity from the decision's seed (logged, so the
         // decision replays); without it the models answer as they are.
         let explore = concord_learn::Thompson::new(&models, seed);
-        let capped = concord_learn::Capped {
-            inner: if self.learner.config().thompson {
+        let capped = concord_learn::Capped::new(
+            if self.learner.config().thompson {
                 &explore
             } else {
                 &*models
             },
-            models: &models,
-            config: self.learner.config(),
+            &models,
+            self.learner.config(),
             audience,
-        };
+        );
         let scorer: &dyn concord_decide::Scorer = &capped;
         let time_ms = time.as_millisecond();
         let held = self

@@ -216,12 +216,8 @@ impl Hub {
             // The live scorer less Thompson's draws: the models' means, and outbound maturity
             // capping (a draw fixed by customer, action and channel: deterministic).
             let audience = concord_model::symbol_hash(customer.as_str());
-            let scorer = concord_learn::Capped {
-                inner: models,
-                models,
-                config: self.learner.config(),
-                audience,
-            };
+            let scorer =
+                concord_learn::Capped::new(models, models, self.learner.config(), audience);
             // The `test` arm (no control arm's handicap), in the customer's experiment variant
             // as live: the seed only feeds the random arms' draws.
             let draw = ArmDraw {

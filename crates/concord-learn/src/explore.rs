@@ -78,6 +78,25 @@ pub struct Capped<'a> {
     pub config: &'a LearnConfig,
     /// The customer's hash ([`concord_model::symbol_hash`] of the id).
     pub audience: u64,
+    /// The channel a decision asks about (one per decision): its hash and models, looked up once.
+    channel: std::cell::OnceCell<(u64, Option<&'a ChannelModels>)>,
+}
+
+impl<'a> Capped<'a> {
+    pub fn new(
+        inner: &'a dyn Scorer,
+        models: &'a ModelSnapshot,
+        config: &'a LearnConfig,
+        audience: u64,
+    ) -> Self {
+        Self {
+            inner,
+            models,
+            config,
+            audience,
+            channel: std::cell::OnceCell::new(),
+        }
+    }
 }
 
 impl Scorer for Capped<'_> {
@@ -93,20 +112,36 @@ impl Scorer for Capped<'_> {
         if self.config.outbound_start_share >= 1.0 {
             return true;
         }
-        let positives = self
-            .models
-            .model(action, channel)
+        let hash = concord_model::symbol_hash(channel.as_str());
+        let &(cached, mut models) = self
+            .channel
+            .get_or_init(|| (hash, self.models.channel(channel)));
+        if cached != hash {
+            models = self.models.channel(channel);
+        }
+        let positives = models
+            .and_then(|m| m.get(action.as_str()))
             .map_or(0, |m| m.adm.counts.positives);
-        audience_draw(self.audience, action, channel) < self.config.outbound_share(positives)
+        let share = self.config.outbound_share(positives);
+        share >= 1.0 || draw(self.audience, action, hash) < share
     }
 }
 
 /// A uniform in [0, 1) fixed by customer, action and channel.
 pub fn audience_draw(audience: u64, action: &ActionId, channel: &ChannelId) -> f64 {
+    draw(
+        audience,
+        action,
+        concord_model::symbol_hash(channel.as_str()),
+    )
+}
+
+/// [`audience_draw`] with the channel's hash in hand.
+fn draw(audience: u64, action: &ActionId, channel_hash: u64) -> f64 {
     let mut rng = SplitMix::new(
         audience
             ^ concord_model::symbol_hash(action.as_str()).rotate_left(29)
-            ^ concord_model::symbol_hash(channel.as_str()).rotate_left(41),
+            ^ channel_hash.rotate_left(41),
     );
     rng.uniform()
 }
@@ -278,13 +313,7 @@ mod tests {
             audiences
                 .iter()
                 .map(|&audience| {
-                    Capped {
-                        inner: &models,
-                        models: &models,
-                        config: &config,
-                        audience,
-                    }
-                    .reaches(&action, &sms)
+                    Capped::new(&models, &models, &config, audience).reaches(&action, &sms)
                 })
                 .collect()
         };

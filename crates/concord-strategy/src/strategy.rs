@@ -423,8 +423,17 @@ impl Strategy {
     /// issue's in [`Strategy::issues`], the group's in its issue).
     pub fn taxonomy(&self, action: &Action) -> Option<(&Issue, &Group)> {
         let (i, g) = action.taxonomy_at;
-        let issue = self.issues.get(i).filter(|x| x.id == action.issue)?;
-        let group = issue.groups.get(g).filter(|x| x.id == action.group)?;
+        // One of this strategy's own actions: its positions were resolved against these
+        // issues (an address test, not two string compares, on every action of every decision).
+        let own = self
+            .actions
+            .as_ptr_range()
+            .contains(&std::ptr::from_ref(action));
+        let issue = self.issues.get(i).filter(|x| own || x.id == action.issue)?;
+        let group = issue
+            .groups
+            .get(g)
+            .filter(|x| own || x.id == action.group)?;
         Some((issue, group))
     }
 

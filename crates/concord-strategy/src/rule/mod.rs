@@ -171,6 +171,16 @@ impl Rule {
         }
     }
 
+    /// [`Rule::eval_frame`] with the error boxed: a two-word answer, returned in registers
+    /// (the funnel judges hundreds of rules a decision and almost none fail).
+    #[inline]
+    pub fn judge_frame(&self, frame: &Frame<'_>) -> Result<bool, Box<EvalError>> {
+        match &self.fast {
+            Some(fast) if fast.fits(frame) => fast.eval(frame),
+            _ => self.root.eval_bool(frame).map_err(Box::new),
+        }
+    }
+
     /// Evaluates the rule; `&&` and `||` short-circuit, so a right side never evaluated can't fail.
     pub fn eval_bool<E: RuleEnv + ?Sized>(&self, env: &E) -> Result<bool, EvalError> {
         self.root.eval_bool(env)
