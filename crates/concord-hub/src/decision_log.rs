@@ -1,9 +1,9 @@
 //! Recent decisions, by id for response matching and by customer for the customer view.
 
 use concord_model::codec::{BinaryCodec, DecodeError, Reader};
-use concord_model::{ActionId, CustomerId, DecisionId, DecisionRecord, ResponseRecord};
+use concord_model::{ActionId, ChannelId, CustomerId, DecisionId, DecisionRecord, ResponseRecord};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
 
 /// How many decisions stay matchable; older ones are forgotten first (their responses get 404).
 pub(crate) const DECISIONS_KEPT: usize = 1_000_000;
@@ -11,6 +11,49 @@ pub(crate) const DECISIONS_KEPT: usize = 1_000_000;
 /// back from the journal by position when replayed (a kilobyte or so each).
 pub(crate) const INPUTS_KEPT: usize = 50_000;
 const DECISIONS_PER_CUSTOMER: usize = 10;
+/// How many batch-run contacts stay matchable (8 bytes each in memory; their decisions stay
+/// in the journal); the oldest runs' are forgotten first.
+pub(crate) const RUN_CONTACTS_KEPT: usize = 20_000_000;
+/// Run contacts one sweep times out at most (each is read back and answered like a decision).
+const RUN_TIMEOUTS_PER_SWEEP: usize = 10_000;
+/// A run contact's position once its decision has moved into the log.
+const PROMOTED: u64 = u64::MAX;
+
+/// A chunk of a batch run's contacts, held compact: decision `first + i` (id
+/// `d-<time hex>-<first + i>`) is journaled at `positions[i]`. A response or a timeout reads it
+/// back and moves it into the log, where it is matched like any decision.
+#[derive(Debug, Clone, PartialEq)]
+struct RunChunk {
+    time_ms: i64,
+    channel: ChannelId,
+    positions: Vec<u64>,
+    /// Contacts before this index have had their response timeout issued.
+    expired: usize,
+}
+
+/// The id of the decision with sequence number `seq` made at `time_ms`.
+pub(crate) fn decision_id(time_ms: i64, seq: u64) -> DecisionId {
+    DecisionId::new(format!("d-{time_ms:x}-{seq}"))
+}
+
+/// A batch run's contact (journaled by a run: `context.run` and no replay inputs), by its
+/// decision's sequence number.
+pub(crate) fn run_contact_seq(record: &DecisionRecord) -> Option<u64> {
+    let run = matches!(
+        record.context.get(crate::RUN_KEY),
+        Some(concord_model::Value::Str(_))
+    );
+    if !run || record.inputs.is_some() {
+        return None;
+    }
+    let seq = decision_seq(&record.decision_id)?;
+    (decision_id(record.time.as_millisecond(), seq) == record.decision_id).then_some(seq)
+}
+
+/// The sequence number of a decision id of [`decision_id`]'s form.
+fn decision_seq(id: &DecisionId) -> Option<u64> {
+    id.as_str().rsplit_once('-')?.1.parse().ok()
+}
 
 #[derive(Debug)]
 pub(crate) struct DecisionLog {
@@ -25,6 +68,9 @@ pub(crate) struct DecisionLog {
     timeouts: HashMap<String, i64>,
     /// (deadline ms, decision): decisions in a channel with a timeout, soonest first.
     deadlines: BinaryHeap<Reverse<(i64, DecisionId)>>,
+    /// Batch-run contacts by the first decision sequence number of their chunk.
+    runs: BTreeMap<u64, RunChunk>,
+    run_contacts: usize,
 }
 
 impl Default for DecisionLog {
@@ -36,6 +82,8 @@ impl Default for DecisionLog {
             inputs_kept: INPUTS_KEPT,
             timeouts: HashMap::new(),
             deadlines: BinaryHeap::new(),
+            runs: BTreeMap::new(),
+            run_contacts: 0,
         }
     }
 }
@@ -134,8 +182,36 @@ impl DecisionLog {
 
     /// Decisions whose response timeout has passed at `now_ms`, each with its deadline and
     /// the actions still unanswered (taken off the schedule: each comes due once).
+    /// Batch-run contacts come with no actions (at most [`RUN_TIMEOUTS_PER_SWEEP`] a call, the
+    /// rest at the next): the caller reads each back ([`DecisionLog::promote`]) and answers
+    /// what it finds unanswered.
     pub fn due(&mut self, now_ms: i64) -> Vec<(DecisionId, i64, Vec<ActionId>)> {
         let mut out = Vec::new();
+        let mut budget = RUN_TIMEOUTS_PER_SWEEP;
+        for (first, chunk) in &mut self.runs {
+            let Some(after) = self.timeouts.get(chunk.channel.as_str()) else {
+                continue;
+            };
+            let deadline = chunk.time_ms.saturating_add(*after);
+            if deadline > now_ms {
+                continue;
+            }
+            while chunk.expired < chunk.positions.len() && budget > 0 {
+                let i = chunk.expired;
+                chunk.expired += 1;
+                if chunk.positions[i] != PROMOTED {
+                    out.push((
+                        decision_id(chunk.time_ms, first + i as u64),
+                        deadline,
+                        Vec::new(),
+                    ));
+                    budget -= 1;
+                }
+            }
+            if budget == 0 {
+                break;
+            }
+        }
         while let Some(Reverse((deadline, _))) = self.deadlines.peek()
             && *deadline <= now_ms
         {
@@ -157,9 +233,102 @@ impl DecisionLog {
         self.deadlines.push(Reverse((deadline, id)));
     }
 
-    /// Decisions waiting for a response timeout.
+    /// Decisions waiting for a response timeout (batch-run contacts included).
     pub fn scheduled(&self) -> usize {
-        self.deadlines.len()
+        let runs: usize = self
+            .runs
+            .values()
+            .filter(|c| self.timeouts.contains_key(c.channel.as_str()))
+            .map(|c| {
+                c.positions[c.expired..]
+                    .iter()
+                    .filter(|p| **p != PROMOTED)
+                    .count()
+            })
+            .sum();
+        self.deadlines.len() + runs
+    }
+
+    /// Records a batch run's contacts: decisions `first..first + positions.len()` made at
+    /// `time_ms` in `channel`, journaled at `positions`. Contiguous contacts of one chunk join
+    /// it (replay adds them one by one). The oldest runs' contacts are forgotten past
+    /// [`RUN_CONTACTS_KEPT`].
+    pub fn add_run_contacts(
+        &mut self,
+        first: u64,
+        time_ms: i64,
+        channel: &ChannelId,
+        positions: Vec<u64>,
+    ) {
+        self.run_contacts += positions.len();
+        match self.runs.iter_mut().next_back() {
+            Some((start, last))
+                if start + last.positions.len() as u64 == first
+                    && last.time_ms == time_ms
+                    && last.channel == *channel =>
+            {
+                last.positions.extend(positions);
+            }
+            _ => {
+                self.runs.insert(
+                    first,
+                    RunChunk {
+                        time_ms,
+                        channel: channel.clone(),
+                        positions,
+                        expired: 0,
+                    },
+                );
+            }
+        }
+        while self.run_contacts > RUN_CONTACTS_KEPT {
+            let Some((_, oldest)) = self.runs.pop_first() else {
+                break;
+            };
+            self.run_contacts -= oldest.positions.len();
+        }
+    }
+
+    /// Where a batch-run contact's decision is journaled, if `id` names one not yet moved
+    /// into the log.
+    pub fn run_position(&self, id: &DecisionId) -> Option<u64> {
+        let seq = decision_seq(id)?;
+        let (first, chunk) = self.runs.range(..=seq).next_back()?;
+        let position = *chunk.positions.get(usize::try_from(seq - first).ok()?)?;
+        (position != PROMOTED && decision_id(chunk.time_ms, seq) == *id).then_some(position)
+    }
+
+    /// Moves a batch-run contact's decision (read back from `position`) into the log, where
+    /// responses and timeouts find it; a no-op if it is there already.
+    pub fn promote(&mut self, record: DecisionRecord, position: u64) {
+        let Some(seq) = decision_seq(&record.decision_id) else {
+            return;
+        };
+        let Some((first, chunk)) = self.runs.range_mut(..=seq).next_back() else {
+            return;
+        };
+        let slot = usize::try_from(seq - *first)
+            .ok()
+            .and_then(|i| chunk.positions.get_mut(i));
+        match slot {
+            Some(p) if *p == position => *p = PROMOTED,
+            _ => return,
+        }
+        self.insert(record, position);
+    }
+
+    /// The oldest journal position a batch-run contact still needs (the journal is kept from
+    /// there).
+    pub fn oldest_run_position(&self) -> Option<u64> {
+        self.runs
+            .values()
+            .filter_map(|c| c.positions.iter().copied().filter(|p| *p != PROMOTED).min())
+            .min()
+    }
+
+    /// Batch-run contacts still matchable.
+    pub fn run_contacts(&self) -> usize {
+        self.run_contacts
     }
 
     /// Keeps replay inputs in memory for the newest `n` decisions only, from now on.
@@ -224,11 +393,20 @@ impl DecisionLog {
             }
             entry.responses.encode(out);
         }
+        (self.runs.len() as u64).encode(out);
+        for (first, chunk) in &self.runs {
+            first.encode(out);
+            (chunk.time_ms as u64).encode(out);
+            chunk.channel.encode(out);
+            chunk.positions.encode(out);
+            (chunk.expired as u64).encode(out);
+        }
     }
 
     /// Rebuilds a log from [`DecisionLog::encode`]'s bytes by inserting in the same order;
     /// `version` 1 records predate the household field, versions 1 and 2 responses the custom
-    /// outcome, versions before 7 records the experiment arm, versions before 9 the variant.
+    /// outcome, versions before 7 records the experiment arm, versions before 9 the variant,
+    /// versions before 10 batch-run contacts.
     pub fn decode(input: &mut Reader<'_>, version: u8) -> Result<Self, DecodeError> {
         let mut log = Self::default();
         for _ in 0..input.count()? {
@@ -257,6 +435,27 @@ impl DecisionLog {
             if let Some(entry) = log.by_id.get_mut(&id) {
                 entry.responded = responded;
                 entry.responses = responses;
+            }
+        }
+        if version >= 10 {
+            for _ in 0..input.count()? {
+                let first: u64 = input.read()?;
+                let time_ms = input.read::<u64>()? as i64;
+                let channel: ChannelId = input.read()?;
+                let positions: Vec<u64> = input.read()?;
+                let expired: u64 = input.read()?;
+                log.run_contacts += positions.len();
+                log.runs.insert(
+                    first,
+                    RunChunk {
+                        time_ms,
+                        channel,
+                        expired: usize::try_from(expired)
+                            .unwrap_or(usize::MAX)
+                            .min(positions.len()),
+                        positions,
+                    },
+                );
             }
         }
         Ok(log)

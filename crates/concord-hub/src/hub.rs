@@ -750,6 +750,7 @@ impl Hub {
             return Err(self.unknown_outcome(name));
         }
         let _gate = self.decision_gate.read().await;
+        self.promote_run_contact(decision_id);
         // Claim the (decision, action) pair under the lock so concurrent duplicates count once.
         let (record, value, household, valid_until, predictors, arm, variant, decided, price) = {
             let mut log = self.decisions.lock();
@@ -892,6 +893,26 @@ impl Hub {
             record,
             duplicate: false,
         })
+    }
+
+    /// A batch run's contact, held compact in the decision log, moves into it in full (read
+    /// back from the journal) so a response or a timeout finds it like any decision; anything
+    /// else is left as it is.
+    pub(crate) fn promote_run_contact(&self, decision_id: &DecisionId) {
+        let Some(position) = self.decisions.lock().run_position(decision_id) else {
+            return;
+        };
+        match self.journal.read_at(Position(position)) {
+            Ok(JournalRecord::Decision(record)) if record.decision_id == *decision_id => {
+                self.decisions.lock().promote(record, position);
+            }
+            Ok(_) => {
+                tracing::warn!(decision = %decision_id, position, "a run contact's journal position holds another record");
+            }
+            Err(e) => {
+                tracing::warn!(decision = %decision_id, position, error = %e, "a run contact's decision could not be read back");
+            }
+        }
     }
 
     /// Whether `channel` is an outbound channel of the strategy.
@@ -1078,7 +1099,17 @@ impl Hub {
     pub async fn expire_responses(&self, now: Timestamp) -> Result<usize, HubError> {
         let due = self.decisions.lock().due(now.as_millisecond());
         let mut recorded = 0;
-        for (decision, deadline, actions) in due {
+        for (decision, deadline, mut actions) in due {
+            if actions.is_empty() {
+                // A batch run's contact: read back, then answered like any decision.
+                self.promote_run_contact(&decision);
+                actions = self
+                    .decisions
+                    .lock()
+                    .get(&decision)
+                    .map(|e| e.unanswered().cloned().collect())
+                    .unwrap_or_default();
+            }
             let Some(channel) = self
                 .decisions
                 .lock()
@@ -1318,6 +1349,11 @@ impl Hub {
 
     pub fn decisions_kept(&self) -> usize {
         self.decisions.lock().len()
+    }
+
+    /// Batch-run contacts kept matchable (compact: their decisions are in the journal).
+    pub fn run_contacts_kept(&self) -> usize {
+        self.decisions.lock().run_contacts()
     }
 
     /// Entries of the contact history kept (impressions and outcomes the contact policy counts).

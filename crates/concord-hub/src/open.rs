@@ -145,6 +145,7 @@ impl Hub {
             ),
         };
         let mut pending_responses = Vec::new();
+        let mut run_responses = Vec::new();
         let mut skipped_values = 0usize;
         let wall_ms = Timestamp::now().as_millisecond();
         let started = Instant::now();
@@ -184,7 +185,16 @@ impl Hub {
                             kpis.record_decision(&record);
                             contacts.replay_decision(&record);
                             outbox.decided(&record, is_outbound(&record.channel));
-                            decisions.insert(record, position.0);
+                            match crate::decision_log::run_contact_seq(&record) {
+                                // Kept compact, as the run kept it.
+                                Some(seq) => decisions.add_run_contacts(
+                                    seq,
+                                    record.time.as_millisecond(),
+                                    &record.channel,
+                                    vec![position.0],
+                                ),
+                                None => decisions.insert(record, position.0),
+                            }
                         }
                         return;
                     }
@@ -209,27 +219,30 @@ impl Hub {
                     }
                 };
                 if cuts.decisions <= position.0 {
-                    let mut predictors = Vec::new();
-                    if let Some(entry) = decisions.get_mut(&response.decision_id) {
-                        predictors.clone_from(&entry.record.predictors);
-                        entry.responded.insert(response.action_id.clone());
-                        entry.responses.push(response.clone());
-                        let value = action_value(&entry.record, &response.action_id);
-                        kpis.record_response(
-                            &response,
-                            value,
-                            concord_measure::Cell::of(&entry.record),
-                        );
-                        contacts.record_response(
-                            &response,
-                            entry.record.household.as_deref(),
-                            offer_validity(&entry.record, &response.action_id),
-                        );
+                    if decisions.run_position(&response.decision_id).is_some() {
+                        // Its decision is read back once the journal is open.
+                        run_responses.push(response);
+                        return;
                     }
+                    let predictors = replay_response(&mut decisions, &kpis, &contacts, &response);
                     pending_responses.push((response, predictors));
                 }
             },
         )?;
+        // Responses to batch-run contacts: each decision read back into the log, then the
+        // response replayed on it.
+        for response in run_responses {
+            if let Some(position) = decisions.run_position(&response.decision_id) {
+                match journal.read_at(Position(position)) {
+                    Ok(JournalRecord::Decision(record)) => decisions.promote(record, position),
+                    Ok(_) | Err(_) => {
+                        tracing::warn!(decision = %response.decision_id, position, "a run contact's decision could not be read back; its response is learnt without predictors");
+                    }
+                }
+            }
+            let predictors = replay_response(&mut decisions, &kpis, &contacts, &response);
+            pending_responses.push((response, predictors));
+        }
         let learned: Vec<concord_learn::Learned<'_>> = pending_responses
             .iter()
             .map(|(response, predictors)| concord_learn::Learned {
@@ -371,4 +384,27 @@ fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, HubError> {
             Err(concord_profile::ProfileError::JournalIo { path, source }.into())
         }
     }
+}
+
+/// Replays a response on its decision (responded, KPIs, contact history); returns the
+/// decision's predictors for learning (none when the decision is no longer kept).
+fn replay_response(
+    decisions: &mut DecisionLog,
+    kpis: &KpiBook,
+    contacts: &ContactBook,
+    response: &concord_model::ResponseRecord,
+) -> Vec<concord_model::Value> {
+    let Some(entry) = decisions.get_mut(&response.decision_id) else {
+        return Vec::new();
+    };
+    entry.responded.insert(response.action_id.clone());
+    entry.responses.push(response.clone());
+    let value = action_value(&entry.record, &response.action_id);
+    kpis.record_response(response, value, concord_measure::Cell::of(&entry.record));
+    contacts.record_response(
+        response,
+        entry.record.household.as_deref(),
+        offer_validity(&entry.record, &response.action_id),
+    );
+    entry.record.predictors.clone()
 }

@@ -8,8 +8,11 @@
 //! copy of the contact history: a run's decisions are not replayed one by one) and passed to
 //! the caller's `deliver` in chunks; a customer who got nothing is only counted, by the
 //! furthest funnel stage their actions reached. The run's own deliverer writes the contacts
-//! to the channel's sink: run decisions never wait in the outbox.
+//! to the channel's sink: run decisions never wait in the outbox. The decision log keeps a
+//! run's contacts compact (a journal position each, by a block of decision numbers per chunk)
+//! and reads one back when a response or its timeout comes.
 
+use crate::decision_log::decision_id;
 use crate::hub::Hub;
 use crate::{HubError, JournalRecord, RUN_KEY};
 use concord_decide::DecisionRequest;
@@ -295,9 +298,9 @@ impl Hub {
                 *tally.held.entry(stage.to_owned()).or_default() += 1;
                 continue;
             }
-            let seq = self.next_decision.fetch_add(1, Ordering::Relaxed) + 1;
             let record = DecisionRecord {
-                decision_id: DecisionId::new(format!("d-{:x}-{seq}", time.as_millisecond())),
+                // Numbered once the chunk is decided: its contacts take a block of numbers.
+                decision_id: DecisionId::new(String::new()),
                 customer_id: id.clone(),
                 channel: channel.clone(),
                 time,
@@ -326,6 +329,15 @@ impl Hub {
         }
         let decided_at = Instant::now();
         tally.decide_ms = (decided_at - started).as_millis() as u64;
+        let first = self
+            .next_decision
+            .fetch_add(journaled.len() as u64, Ordering::Relaxed)
+            + 1;
+        for (k, record) in journaled.iter_mut().enumerate() {
+            if let JournalRecord::Decision(record) = record {
+                record.decision_id = decision_id(time.as_millisecond(), first + k as u64);
+            }
+        }
         let positions = if journaled.is_empty() {
             Vec::new()
         } else {
@@ -343,16 +355,20 @@ impl Hub {
             }
         };
         let mut records = Vec::with_capacity(journaled.len());
-        {
-            // One lock for the chunk: the log is shared with every request.
-            let mut log = self.decisions.lock();
-            for (record, position) in journaled.into_iter().zip(positions) {
-                if let JournalRecord::Decision(record) = record {
-                    self.kpis.record_decision(&record);
-                    log.insert(record.clone(), position.0);
-                    records.push(record);
-                }
+        for record in journaled {
+            if let JournalRecord::Decision(record) = record {
+                self.kpis.record_decision(&record);
+                records.push(record);
             }
+        }
+        if !records.is_empty() {
+            // Compact: a response or timeout reads its decision back from the journal.
+            self.decisions.lock().add_run_contacts(
+                first,
+                time.as_millisecond(),
+                &channel,
+                positions.into_iter().map(|p| p.0).collect(),
+            );
         }
         drop(gate);
         tally.journal_ms = decided_at.elapsed().as_millis() as u64;

@@ -17,8 +17,9 @@ use concord_model::{Arm, Timestamp};
 /// the joint weights carry a slope per numeric predictor; version 7: decisions carry their
 /// experiment arm and KPIs are kept per arm with the accepted value's sum of squares; version 8:
 /// KPIs are kept per UTC day of decisions; version 9: decisions and KPIs carry the experiment
-/// variant; older sections are still read.
-pub(crate) const VERSION: u8 = 9;
+/// variant; version 10: the decision log carries batch-run contacts; older sections are still
+/// read.
+pub(crate) const VERSION: u8 = 10;
 
 /// Where each part of the snapshot was cut: replay applies a record to a part only at or after
 /// the part's cut.

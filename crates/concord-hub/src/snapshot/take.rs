@@ -178,7 +178,15 @@ impl Hub {
             return Ok(0);
         }
         match read_meta(&kept[0].1) {
-            Ok(meta) => Ok(self.journal.remove_before(Position(meta.replay_from))?),
+            Ok(meta) => {
+                // Batch-run contacts are read back from the journal when answered.
+                let keep = self
+                    .decisions
+                    .lock()
+                    .oldest_run_position()
+                    .map_or(meta.replay_from, |p| p.min(meta.replay_from));
+                Ok(self.journal.remove_before(Position(keep))?)
+            }
             Err(reason) => {
                 tracing::warn!(path = %kept[0].1.display(), %reason, "snapshot unreadable; keeping the journal it would need");
                 Ok(0)
