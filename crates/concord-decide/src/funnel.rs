@@ -333,6 +333,45 @@ pub fn decide_in(
     now: Timestamp,
     draw: ArmDraw,
 ) -> Result<Decision, DecideError> {
+    funnel(
+        strategy, customer, request, scorer, history, now, draw, true,
+    )
+}
+
+/// [`decide_in`] for a decision nobody will replay (a batch run's): the same answer, without
+/// collecting the customer's values the rules read ([`Decision::reads`] is empty).
+pub fn decide_unreplayed(
+    strategy: &Strategy,
+    customer: &dyn RuleEnv,
+    request: &DecisionRequest,
+    scorer: &dyn Scorer,
+    history: &History<'_>,
+    now: Timestamp,
+    draw: ArmDraw,
+) -> Result<Decision, DecideError> {
+    funnel(
+        strategy, customer, request, scorer, history, now, draw, false,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn funnel(
+    strategy: &Strategy,
+    customer: &dyn RuleEnv,
+    request: &DecisionRequest,
+    scorer: &dyn Scorer,
+    history: &History<'_>,
+    now: Timestamp,
+    draw: ArmDraw,
+    keep_reads: bool,
+) -> Result<Decision, DecideError> {
+    let reads = |env: &Frame<'_>| {
+        if keep_reads {
+            env.customer_reads()
+        } else {
+            Vec::new()
+        }
+    };
     let (channel_index, channel) =
         strategy
             .channel_at(request.channel.as_str())
@@ -374,7 +413,7 @@ pub fn decide_in(
             actions: Vec::new(),
             trace: trace.entries,
             do_not_mention: Vec::new(),
-            reads: env.customer_reads(),
+            reads: reads(&env),
             propensities: Vec::new(),
             predictors: Vec::new(),
             variant: None,
@@ -794,7 +833,7 @@ pub fn decide_in(
         actions: ranked,
         trace: trace.entries,
         do_not_mention,
-        reads: env.customer_reads(),
+        reads: reads(&env),
         propensities,
         predictors,
         variant: assigned.and_then(|a| experiments.tag(a)),

@@ -12,5 +12,6 @@ pub use concord_model::{Contact, Offer, UNKNOWN, VolumeUse};
 pub use contact::{History, customer_zone, quiet_local_time};
 pub use error::DecideError;
 pub use funnel::{
-    ArmDraw, Decision, DecisionRequest, DoNotMention, Scorer, decide, decide_in, placement_limit,
+    ArmDraw, Decision, DecisionRequest, DoNotMention, Scorer, decide, decide_in, decide_unreplayed,
+    placement_limit,
 };

@@ -108,22 +108,28 @@ fn cached<'s>(
 /// Issue and group verdicts, judged on first use and shared by their actions.
 pub(crate) struct Policy<'s, 'f> {
     frame: &'f Frame<'f>,
-    issues: Vec<[Verdict; 3]>,
-    /// Per issue, per group.
-    groups: Vec<Vec<[Verdict; 3]>>,
+    /// One allocation a decision: each issue's verdicts, then each issue's groups' in rows of
+    /// `row` (the most groups an issue has).
+    verdicts: Vec<[Verdict; 3]>,
+    issues: usize,
+    row: usize,
     _strategy: std::marker::PhantomData<&'s Strategy>,
 }
 
 impl<'s, 'f> Policy<'s, 'f> {
     pub(crate) fn new(strategy: &'s Strategy, frame: &'f Frame<'f>) -> Self {
+        let issues = strategy.issues().len();
+        let row = strategy
+            .issues()
+            .iter()
+            .map(|i| i.groups.len())
+            .max()
+            .unwrap_or(0);
         Policy {
             frame,
-            issues: vec![Default::default(); strategy.issues().len()],
-            groups: strategy
-                .issues()
-                .iter()
-                .map(|i| vec![Default::default(); i.groups.len()])
-                .collect(),
+            verdicts: vec![Default::default(); issues + issues * row],
+            issues,
+            row,
             _strategy: std::marker::PhantomData,
         }
     }
@@ -139,12 +145,14 @@ impl<'s, 'f> Policy<'s, 'f> {
     ) -> Result<(), Failed<'s>> {
         let frame = self.frame;
         let (i, g) = strategy.taxonomy_at(action);
-        let (Some((issue, group)), Some(issue_slots), Some(group_slots)) = (
-            strategy.taxonomy(action),
-            self.issues.get_mut(i),
-            self.groups.get_mut(i).and_then(|groups| groups.get_mut(g)),
-        ) else {
+        let Some((issue, group)) = strategy.taxonomy(action).filter(|_| g < self.row) else {
             // Validation resolves every action's issue and group; nothing to judge otherwise.
+            return Ok(());
+        };
+        let (issue_part, group_part) = self.verdicts.split_at_mut(self.issues);
+        let (Some(issue_slots), Some(group_slots)) =
+            (issue_part.get_mut(i), group_part.get_mut(i * self.row + g))
+        else {
             return Ok(());
         };
         for k in 0..levels.min(3) {

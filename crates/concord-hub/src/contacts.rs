@@ -16,7 +16,6 @@ use concord_model::{
 use concord_strategy::Strategy;
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 const SHARDS: usize = 64;
@@ -41,7 +40,9 @@ struct Entry {
     offers: Vec<Offer>,
 }
 
-type Shard = HashMap<CustomerId, Entry>;
+/// aHash: keyed at random per process like SipHash, a fraction of its cost per id (every
+/// decision reads and writes a customer's entry).
+type Shard = HashMap<CustomerId, Entry, ahash::RandomState>;
 type Households = HashMap<String, Vec<Contact>>;
 /// Per volume constraint: period start (ms) -> use.
 type VolumeBook = Vec<BTreeMap<i64, VolumeUse>>;
@@ -54,7 +55,7 @@ pub(crate) struct ContactBook {
     horizon_ms: i64,
     /// Per channel position, per contact kind: whether any rule counts it (else not kept).
     kept: Vec<[bool; 5]>,
-    hasher: std::hash::RandomState,
+    hasher: ahash::RandomState,
     shards: Box<[Mutex<Shard>]>,
     households: Mutex<Households>,
     volume: Mutex<VolumeBook>,
@@ -141,8 +142,8 @@ impl ContactBook {
             enabled: remembers || !policy.is_empty(),
             horizon_ms: policy.horizon_ms(),
             kept,
-            hasher: std::hash::RandomState::new(),
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::new())).collect(),
+            hasher: ahash::RandomState::new(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             households: Mutex::new(HashMap::new()),
             volume: Mutex::new(vec![BTreeMap::new(); policy.volumes.len()]),
             strategy,

@@ -591,7 +591,8 @@ impl Hub {
     /// The funnel (or the open breaker's defaults) with the customer's contact history held,
     /// and the answer's impressions recorded before the history is let go. Synchronous: the
     /// history's locks never wait across an await. Without `keep_history` the inputs hold no
-    /// copy of the contact history (a batch run's decisions are not replayed one by one).
+    /// copy of the contact history and no values read (a batch run's decisions are not
+    /// replayed one by one).
     pub(crate) fn run_funnel(
         &self,
         customer_id: &CustomerId,
@@ -649,6 +650,13 @@ impl Hub {
                     arm,
                     seed,
                     audience,
+                };
+                // A decision whose history is not kept (a batch run's) is not replayed: the
+                // values its rules read are not collected either.
+                let decide_in = if keep_history {
+                    decide_in
+                } else {
+                    concord_decide::decide_unreplayed
                 };
                 let (decision, new_customer) = match self.profiles().read(customer_id, |profile| {
                     let env = profile.env(time);
