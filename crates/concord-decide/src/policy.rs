@@ -20,16 +20,17 @@ pub(crate) enum Level {
     Action,
 }
 
-/// Why an action left at a policy.
+/// Why an action left at a policy (borrowed from the decision's verdicts: an issue's or
+/// group's failure drops all its actions, and is not copied for each).
 #[derive(Debug, Clone)]
-pub(crate) struct Failed<'s> {
+pub(crate) struct Failed<'a> {
     pub(crate) stage: TraceStage,
     level: Level,
-    rule: &'s Rule,
+    rule: &'a Rule,
     /// `None`: the rule was false; `Some`: it could not be judged.
-    error: Option<Box<EvalError>>,
+    error: Option<&'a EvalError>,
     /// The issue's or group's id, for the message.
-    owner: &'s str,
+    owner: &'a str,
 }
 
 impl Failed<'_> {
@@ -52,16 +53,6 @@ impl Failed<'_> {
     }
 }
 
-/// One policy rule's verdict for this decision (a word: the error is boxed, and rare).
-#[derive(Debug, Clone, Default)]
-enum Verdict {
-    #[default]
-    Unjudged,
-    Pass,
-    False,
-    Error(Box<EvalError>),
-}
-
 fn rule_at(policies: &Policies, k: usize) -> Option<&Rule> {
     match k {
         0 => policies.eligibility.as_ref(),
@@ -70,49 +61,25 @@ fn rule_at(policies: &Policies, k: usize) -> Option<&Rule> {
     }
 }
 
-/// The `k`th policy of an issue or group (absent: passes), judged on first use and kept;
-/// `Err` names why it drops the action.
-#[inline]
-fn cached<'s>(
-    slot: &mut Verdict,
-    policies: &'s Policies,
-    k: usize,
-    frame: &Frame<'_>,
-    level: Level,
-    owner: &'s str,
-) -> Result<(), Failed<'s>> {
-    let Some(rule) = rule_at(policies, k) else {
-        return Ok(());
-    };
-    if matches!(slot, Verdict::Unjudged) {
-        *slot = match rule.judge_frame(frame) {
-            Ok(true) => Verdict::Pass,
-            Ok(false) => Verdict::False,
-            Err(e) => Verdict::Error(e),
-        };
-    }
-    let error = match slot {
-        Verdict::Pass | Verdict::Unjudged => return Ok(()),
-        Verdict::False => None,
-        Verdict::Error(e) => Some(e.clone()),
-    };
-    Err(Failed {
-        stage: STAGES[k],
-        level,
-        rule,
-        error,
-        owner,
-    })
-}
+/// A level's verdict, two bits of a slot's byte.
+const UNJUDGED: u8 = 0;
+const PASS: u8 = 1;
+const FALSE: u8 = 2;
+const ERROR: u8 = 3;
 
-/// Issue and group verdicts, judged on first use and shared by their actions.
+/// Issue and group verdicts, judged on first use (level by level, as actions reach them) and
+/// shared by their actions.
 pub(crate) struct Policy<'s, 'f> {
     frame: &'f Frame<'f>,
-    /// One allocation a decision: each issue's verdicts, then each issue's groups' in rows of
-    /// `row` (the most groups an issue has).
-    verdicts: Vec<[Verdict; 3]>,
+    /// A byte a slot (each issue, then each issue's groups in rows of `row`, the most groups
+    /// an issue has), two bits a level; one small allocation a decision.
+    states: Vec<u8>,
     issues: usize,
     row: usize,
+    /// The errors of issue and group rules that could not be judged, by (slot, level).
+    errors: Vec<(usize, usize, Box<EvalError>)>,
+    /// The error of the last action rule that could not be judged.
+    own_error: Option<Box<EvalError>>,
     _strategy: std::marker::PhantomData<&'s Strategy>,
 }
 
@@ -127,56 +94,86 @@ impl<'s, 'f> Policy<'s, 'f> {
             .unwrap_or(0);
         Policy {
             frame,
-            verdicts: vec![Default::default(); issues + issues * row],
+            states: vec![0; issues + issues * row],
             issues,
             row,
+            errors: Vec::new(),
+            own_error: None,
             _strategy: std::marker::PhantomData,
         }
     }
 
+    /// The verdict of `rule`, the `k`th policy of `slot`, judged on first use.
+    #[inline]
+    fn verdict(&mut self, slot: usize, k: usize, rule: &Rule) -> u8 {
+        let shift = 2 * k;
+        let state = (self.states[slot] >> shift) & 3;
+        if state != UNJUDGED {
+            return state;
+        }
+        let state = match rule.judge_frame(self.frame) {
+            Ok(true) => PASS,
+            Ok(false) => FALSE,
+            Err(e) => {
+                self.errors.push((slot, k, e));
+                ERROR
+            }
+        };
+        self.states[slot] |= state << shift;
+        state
+    }
+
     /// `Ok` when the action passes all nine checks, else the first that drops it; `levels` 1
-    /// judges eligibility only (the `eligibility_only` control arm), 3 every level. An issue's
-    /// or group's rule is judged once a decision, and only once an action gets to it.
+    /// judges eligibility only (the `eligibility_only` control arm), 3 every level.
     pub(crate) fn check(
         &mut self,
         strategy: &'s Strategy,
         action: &'s Action,
         levels: usize,
-    ) -> Result<(), Failed<'s>> {
-        let frame = self.frame;
+    ) -> Result<(), Failed<'_>> {
         let (i, g) = strategy.taxonomy_at(action);
-        let Some((issue, group)) = strategy.taxonomy(action).filter(|_| g < self.row) else {
+        let group_slot = self.issues + i * self.row + g;
+        let Some((issue, group)) = strategy
+            .taxonomy(action)
+            .filter(|_| i < self.issues && g < self.row)
+        else {
             // Validation resolves every action's issue and group; nothing to judge otherwise.
             return Ok(());
         };
-        let (issue_part, group_part) = self.verdicts.split_at_mut(self.issues);
-        let (Some(issue_slots), Some(group_slots)) =
-            (issue_part.get_mut(i), group_part.get_mut(i * self.row + g))
-        else {
-            return Ok(());
-        };
         for k in 0..levels.min(3) {
-            cached(
-                &mut issue_slots[k],
-                &issue.policies,
-                k,
-                frame,
-                Level::Issue,
-                &issue.id,
-            )?;
-            cached(
-                &mut group_slots[k],
-                &group.policies,
-                k,
-                frame,
-                Level::Group,
-                &group.id,
-            )?;
+            for (slot, policies, level, owner) in [
+                (i, &issue.policies, Level::Issue, issue.id.as_str()),
+                (group_slot, &group.policies, Level::Group, group.id.as_str()),
+            ] {
+                let Some(rule) = rule_at(policies, k) else {
+                    continue;
+                };
+                match self.verdict(slot, k, rule) {
+                    PASS => {}
+                    state => {
+                        let error = (state == ERROR)
+                            .then(|| {
+                                self.errors
+                                    .iter()
+                                    .find(|(s, l, _)| *s == slot && *l == k)
+                                    .map(|(_, _, e)| &**e)
+                            })
+                            .flatten();
+                        return Err(Failed {
+                            stage: STAGES[k],
+                            level,
+                            rule,
+                            error,
+                            owner,
+                        });
+                    }
+                }
+            }
             if let Some(rule) = rule_at(&action.policies, k) {
-                let error = match rule.judge_frame(frame) {
+                let error = match rule.judge_frame(self.frame) {
                     Ok(true) => continue,
                     Ok(false) => None,
-                    Err(e) => Some(e),
+                    Err(e) => Some(&**self.own_error.insert(e)),
                 };
                 return Err(Failed {
                     stage: STAGES[k],
