@@ -140,7 +140,7 @@ impl<'s, 'f> Policy<'s, 'f> {
             // Validation resolves every action's issue and group; nothing to judge otherwise.
             return Ok(());
         };
-        for k in 0..levels.min(3) {
+        for (k, stage) in STAGES.iter().copied().enumerate().take(levels) {
             for (slot, policies, level, owner) in [
                 (i, &issue.policies, Level::Issue, issue.id.as_str()),
                 (group_slot, &group.policies, Level::Group, group.id.as_str()),
@@ -160,7 +160,7 @@ impl<'s, 'f> Policy<'s, 'f> {
                             })
                             .flatten();
                         return Err(Failed {
-                            stage: STAGES[k],
+                            stage,
                             level,
                             rule,
                             error,
@@ -176,7 +176,7 @@ impl<'s, 'f> Policy<'s, 'f> {
                     Err(e) => Some(&**self.own_error.insert(e)),
                 };
                 return Err(Failed {
-                    stage: STAGES[k],
+                    stage,
                     level: Level::Action,
                     rule,
                     error,
