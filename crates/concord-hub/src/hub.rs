@@ -607,18 +607,15 @@ impl Hub {
         let seed = seed(audience, time);
         // Thompson sampling draws each propensity from the decision's seed (logged, so the
         // decision replays); without it the models answer as they are.
-        let explore = concord_learn::Thompson::new(&models, seed);
-        let capped = concord_learn::Capped::new(
-            if self.learner.config().thompson {
-                &explore
-            } else {
-                &*models
-            },
-            &models,
-            self.learner.config(),
-            audience,
-        );
-        let scorer: &dyn concord_decide::Scorer = &capped;
+        // Outbound maturity capping around either (Thompson's shares its model lookups).
+        let explore =
+            concord_learn::Thompson::new(&models, seed).capped(self.learner.config(), audience);
+        let capped = concord_learn::Capped::new(&*models, &models, self.learner.config(), audience);
+        let scorer: &dyn concord_decide::Scorer = if self.learner.config().thompson {
+            &explore
+        } else {
+            &capped
+        };
         let time_ms = time.as_millisecond();
         let held = self
             .contacts

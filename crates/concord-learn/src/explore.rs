@@ -3,52 +3,121 @@
 //! evidence draws widely (new actions get tried), a mature one close to p. Draws are
 //! deterministic in the decision's seed, the channel and the action, so a decision replays.
 
-use crate::model::{ChannelModels, LearnConfig, ModelSnapshot};
+use crate::model::{ChannelModels, LearnConfig, Model, ModelSnapshot};
 use concord_decide::Scorer;
 use concord_model::{ActionId, ChannelId, Feature};
+use std::cell::{Cell, OnceCell};
+use std::sync::Arc;
+
+/// An action's model found: (the model's key, the id's hash, the channel's hash, the model).
+type Found<'a> = (&'a str, u64, u64, &'a Arc<Model>);
+
+/// One decision's model lookups: the channel's models (a decision asks about one channel),
+/// and the last action's model with its id's hash (maturity capping, then the propensity, ask
+/// about the same action one after the other).
+struct Lookup<'a> {
+    models: &'a ModelSnapshot,
+    channel: OnceCell<(u64, Option<&'a ChannelModels>)>,
+    last: Cell<Option<Found<'a>>>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(models: &'a ModelSnapshot) -> Self {
+        Self {
+            models,
+            channel: OnceCell::new(),
+            last: Cell::new(None),
+        }
+    }
+
+    /// The channel's hash and models.
+    fn channel(&self, channel: &ChannelId) -> (u64, Option<&'a ChannelModels>) {
+        let hash = concord_model::symbol_hash(channel.as_str());
+        let &(cached, models) = self
+            .channel
+            .get_or_init(|| (hash, self.models.channel(channel)));
+        if cached == hash {
+            (hash, models)
+        } else {
+            (hash, self.models.channel(channel))
+        }
+    }
+
+    /// The action id's hash and its model among `models`, the channel's (of `channel_hash`).
+    fn action(
+        &self,
+        action: &ActionId,
+        (channel_hash, models): (u64, Option<&'a ChannelModels>),
+    ) -> (u64, Option<&'a Arc<Model>>) {
+        if let Some((key, hash, channel, model)) = self.last.get()
+            && channel == channel_hash
+            && key == action.as_str()
+        {
+            return (hash, Some(model));
+        }
+        let hash = concord_model::symbol_hash(action.as_str());
+        match models.and_then(|m| m.get_key_value(action.as_str())) {
+            Some((key, model)) => {
+                self.last
+                    .set(Some((key.as_str(), hash, channel_hash, model)));
+                (hash, Some(model))
+            }
+            None => (hash, None),
+        }
+    }
+}
+
+impl std::fmt::Debug for Lookup<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lookup")
+            .field("models", &self.models.version)
+            .finish_non_exhaustive()
+    }
+}
 
 /// A scorer that explores: the published models' propensities, drawn per decision.
 #[derive(Debug)]
 pub struct Thompson<'a> {
-    models: &'a ModelSnapshot,
+    lookup: Lookup<'a>,
     /// The decision's seed.
     seed: u64,
-    /// The channel a decision asks about (one per decision), looked up once.
-    channel: std::cell::OnceCell<(u64, Option<&'a ChannelModels>)>,
     /// (mean, evidence) of the last draw.
-    last: std::cell::Cell<(f64, f64)>,
+    last: Cell<(f64, f64)>,
+    /// Outbound maturity capping (see [`Capped`]) with the customer's audience hash, when on.
+    capping: Option<(&'a LearnConfig, u64)>,
 }
 
 impl<'a> Thompson<'a> {
     pub fn new(models: &'a ModelSnapshot, seed: u64) -> Self {
         Self {
-            models,
+            lookup: Lookup::new(models),
             seed,
-            channel: std::cell::OnceCell::new(),
-            last: std::cell::Cell::new((0.5, 0.0)),
+            last: Cell::new((0.5, 0.0)),
+            capping: None,
         }
+    }
+
+    /// With outbound maturity capping, as [`Capped`] around it would (one model lookup an
+    /// action serves both).
+    pub fn capped(mut self, config: &'a LearnConfig, audience: u64) -> Self {
+        self.capping = Some((config, audience));
+        self
     }
 }
 
 impl Scorer for Thompson<'_> {
     fn propensity(&self, action: &ActionId, channel: &ChannelId, features: &[Feature]) -> f64 {
-        let hash = concord_model::symbol_hash(channel.as_str());
-        let &(cached, mut models) = self
-            .channel
-            .get_or_init(|| (hash, self.models.channel(channel)));
-        if cached != hash {
-            models = self.models.channel(channel);
-        }
-        let (p, evidence) = match models.and_then(|m| m.get(action.as_str())) {
+        let channel = self.lookup.channel(channel);
+        let channel_hash = channel.0;
+        let (action_hash, model) = self.lookup.action(action, channel);
+        let (p, evidence) = match model {
             Some(m) => (
                 m.scoring.propensity_features(features),
                 m.adm.counts.evidence() as f64,
             ),
             None => (0.5, 0.0),
         };
-        let mut rng = SplitMix::new(
-            self.seed ^ concord_model::symbol_hash(action.as_str()) ^ hash.rotate_left(17),
-        );
+        let mut rng = SplitMix::new(self.seed ^ action_hash ^ channel_hash.rotate_left(17));
         self.last.set((p, evidence));
         beta(&mut rng, 1.0 + p * evidence, 1.0 + (1.0 - p) * evidence)
     }
@@ -56,12 +125,37 @@ impl Scorer for Thompson<'_> {
     fn posterior(&self) -> Option<(f64, f64)> {
         Some(self.last.get())
     }
+
+    fn reaches(&self, action: &ActionId, channel: &ChannelId) -> bool {
+        match self.capping {
+            Some((config, audience)) => reaches(&self.lookup, config, audience, action, channel),
+            None => true,
+        }
+    }
+}
+
+/// Maturity capping's answer for `action` in `channel` for the customer of `audience`.
+fn reaches(
+    lookup: &Lookup<'_>,
+    config: &LearnConfig,
+    audience: u64,
+    action: &ActionId,
+    channel: &ChannelId,
+) -> bool {
+    if config.outbound_start_share >= 1.0 {
+        return true;
+    }
+    let channel = lookup.channel(channel);
+    let channel_hash = channel.0;
+    let (action_hash, model) = lookup.action(action, channel);
+    let positives = model.map_or(0, |m| m.adm.counts.positives);
+    let share = config.outbound_share(positives);
+    share >= 1.0 || draw_hashed(audience, action_hash, channel_hash) < share
 }
 
 impl std::fmt::Debug for Capped<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Capped")
-            .field("models", &self.models.version)
             .field("audience", &self.audience)
             .finish_non_exhaustive()
     }
@@ -74,12 +168,10 @@ impl std::fmt::Debug for Capped<'_> {
 pub struct Capped<'a> {
     /// The scorer whose propensities decisions use.
     pub inner: &'a dyn Scorer,
-    pub models: &'a ModelSnapshot,
     pub config: &'a LearnConfig,
     /// The customer's hash ([`concord_model::symbol_hash`] of the id).
     pub audience: u64,
-    /// The channel a decision asks about (one per decision): its hash and models, looked up once.
-    channel: std::cell::OnceCell<(u64, Option<&'a ChannelModels>)>,
+    lookup: Lookup<'a>,
 }
 
 impl<'a> Capped<'a> {
@@ -91,10 +183,9 @@ impl<'a> Capped<'a> {
     ) -> Self {
         Self {
             inner,
-            models,
             config,
             audience,
-            channel: std::cell::OnceCell::new(),
+            lookup: Lookup::new(models),
         }
     }
 }
@@ -109,21 +200,7 @@ impl Scorer for Capped<'_> {
     }
 
     fn reaches(&self, action: &ActionId, channel: &ChannelId) -> bool {
-        if self.config.outbound_start_share >= 1.0 {
-            return true;
-        }
-        let hash = concord_model::symbol_hash(channel.as_str());
-        let &(cached, mut models) = self
-            .channel
-            .get_or_init(|| (hash, self.models.channel(channel)));
-        if cached != hash {
-            models = self.models.channel(channel);
-        }
-        let positives = models
-            .and_then(|m| m.get(action.as_str()))
-            .map_or(0, |m| m.adm.counts.positives);
-        let share = self.config.outbound_share(positives);
-        share >= 1.0 || draw(self.audience, action, hash) < share
+        reaches(&self.lookup, self.config, self.audience, action, channel)
     }
 }
 
@@ -136,13 +213,18 @@ pub fn audience_draw(audience: u64, action: &ActionId, channel: &ChannelId) -> f
     )
 }
 
-/// [`audience_draw`] with the channel's hash in hand.
+/// [`audience_draw`] with the action's and the channel's hashes in hand.
 fn draw(audience: u64, action: &ActionId, channel_hash: u64) -> f64 {
-    let mut rng = SplitMix::new(
-        audience
-            ^ concord_model::symbol_hash(action.as_str()).rotate_left(29)
-            ^ channel_hash.rotate_left(41),
-    );
+    draw_hashed(
+        audience,
+        concord_model::symbol_hash(action.as_str()),
+        channel_hash,
+    )
+}
+
+fn draw_hashed(audience: u64, action_hash: u64, channel_hash: u64) -> f64 {
+    let mut rng =
+        SplitMix::new(audience ^ action_hash.rotate_left(29) ^ channel_hash.rotate_left(41));
     rng.uniform()
 }
 
