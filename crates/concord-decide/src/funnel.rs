@@ -451,12 +451,12 @@ fn funnel(
     let suppressions: Vec<_> = strategy
         .suppressions()
         .iter()
-        .filter(|s| s.when.eval_frame(&env) == Ok(true))
+        .filter(|s| s.when.holds(&env))
         .collect();
     let weights: Vec<_> = strategy
         .context_weights()
         .iter()
-        .filter(|w| arbitration.use_context && w.when.eval_frame(&env) == Ok(true))
+        .filter(|w| arbitration.use_context && w.when.holds(&env))
         .collect();
     let mut policy = Policy::new(strategy, &env);
     let mut do_not_mention = Vec::new();

@@ -4,7 +4,7 @@
 //! needed; their text is written only when a trace is asked for.
 
 use concord_model::TraceStage;
-use concord_strategy::{Action, EvalError, Frame, Policies, Rule, Strategy};
+use concord_strategy::{Action, Fault, Frame, Policies, Rule, Strategy};
 
 const STAGES: [TraceStage; 3] = [
     TraceStage::Eligibility,
@@ -28,9 +28,11 @@ pub(crate) struct Failed<'a> {
     level: Level,
     rule: &'a Rule,
     /// `None`: the rule was false; `Some`: it could not be judged.
-    error: Option<&'a EvalError>,
+    error: Option<&'a Fault>,
     /// The issue's or group's id, for the message.
     owner: &'a str,
+    /// The decision's values, to name what could not be judged.
+    frame: &'a Frame<'a>,
 }
 
 impl Failed<'_> {
@@ -48,7 +50,10 @@ impl Failed<'_> {
         };
         match &self.error {
             None => format!("{level} {name} is false: {}", self.rule.source()),
-            Some(e) => format!("{level} {name} rule failed, action dropped: {e}"),
+            Some(fault) => format!(
+                "{level} {name} rule failed, action dropped: {}",
+                self.rule.error((*fault).clone(), self.frame)
+            ),
         }
     }
 }
@@ -76,10 +81,10 @@ pub(crate) struct Policy<'s, 'f> {
     states: Vec<u8>,
     issues: usize,
     row: usize,
-    /// The errors of issue and group rules that could not be judged, by (slot, level).
-    errors: Vec<(usize, usize, Box<EvalError>)>,
-    /// The error of the last action rule that could not be judged.
-    own_error: Option<Box<EvalError>>,
+    /// The faults of issue and group rules that could not be judged, by (slot, level).
+    errors: Vec<(usize, usize, Fault)>,
+    /// The fault of the last action rule that could not be judged.
+    own_error: Option<Fault>,
     _strategy: std::marker::PhantomData<&'s Strategy>,
 }
 
@@ -156,7 +161,7 @@ impl<'s, 'f> Policy<'s, 'f> {
                                 self.errors
                                     .iter()
                                     .find(|(s, l, _)| *s == slot && *l == k)
-                                    .map(|(_, _, e)| &**e)
+                                    .map(|(_, _, e)| e)
                             })
                             .flatten();
                         return Err(Failed {
@@ -165,6 +170,7 @@ impl<'s, 'f> Policy<'s, 'f> {
                             rule,
                             error,
                             owner,
+                            frame: self.frame,
                         });
                     }
                 }
@@ -173,7 +179,7 @@ impl<'s, 'f> Policy<'s, 'f> {
                 let error = match rule.judge_frame(self.frame) {
                     Ok(true) => continue,
                     Ok(false) => None,
-                    Err(e) => Some(&**self.own_error.insert(e)),
+                    Err(e) => Some(&*self.own_error.insert(e)),
                 };
                 return Err(Failed {
                     stage,
@@ -181,6 +187,7 @@ impl<'s, 'f> Policy<'s, 'f> {
                     rule,
                     error,
                     owner: "",
+                    frame: self.frame,
                 });
             }
         }

@@ -44,7 +44,7 @@ pub use reports::{
     DEFAULT_MIN_CUSTOMERS, Dimension, MAX_DIMENSIONS, MAX_REPORT_MEASURES, MAX_REPORTS,
     MISSING_KEY, Report,
 };
-pub use rule::{EvalError, Frame, Recorded, Rule, RuleEnv, RuleError, Var};
+pub use rule::{EvalError, Fault, Frame, Recorded, Rule, RuleEnv, RuleError, Var};
 pub use strategy::{
     Action, ActionKind, Arbitration, Breaker, Channel, ContextWeight, FollowUp, Group, Issue,
     LanguageRule, Menu, Policies, PriceRule, QuietHours, Strategy, Suppression, Target,

@@ -22,6 +22,7 @@ mod tests;
 
 pub use env::{RuleEnv, Var};
 pub use error::{EvalError, RuleError};
+pub use fast::Fault;
 pub use frame::{Frame, Recorded};
 
 use crate::profile::ProfileSchema;
@@ -166,18 +167,48 @@ impl Rule {
     /// has the shape the rule was compiled for, else (same answer) through the tree.
     pub fn eval_frame(&self, frame: &Frame<'_>) -> Result<bool, EvalError> {
         match &self.fast {
-            Some(fast) if fast.fits(frame) => fast.eval(frame).map_err(|fault| *fault),
+            Some(fast) if fast.fits(frame) => fast.eval(frame).map_err(|f| self.error(f, frame)),
             _ => self.root.eval_bool(frame),
         }
     }
 
-    /// [`Rule::eval_frame`] with the error boxed: a two-word answer, returned in registers
-    /// (the funnel judges hundreds of rules a decision and almost none fail).
+    /// Whether the rule holds over `frame`: false when it is false or can't be judged (a
+    /// strategy-wide rule that can't be judged is not in force); no error is built.
     #[inline]
-    pub fn judge_frame(&self, frame: &Frame<'_>) -> Result<bool, Box<EvalError>> {
+    pub fn holds(&self, frame: &Frame<'_>) -> bool {
+        match &self.fast {
+            Some(fast) if fast.fits(frame) => matches!(fast.eval(frame), Ok(true)),
+            _ => matches!(self.root.eval_bool(frame), Ok(true)),
+        }
+    }
+
+    /// [`Rule::eval_frame`] with the error left unbuilt: a one-word answer, returned in
+    /// registers (the funnel judges hundreds of rules a decision); [`Rule::error`] builds the
+    /// message when a trace wants it.
+    #[inline]
+    pub fn judge_frame(&self, frame: &Frame<'_>) -> Result<bool, Fault> {
         match &self.fast {
             Some(fast) if fast.fits(frame) => fast.eval(frame),
-            _ => self.root.eval_bool(frame).map_err(Box::new),
+            _ => self
+                .root
+                .eval_bool(frame)
+                .map_err(|e| Fault(Some(Box::new(e)))),
+        }
+    }
+
+    /// The error a [`Rule::judge_frame`] fault stands for, over the same frame: a missing
+    /// value is named by the tree evaluator, which reads the same values.
+    #[cold]
+    pub fn error(&self, fault: Fault, frame: &Frame<'_>) -> EvalError {
+        match fault.0 {
+            Some(e) => *e,
+            None => match self.root.eval_bool(frame) {
+                Err(e) => e,
+                // By construction the tree agrees with the closures; say what is known.
+                Ok(_) => EvalError::Missing {
+                    var: "a variable".to_owned(),
+                },
+            },
         }
     }
 
