@@ -411,4 +411,64 @@ mod tests {
         let off = LearnConfig::default();
         assert_eq!(off.outbound_share(0), 1.0, "no capping by default");
     }
+
+    /// Thompson sampling capped by itself (the hub's scorer, its lookups kept for the
+    /// decision) answers exactly as `Capped` around plain Thompson sampling with every lookup
+    /// made afresh: every reach, draw and posterior, for actions with and without a model, in
+    /// two channels asked in turn (a kept lookup must not serve one channel's model for
+    /// another's).
+    #[test]
+    fn thompson_capped_answers_as_capped_around_thompson() {
+        let config = LearnConfig {
+            outbound_start_share: 0.1,
+            ..Default::default()
+        };
+        let actions: Vec<ActionId> = (0..12).map(|i| ActionId::new(format!("a{i}"))).collect();
+        let channels = [ChannelId::new("sms"), ChannelId::new("email")];
+        let mut models = ModelSnapshot::default();
+        for (c, channel) in channels.iter().enumerate() {
+            let mut by_action = crate::model::ChannelModels::default();
+            // Every third action has no model in a channel; the others learnt differently.
+            for (i, action) in actions.iter().enumerate().filter(|(i, _)| (i + c) % 3 != 0) {
+                let mut model = crate::Model::new(&config);
+                for k in 0..(i * 17 + c * 5) {
+                    model.learn(&[], k % 4 == 0, &config);
+                }
+                by_action.insert(action.0.clone(), std::sync::Arc::new(model));
+            }
+            models
+                .channels_mut()
+                .insert(channel.0.clone(), std::sync::Arc::new(by_action));
+        }
+        for customer in 0..200u64 {
+            let audience = concord_model::symbol_hash(&format!("c{customer}"));
+            let seed = customer.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let own = Thompson::new(&models, seed).capped(&config, audience);
+            for round in 0..2 {
+                for action in &actions {
+                    for channel in &channels {
+                        let what =
+                            format!("customer {customer}, {action} in {channel}, round {round}");
+                        // The reference looks everything up afresh for each question.
+                        let inner = Thompson::new(&models, seed);
+                        let fresh = Capped::new(&inner, &models, &config, audience);
+                        assert_eq!(
+                            own.reaches(action, channel),
+                            fresh.reaches(action, channel),
+                            "{what}"
+                        );
+                        let p = own.propensity(action, channel, &[]);
+                        let q = fresh.propensity(action, channel, &[]);
+                        assert_eq!(p.to_bits(), q.to_bits(), "{what}");
+                        assert_eq!(own.posterior(), fresh.posterior(), "{what}");
+                    }
+                }
+            }
+        }
+        let uncapped = Thompson::new(&models, 1);
+        assert!(
+            actions.iter().all(|a| uncapped.reaches(a, &channels[0])),
+            "no capping asked"
+        );
+    }
 }
