@@ -8,17 +8,7 @@ use concord_decide::DecisionRequest;
 use concord_hub::{Answer, Hub, HubError, TimelineItem};
 use concord_model::{ActionId, Attributes, ChannelId, CustomerId, Outcome, Timestamp};
 
-/// 10:00 UTC on 2026-11-23 plus `hours`.
-fn at(hours: i64) -> Timestamp {
-    Timestamp::from_second(1_795_428_000 + hours * 3_600).expect("time")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
+use common::{current_thread_runtime as runtime, hours_after_ten as at};
 
 async fn decide(
     hub: &Hub,

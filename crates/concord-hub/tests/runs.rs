@@ -5,19 +5,9 @@
 mod common;
 
 use concord_hub::{Hub, HubError, RunProgress, RunSpec};
-use concord_model::{ActionId, ChannelId, DecisionId, DecisionRecord, Outcome, Timestamp};
+use concord_model::{ActionId, ChannelId, DecisionId, DecisionRecord, Outcome};
 
-/// 10:00 UTC on 2026-11-23 plus `hours`.
-fn at(hours: i64) -> Timestamp {
-    Timestamp::from_second(1_795_428_000 + hours * 3_600).expect("time")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
+use common::{current_thread_runtime as runtime, hours_after_ten as at};
 
 /// The negatives and positives the SMS model of `action` has learnt.
 fn learnt(hub: &Hub, action: &ActionId) -> (u64, u64) {

@@ -155,3 +155,16 @@ pub async fn observe(hub: &Hub, customers: &[CustomerId], now: Timestamp) -> ser
         "contacts_kept": hub.contacts_kept(),
     })
 }
+
+/// 10:00 UTC on 2026-11-23 plus `hours`.
+pub fn hours_after_ten(hours: i64) -> Timestamp {
+    Timestamp::from_second(1_795_428_000 + hours * 3_600).expect("time")
+}
+
+/// A one-thread runtime for a test's async calls.
+pub fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
