@@ -250,7 +250,7 @@ impl DecisionLog {
     }
 
     /// Records a batch run's contacts: decisions `first..first + positions.len()` made at
-    /// `time_ms` in `channel`, journaled at `positions`. Contiguous contacts of one chunk join
+    /// `time_ms` in `channel`, journaled at `positions`. Contacts that continue a chunk join
     /// it (replay adds them one by one). The oldest runs' contacts are forgotten past
     /// [`RUN_CONTACTS_KEPT`].
     pub fn add_run_contacts(
@@ -261,7 +261,9 @@ impl DecisionLog {
         positions: Vec<u64>,
     ) {
         self.run_contacts += positions.len();
-        match self.runs.iter_mut().next_back() {
+        // The chunk just before `first` (chunks of two workers may be journaled in either
+        // order, so not necessarily the newest).
+        match self.runs.range_mut(..first).next_back() {
             Some((start, last))
                 if start + last.positions.len() as u64 == first
                     && last.time_ms == time_ms
@@ -459,5 +461,109 @@ impl DecisionLog {
             }
         }
         Ok(log)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use concord_model::{Arm, Attributes, RankedAction, Timestamp};
+
+    const T: i64 = 1_795_428_000_000;
+
+    fn record(seq: u64) -> DecisionRecord {
+        DecisionRecord {
+            decision_id: decision_id(T, seq),
+            customer_id: CustomerId::new(format!("c{seq}")),
+            channel: ChannelId::new("sms"),
+            time: Timestamp::from_millisecond(T).expect("time"),
+            strategy_hash: "h".to_owned(),
+            context: Attributes::new(),
+            actions: vec![RankedAction {
+                rank: 1,
+                action_id: ActionId::new("offer"),
+                issue: "growth".to_owned(),
+                group: "data".to_owned(),
+                propensity: 0.1,
+                value: 1.0,
+                priority: 0.1,
+                treatment: None,
+                price: None,
+                valid_until: None,
+            }],
+            household: None,
+            predictors: Vec::new(),
+            inputs: None,
+            arm: Arm::Test,
+            variant: None,
+        }
+    }
+
+    /// Two workers' chunks (decisions 1-4 and 5-8) journaled in either order and replayed one
+    /// contact at a time make a chunk or two, never one a contact; every id finds its position, a promoted one
+    /// moves into the log, the oldest position still needed is known, timeouts come a budget
+    /// at a time, and the chunks survive a snapshot's encoding.
+    #[test]
+    fn run_chunks_join_find_promote_expire_and_encode() {
+        let sms = ChannelId::new("sms");
+        for order in [[1u64, 5], [5, 1]] {
+            let mut log = DecisionLog::default();
+            log.set_timeouts(HashMap::from([("sms".to_owned(), 1_000)]));
+            let mut position = 100u64;
+            for first in order {
+                for seq in first..first + 4 {
+                    log.add_run_contacts(seq, T, &sms, vec![position + seq]);
+                }
+                position += 1_000;
+            }
+            let where_of = |seq: u64| if (1..5).contains(&seq) == (order[0] == 1) { 100 } else { 1_100 } + seq;
+            // A worker's contacts join its chunk, and the later-numbered chunk journaled first
+            // continues into the other: never a chunk per contact.
+            let chunks = if order[0] == 1 { 1 } else { 2 };
+            assert_eq!(log.runs.len(), chunks, "order {order:?}");
+            assert_eq!(log.run_contacts(), 8);
+            for seq in 1..9 {
+                assert_eq!(
+                    log.run_position(&decision_id(T, seq)),
+                    Some(where_of(seq)),
+                    "{seq}"
+                );
+            }
+            for unknown in [
+                decision_id(T, 9),
+                decision_id(T + 1, 3),
+                DecisionId::new("d-x-y"),
+            ] {
+                assert_eq!(log.run_position(&unknown), None, "{unknown}");
+            }
+            assert_eq!(log.oldest_run_position(), (1..9).map(where_of).min());
+            log.promote(record(3), where_of(3));
+            assert!(
+                log.get(&decision_id(T, 3)).is_some(),
+                "promoted into the log"
+            );
+            assert_eq!(log.run_position(&decision_id(T, 3)), None);
+            log.promote(record(3), where_of(3));
+            assert_eq!(log.len(), 1, "promoting twice is a no-op");
+
+            let mut bytes = Vec::new();
+            log.encode(&mut bytes);
+            let mut input = concord_model::codec::Reader::new(&bytes);
+            let mut decoded = DecisionLog::decode(&mut input, 10).expect("decodes");
+            assert_eq!(decoded.runs, log.runs);
+            assert_eq!(decoded.run_contacts(), 8);
+            decoded.set_timeouts(HashMap::from([("sms".to_owned(), 1_000)]));
+
+            assert!(decoded.due(T + 999).is_empty(), "not due yet");
+            // The promoted contact times out through the log's own schedule; the other seven
+            // come from the chunk.
+            let due = decoded.due(T + 1_000);
+            let mut ids: Vec<String> = due.iter().map(|(id, _, _)| id.0.clone()).collect();
+            ids.sort();
+            let mut expected: Vec<String> = (1..9).map(|s| decision_id(T, s).0).collect();
+            expected.sort();
+            assert_eq!(ids, expected);
+            assert!(decoded.due(T + 5_000).is_empty(), "each once");
+        }
     }
 }
