@@ -14,8 +14,7 @@
 use crate::HubError;
 use crate::hub::Hub;
 use concord_model::{
-    Arm, Attributes, ChannelId, CustomerId, DecisionId, DecisionRecord, Outcome, RankedAction,
-    Timestamp, Value,
+    Arm, Attributes, ChannelId, CustomerId, DecisionRecord, Outcome, RankedAction, Timestamp, Value,
 };
 use concord_strategy::{Frame, Offered, RuleEnv, Strategy};
 use std::sync::atomic::Ordering;
@@ -205,7 +204,7 @@ impl Hub {
         context.insert("from".to_owned(), Value::Str(job.from.0.clone()));
         let seq = self.next_decision.fetch_add(1, Ordering::Relaxed) + 1;
         let record = DecisionRecord {
-            decision_id: DecisionId::new(format!("d-{:x}-{seq}", now.as_millisecond())),
+            decision_id: crate::decision_log::decision_id(now.as_millisecond(), seq),
             customer_id: job.customer_id.clone(),
             channel: job.channel.clone(),
             time: now,

@@ -529,7 +529,7 @@ impl Hub {
         };
         let seq = self.next_decision.fetch_add(1, Ordering::Relaxed) + 1;
         let record = DecisionRecord {
-            decision_id: DecisionId::new(format!("d-{:x}-{seq}", time.as_millisecond())),
+            decision_id: crate::decision_log::decision_id(time.as_millisecond(), seq),
             customer_id: customer_id.clone(),
             channel: request.channel,
             time,
