@@ -333,29 +333,16 @@ pub fn decide_in(
     now: Timestamp,
     draw: ArmDraw,
 ) -> Result<Decision, DecideError> {
-    funnel(
+    decide_with(
         strategy, customer, request, scorer, history, now, draw, true,
     )
 }
 
-/// [`decide_in`] for a decision nobody will replay (a batch run's): the same answer, without
-/// collecting the customer's values the rules read ([`Decision::reads`] is empty).
-pub fn decide_unreplayed(
-    strategy: &Strategy,
-    customer: &dyn RuleEnv,
-    request: &DecisionRequest,
-    scorer: &dyn Scorer,
-    history: &History<'_>,
-    now: Timestamp,
-    draw: ArmDraw,
-) -> Result<Decision, DecideError> {
-    funnel(
-        strategy, customer, request, scorer, history, now, draw, false,
-    )
-}
-
+/// [`decide_in`], collecting the customer's values the rules read ([`Decision::reads`]) only
+/// when `replayable`: a decision nobody will replay (a batch run's) gets the same answer
+/// without them.
 #[allow(clippy::too_many_arguments)]
-fn funnel(
+pub fn decide_with(
     strategy: &Strategy,
     customer: &dyn RuleEnv,
     request: &DecisionRequest,
@@ -363,10 +350,10 @@ fn funnel(
     history: &History<'_>,
     now: Timestamp,
     draw: ArmDraw,
-    keep_reads: bool,
+    replayable: bool,
 ) -> Result<Decision, DecideError> {
     let reads = |env: &Frame<'_>| {
-        if keep_reads {
+        if replayable {
             env.customer_reads()
         } else {
             Vec::new()

@@ -12,6 +12,6 @@ pub use concord_model::{Contact, Offer, UNKNOWN, VolumeUse};
 pub use contact::{History, customer_zone, quiet_local_time};
 pub use error::DecideError;
 pub use funnel::{
-    ArmDraw, Decision, DecisionRequest, DoNotMention, Scorer, decide, decide_in, decide_unreplayed,
+    ArmDraw, Decision, DecisionRequest, DoNotMention, Scorer, decide, decide_in, decide_with,
     placement_limit,
 };

@@ -29,6 +29,25 @@ struct RunChunk {
     positions: Vec<u64>,
     /// Contacts before this index have had their response timeout issued.
     expired: usize,
+    /// Contacts from `expired` on still in the chunk (not promoted): those waiting for a
+    /// timeout, counted as they change so a metrics scrape does not walk every contact.
+    pending: usize,
+}
+
+impl RunChunk {
+    fn new(time_ms: i64, channel: ChannelId, positions: Vec<u64>, expired: usize) -> Self {
+        let pending = positions[expired.min(positions.len())..]
+            .iter()
+            .filter(|p| **p != PROMOTED)
+            .count();
+        RunChunk {
+            time_ms,
+            channel,
+            positions,
+            expired,
+            pending,
+        }
+    }
 }
 
 /// The id of the decision with sequence number `seq` made at `time_ms`.
@@ -200,6 +219,7 @@ impl DecisionLog {
                 let i = chunk.expired;
                 chunk.expired += 1;
                 if chunk.positions[i] != PROMOTED {
+                    chunk.pending = chunk.pending.saturating_sub(1);
                     out.push((
                         decision_id(chunk.time_ms, first + i as u64),
                         deadline,
@@ -239,12 +259,7 @@ impl DecisionLog {
             .runs
             .values()
             .filter(|c| self.timeouts.contains_key(c.channel.as_str()))
-            .map(|c| {
-                c.positions[c.expired..]
-                    .iter()
-                    .filter(|p| **p != PROMOTED)
-                    .count()
-            })
+            .map(|c| c.pending)
             .sum();
         self.deadlines.len() + runs
     }
@@ -269,18 +284,12 @@ impl DecisionLog {
                     && last.time_ms == time_ms
                     && last.channel == *channel =>
             {
+                last.pending += positions.len();
                 last.positions.extend(positions);
             }
             _ => {
-                self.runs.insert(
-                    first,
-                    RunChunk {
-                        time_ms,
-                        channel: channel.clone(),
-                        positions,
-                        expired: 0,
-                    },
-                );
+                self.runs
+                    .insert(first, RunChunk::new(time_ms, channel.clone(), positions, 0));
             }
         }
         while self.run_contacts > RUN_CONTACTS_KEPT {
@@ -309,12 +318,15 @@ impl DecisionLog {
         let Some((first, chunk)) = self.runs.range_mut(..=seq).next_back() else {
             return;
         };
-        let slot = usize::try_from(seq - *first)
-            .ok()
-            .and_then(|i| chunk.positions.get_mut(i));
-        match slot {
+        let Some(i) = usize::try_from(seq - *first).ok() else {
+            return;
+        };
+        match chunk.positions.get_mut(i) {
             Some(p) if *p == position => *p = PROMOTED,
             _ => return,
+        }
+        if i >= chunk.expired {
+            chunk.pending = chunk.pending.saturating_sub(1);
         }
         self.insert(record, position);
     }
@@ -447,17 +459,11 @@ impl DecisionLog {
                 let positions: Vec<u64> = input.read()?;
                 let expired: u64 = input.read()?;
                 log.run_contacts += positions.len();
-                log.runs.insert(
-                    first,
-                    RunChunk {
-                        time_ms,
-                        channel,
-                        expired: usize::try_from(expired)
-                            .unwrap_or(usize::MAX)
-                            .min(positions.len()),
-                        positions,
-                    },
-                );
+                let expired = usize::try_from(expired)
+                    .unwrap_or(usize::MAX)
+                    .min(positions.len());
+                log.runs
+                    .insert(first, RunChunk::new(time_ms, channel, positions, expired));
             }
         }
         Ok(log)

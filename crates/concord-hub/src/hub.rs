@@ -8,7 +8,7 @@ use crate::open::Recovery;
 use crate::record::JournalRecord;
 use crate::snapshot::SnapshotDir;
 use crate::trigger_log::TriggerReport;
-use concord_decide::{DecisionRequest, decide_in};
+use concord_decide::{DecisionRequest, decide_with};
 use concord_ingest::{BaseRow, BaseSink, EventSink, IngestSummary, Refusal, SinkError};
 use concord_learn::{Learner, ModelSnapshot};
 use concord_measure::{KpiBook, KpiReport};
@@ -607,13 +607,15 @@ impl Hub {
         let seed = seed(audience, time);
         // Thompson sampling draws each propensity from the decision's seed (logged, so the
         // decision replays); without it the models answer as they are.
-        // Outbound maturity capping around either (Thompson's shares its model lookups).
-        let explore =
-            concord_learn::Thompson::new(&models, seed).capped(self.learner.config(), audience);
-        let capped = concord_learn::Capped::new(&*models, &models, self.learner.config(), audience);
-        let scorer: &dyn concord_decide::Scorer = if self.learner.config().thompson {
+        // Outbound maturity capping around either (Thompson's shares its model lookups); only
+        // the scorer used is built.
+        let (explore, capped);
+        let config = self.learner.config();
+        let scorer: &dyn concord_decide::Scorer = if config.thompson {
+            explore = concord_learn::Thompson::new(&models, seed).capped(config, audience);
             &explore
         } else {
+            capped = concord_learn::Capped::new(&*models, &models, config, audience);
             &capped
         };
         let time_ms = time.as_millisecond();
@@ -650,28 +652,24 @@ impl Hub {
                 };
                 // A decision whose history is not kept (a batch run's) is not replayed: the
                 // values its rules read are not collected either.
-                let decide_in = if keep_history {
-                    decide_in
-                } else {
-                    concord_decide::decide_unreplayed
+                let decide = |customer: &dyn concord_strategy::RuleEnv| {
+                    decide_with(
+                        &self.strategy,
+                        customer,
+                        request,
+                        scorer,
+                        &history,
+                        time,
+                        draw,
+                        keep_history,
+                    )
                 };
-                let (decision, new_customer) = match self.profiles().read(customer_id, |profile| {
-                    let env = profile.env(time);
-                    decide_in(&self.strategy, &env, request, scorer, &history, time, draw)
-                }) {
+                let (decision, new_customer) = match self
+                    .profiles()
+                    .read(customer_id, |profile| decide(&profile.env(time)))
+                {
                     Some(decision) => (decision?, false),
-                    None => (
-                        decide_in(
-                            &self.strategy,
-                            &NoProfile,
-                            request,
-                            scorer,
-                            &history,
-                            time,
-                            draw,
-                        )?,
-                        true,
-                    ),
+                    None => (decide(&NoProfile)?, true),
                 };
                 if let Some((i, _, b)) = breaker {
                     let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;

@@ -130,6 +130,34 @@ fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     }
 }
 
+/// A test's folder, runtime and fake SMS gateway, with the example strategy and a data folder
+/// in it.
+struct Fixture {
+    dir: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+    sms: Arc<Seen>,
+    sms_url: String,
+    strategy: PathBuf,
+    data: PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sms = Arc::new(Seen::default());
+    let sms_url = fake_system(&rt, sms.clone());
+    let strategy = strategy(dir.path());
+    let data = dir.path().join("data");
+    Fixture {
+        dir,
+        rt,
+        sms,
+        sms_url,
+        strategy,
+        data,
+    }
+}
+
 /// The example strategy without quiet hours (the test runs at any hour), without outbound
 /// maturity capping (young models reach everyone), and with the private bundle's lever raised
 /// so the one SMS of the bundle trigger carries it whatever the exploration draws, in `dir`.
@@ -498,12 +526,15 @@ fn finished_run(url: &str, id: &str) -> Value {
 #[test]
 fn a_batch_run_reaches_its_segment_once_within_the_contact_policy() {
     const CUSTOMERS: usize = 300;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sms = Arc::new(Seen::default());
-    let sms_url = fake_system(&rt, sms.clone());
-    let strategy = strategy(dir.path());
-    let data = dir.path().join("data");
+    let Fixture {
+        dir,
+        // Kept: the fake gateway runs on it.
+        rt: _rt,
+        sms,
+        sms_url,
+        strategy,
+        data,
+    } = fixture();
     let rows: String = (0..CUSTOMERS)
         .map(|i| {
             let (id, tenure, sms, call) = run_customer(i);
@@ -781,12 +812,15 @@ fn the_run_command_writes_a_call_list_with_the_server_stopped() {
 /// opted out of SMS gets none.
 #[test]
 fn an_agents_acceptance_is_followed_by_one_sms() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sms = Arc::new(Seen::default());
-    let sms_url = fake_system(&rt, sms.clone());
-    let strategy = strategy(dir.path());
-    let data = dir.path().join("data");
+    let Fixture {
+        dir,
+        // Kept: the fake gateway runs on it.
+        rt: _rt,
+        sms,
+        sms_url,
+        strategy,
+        data,
+    } = fixture();
     load_base(dir.path(), &strategy, &data);
     let connections = dir.path().join("connections.yaml");
     std::fs::write(
